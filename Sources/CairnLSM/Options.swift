@@ -1,0 +1,50 @@
+/// Block compression applied to SSTable data blocks.
+public enum CompressionType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    /// Blocks are stored as they are.
+    case none = 0
+    /// LZ4 block format (liblz4), fast.
+    case lz4 = 1
+    /// Zstandard (libzstd) at `Options.zstdLevel`, about twice LZ4's ratio.
+    case zstd = 2
+
+    public var description: String {
+        switch self {
+        case .none: return "none"
+        case .lz4: return "lz4"
+        case .zstd: return "zstd"
+        }
+    }
+}
+
+/// Settings for opening a database. The defaults follow RocksDB's where the two share a knob.
+public struct Options: Sendable {
+    /// The file system to use; tests pass a `MemoryFileSystem`.
+    public var fileSystem: any FileSystem = PosixFileSystem()
+    /// Create the database directory if it does not exist.
+    public var createIfMissing: Bool = true
+    /// Fail if the database already exists.
+    public var errorIfExists: Bool = false
+    /// Bytes a memtable may hold before it becomes immutable and is flushed to level 0.
+    public var writeBufferSize: Int = 64 << 20
+    /// Immutable memtables that may wait for flushing before writes stop.
+    public var maxImmutableMemtables: Int = 2
+    /// Target uncompressed size of an SSTable data block.
+    public var blockSize: Int = 4096
+    /// Keys between restart points in a data block.
+    public var blockRestartInterval: Int = 16
+    /// Bloom filter bits per key; 0 disables filters.
+    public var bloomBitsPerKey: Int = 10
+    /// Compression for data blocks of new tables.
+    public var compression: CompressionType = .lz4
+    /// Compression level for zstd.
+    public var zstdLevel: Int32 = 1
+    /// Capacity of the shared block cache in bytes (uncompressed blocks); 0 disables it.
+    public var blockCacheCapacity: Int = 64 << 20
+    /// Most SSTables kept open at once.
+    public var maxOpenFiles: Int = 1000
+    /// Verify block checksums on every read (always done for reads that fill the cache).
+    public var verifyChecksums: Bool = true
+
+    /// Default options (POSIX file system).
+    public init() {}
+}

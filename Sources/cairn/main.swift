@@ -1,0 +1,1 @@
+print("cairn: not built yet")
