@@ -1,0 +1,50 @@
+extension Database {
+    /// Flushes the memtable, then merges every table into one sorted table at level 1,
+    /// dropping overwritten versions, deletions and range-deleted entries that no live
+    /// snapshot can see.
+    ///
+    /// This is the manual, whole-database compaction behind `cairn kv compact`; background
+    /// leveled compaction builds on the same `CompactionJob`.
+    public func compactRange() throws {
+        try flush()
+        try backgroundQueue.sync {
+            mutex.lock()
+            if let e = backgroundError {
+                mutex.unlock()
+                throw e
+            }
+            let inputs = versions.current.levels.enumerated().flatMap { level, files in
+                files.map { (level, $0) }
+            }
+            if inputs.isEmpty {
+                mutex.unlock()
+                return
+            }
+            let lastSequence = stateLock.withLock { $0.lastSequence }
+            let smallestSnapshot = min(snapshots.oldest ?? lastSequence, lastSequence)
+            let number = versions.newFileNumber()
+            pendingOutputs.insert(number)
+            mutex.unlock()
+
+            let job = CompactionJob(
+                inputs: inputs.map(\.1), outputNumber: number, outputLevel: 1,
+                smallestSnapshot: smallestSnapshot, isBottommost: true)
+            let outcome = Result { try job.run(tableCache: tableCache, fileSystem: fileSystem, directory: path, options: options) }
+
+            mutex.lock()
+            defer { mutex.unlock() }
+            pendingOutputs.remove(number)
+            let result = try outcome.get()
+            var edit = VersionEdit()
+            edit.deletedFiles = inputs.map { VersionEdit.DeletedFile(level: $0.0, number: $0.1.number) }
+            if let f = result.newFile { edit.newFiles.append(f) }
+            do {
+                try versions.logAndApply(edit)
+            } catch {
+                backgroundError = backgroundError ?? (error as? CairnError) ?? .closed("\(error)")
+                throw error
+            }
+            publishReadState()
+        }
+    }
+}

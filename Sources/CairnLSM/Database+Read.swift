@@ -1,0 +1,179 @@
+/// Options for reads and iterators.
+public struct ReadOptions: Sendable {
+    /// Read as of this snapshot; nil reads the latest state.
+    public var snapshot: Snapshot?
+    /// Iterators see only keys >= lowerBound.
+    public var lowerBound: [UInt8]?
+    /// Iterators see only keys < upperBound.
+    public var upperBound: [UInt8]?
+
+    /// Creates read options.
+    public init(snapshot: Snapshot? = nil, lowerBound: [UInt8]? = nil, upperBound: [UInt8]? = nil) {
+        self.snapshot = snapshot
+        self.lowerBound = lowerBound
+        self.upperBound = upperBound
+    }
+}
+
+extension Database {
+    /// The value of `key`, or nil if it is absent (or deleted) as of `snapshot` (default:
+    /// now).
+    public func get(_ key: [UInt8], snapshot: Snapshot? = nil) throws -> [UInt8]? {
+        try key.withUnsafeBytes { try get(rawKey: $0, snapshot: snapshot) }
+    }
+
+    /// `get` for a key in raw memory.
+    public func get(rawKey key: UnsafeRawBufferPointer, snapshot: Snapshot? = nil) throws -> [UInt8]? {
+        let state = stateLock.withLock { $0 }
+        guard let mem = state.memtable else { throw CairnError.closed("database \(path) is closed") }
+        let sequence = min(snapshot?.sequence ?? state.lastSequence, state.lastSequence)
+        counters.gets.add(1, ordering: .relaxed)
+
+        // Sources newest first. Everything in a newer source is newer than everything in an
+        // older one, so the first source with an entry (or a covering tombstone) decides.
+        var tombstoneSequence: SequenceNumber = 0
+        for handle in CollectionOfOne(mem) + state.immutables.reversed() {
+            if let t = handle.tombstones() {
+                tombstoneSequence = max(tombstoneSequence, t.maxCoveringSequence(key, visibleAt: sequence))
+            }
+            switch handle.memtable.get(key, sequence: sequence) {
+            case .value(let s, let v): return s > tombstoneSequence ? v : nil
+            case .deleted: return nil
+            case .notFound: if tombstoneSequence > 0 { return nil }
+            }
+        }
+
+        var found: [UInt8]?? = .none
+        try withUnsafeTemporaryAllocation(byteCount: key.count + InternalKey.trailerSize, alignment: 8) { buffer in
+            if let base = key.baseAddress, key.count > 0 {
+                buffer.baseAddress?.copyMemory(from: base, byteCount: key.count)
+            }
+            buffer.storeBytes(
+                of: InternalKey.trailer(sequence, ValueType.seekMarker).littleEndian,
+                toByteOffset: key.count, as: UInt64.self)
+            let seekKey = UnsafeRawBufferPointer(buffer)
+            for (level, files) in state.version.levels.enumerated() where !files.isEmpty {
+                let candidates: ArraySlice<FileMetadata>
+                if level == 0 {
+                    candidates = files[...]
+                } else {
+                    // Non-overlapping: binary search the first file whose largest key >= key.
+                    var lo = 0, hi = files.count
+                    while lo < hi {
+                        let mid = (lo + hi) / 2
+                        let before = files[mid].largest.withUnsafeBytes { compareBytes(InternalKey.userKey($0), key) < 0 }
+                        if before { lo = mid + 1 } else { hi = mid }
+                    }
+                    candidates = files[lo..<min(lo + 1, files.count)]
+                }
+                for file in candidates where file.mayContain(userKey: key) {
+                    let reader = try tableCache.reader(fileNumber: file.number)
+                    if file.rangeDeletionCount > 0 {
+                        let t = file.rangeTombstones { reader.rangeTombstones }
+                        tombstoneSequence = max(tombstoneSequence, t.maxCoveringSequence(key, visibleAt: sequence))
+                    }
+                    if let hit = try reader.get(seekKey) {
+                        switch hit.type {
+                        case .value: found = .some(hit.sequence > tombstoneSequence ? hit.value : nil)
+                        case .deletion, .rangeDeletion: found = .some(nil)
+                        }
+                        return
+                    }
+                    if tombstoneSequence > 0 {
+                        found = .some(nil)
+                        return
+                    }
+                }
+            }
+        }
+        return found ?? nil
+    }
+
+    /// Takes a snapshot of the current state. Release it (drop the reference) when done: a
+    /// live snapshot keeps old versions from being compacted away.
+    public func snapshot() -> Snapshot {
+        let sequence = stateLock.withLock { $0.lastSequence }
+        return Snapshot(sequence: sequence, registry: snapshots)
+    }
+
+    /// The sequence number of the most recent write.
+    public var latestSequenceNumber: SequenceNumber {
+        stateLock.withLock { $0.lastSequence }
+    }
+
+    /// An iterator over the database as of `options.snapshot` (default: now), within the
+    /// bounds of `options`. It starts unpositioned: call a seek first.
+    public func makeIterator(_ options: ReadOptions = ReadOptions()) throws -> DatabaseIterator {
+        let state = stateLock.withLock { $0 }
+        guard let mem = state.memtable else { throw CairnError.closed("database \(path) is closed") }
+        let sequence = min(options.snapshot?.sequence ?? state.lastSequence, state.lastSequence)
+        var children: [InternalIterator] = []
+        var tombstones: [RangeTombstone] = []
+        for handle in CollectionOfOne(mem) + state.immutables.reversed() {
+            children.append(handle.memtable.makeIterator())
+            tombstones.append(contentsOf: handle.memtable.rangeTombstones)
+        }
+        for file in state.version.allFiles {
+            let reader = try tableCache.reader(fileNumber: file.number)
+            children.append(reader.makeIterator())
+            if file.rangeDeletionCount > 0 { tombstones.append(contentsOf: reader.rangeTombstones) }
+        }
+        return DatabaseIterator(
+            merging: MergingIterator(children),
+            tombstones: FragmentedRangeTombstones(tombstones.filter { $0.sequence <= sequence }),
+            sequence: sequence, options: options, pinned: [state.version, options.snapshot as AnyObject?])
+    }
+
+    /// Current counters and level shape.
+    public var statistics: Statistics {
+        let state = stateLock.withLock { $0 }
+        var s = Statistics()
+        s.lastSequence = state.lastSequence
+        s.batchesWritten = counters.batchesWritten.load(ordering: .relaxed)
+        s.walWrites = counters.walWrites.load(ordering: .relaxed)
+        s.walSyncs = counters.walSyncs.load(ordering: .relaxed)
+        s.walBytes = counters.walBytes.load(ordering: .relaxed)
+        s.userBytesWritten = counters.userBytesWritten.load(ordering: .relaxed)
+        s.gets = counters.gets.load(ordering: .relaxed)
+        s.flushes = counters.flushes.load(ordering: .relaxed)
+        s.flushBytes = counters.flushBytes.load(ordering: .relaxed)
+        s.stallMicros = counters.stallMicros.load(ordering: .relaxed)
+        s.memtableBytes = state.memtable?.memtable.approximateMemoryUsage ?? 0
+        s.immutableMemtables = state.immutables.count
+        if let cache = blockCache {
+            s.blockCacheHits = cache.hits
+            s.blockCacheMisses = cache.misses
+            s.blockCacheBytes = cache.usage
+        }
+        s.bloomChecks = tableCache.bloomChecks
+        s.bloomUseful = tableCache.bloomUseful
+        s.liveSnapshots = snapshots.count
+        s.recoveredTornTailBytes = recoveredTornTailBytes
+        s.levels = state.version.levels.enumerated().map { level, files in
+            Statistics.Level(level: level, fileCount: files.count, bytes: files.reduce(0) { $0 + $1.size })
+        }
+        return s
+    }
+
+    /// Reads every block of every live table and checks its checksum, and checks that each
+    /// table's file matches its manifest entry. Throws the first `.corruption` found.
+    /// Returns the number of tables checked.
+    @discardableResult
+    public func verify() throws -> Int {
+        let version = stateLock.withLock { $0.version }
+        for file in version.allFiles {
+            let tablePath = FileNames.table(path, file.number)
+            let size = try fileSystem.fileSize(tablePath)
+            guard size == file.size else {
+                throw CairnError.corruption(
+                    file: tablePath, offset: size,
+                    reason: "file is \(size) bytes but the manifest says \(file.size)")
+            }
+            let reader = try TableReader.open(
+                file: try fileSystem.newRandomAccessFile(tablePath), fileNumber: file.number,
+                blockCache: nil, verifyChecksums: true)
+            try reader.verifyAllBlocks()
+        }
+        return version.allFiles.count
+    }
+}

@@ -1,0 +1,321 @@
+import Dispatch
+import Synchronization
+
+/// An ordered key-value store of byte strings: CairnLSM's entry point.
+///
+/// ```swift
+/// let db = try Database.open("/tmp/mydb")
+/// try db.put(Array("k".utf8), Array("v".utf8))
+/// let v = try db.get(Array("k".utf8))
+/// try db.close()
+/// ```
+///
+/// Writes go to a write-ahead log (group-committed: concurrent writers share one append and
+/// at most one fdatasync) and then to an in-memory memtable; full memtables are flushed to
+/// level-0 SSTables in the background. Every write batch gets a sequence number, returned by
+/// the write call, that orders it against every other write.
+///
+/// A `Database` is safe to use from many threads at once. Calls block the calling thread for
+/// I/O; wrap them in a task if you are in async code.
+public final class Database: @unchecked Sendable {
+    // Thread-safety: mutable state below is guarded by `mutex` (writer queue, memtable
+    // rotation, version set, background work) or by `stateLock` (the read state published to
+    // readers). Immutable lets are safe to share. Hence @unchecked Sendable.
+
+    /// The database directory.
+    public let path: String
+    let options: Options
+    let fileSystem: any FileSystem
+    private let fileLock: any FileLock
+
+    let mutex = ConditionMutex()
+    /// Signalled when background work finishes a step (flush done, error set).
+    let backgroundDone: ConditionMutex.Condition
+
+    // Guarded by `mutex`.
+    var memtable: MemtableHandle
+    var immutables: [MemtableHandle] = []
+    var log: LogWriter
+    var versions: VersionSet
+    var writers: [PendingWrite] = []
+    var backgroundError: CairnError?
+    var flushScheduled = false
+    var isClosed = false
+
+    /// What readers need, swapped atomically as memtables rotate and versions change.
+    let stateLock = Mutex<ReadState>(ReadState(memtable: nil, immutables: [], version: Version(), lastSequence: 0))
+
+    let tableCache: TableCache
+    let blockCache: BlockCache?
+    let snapshots = SnapshotRegistry()
+    let counters = StatisticsCounters()
+    let backgroundQueue = DispatchQueue(label: "cairn.lsm.background")
+    var recoveredTornTailBytes: Int64 = 0
+
+    /// Opens (creating if allowed) the database in directory `path`.
+    ///
+    /// Recovery replays the write-ahead logs written since the last flush: a torn record at
+    /// the tail of a log (a crash mid-write) is dropped; damage anywhere else makes `open`
+    /// throw `CairnError.corruption` naming the file and offset.
+    public static func open(_ path: String, options: Options = Options()) throws -> Database {
+        try Database(path: path, options: options)
+    }
+
+    private init(path: String, options: Options) throws {
+        guard options.writeBufferSize >= 4096, options.blockSize >= 256, options.blockRestartInterval >= 1,
+              options.maxImmutableMemtables >= 1, options.bloomBitsPerKey >= 0, options.maxOpenFiles >= 1
+        else {
+            throw CairnError.invalidArgument("options out of range (writeBufferSize >= 4096, blockSize >= 256, ...)")
+        }
+        self.path = path
+        self.options = options
+        let fs = options.fileSystem
+        self.fileSystem = fs
+        self.backgroundDone = mutex.makeCondition()
+
+        if !fs.fileExists(path) {
+            guard options.createIfMissing else {
+                throw CairnError.notFound("database directory \(path) does not exist (createIfMissing is off)")
+            }
+            try fs.createDirectory(path)
+        }
+        let lock = try fs.lockFile(FileNames.lock(path))
+        self.fileLock = lock
+        var lockHeld = true
+        defer { if lockHeld { lock.unlock() } }
+
+        if fs.fileExists(FileNames.current(path)) {
+            if options.errorIfExists { throw CairnError.alreadyExists("database \(path) already exists") }
+        } else {
+            guard options.createIfMissing else {
+                throw CairnError.notFound("\(path) holds no database (no CURRENT file)")
+            }
+            try VersionSet.createNew(fileSystem: fs, directory: path)
+        }
+
+        let blockCache = options.blockCacheCapacity > 0 ? BlockCache(capacity: options.blockCacheCapacity) : nil
+        self.blockCache = blockCache
+        self.tableCache = TableCache(
+            fileSystem: fs, directory: path, capacity: options.maxOpenFiles,
+            blockCache: blockCache, verifyChecksums: options.verifyChecksums)
+        let obsolete = ObsoleteFileDeleter(fileSystem: fs, directory: path, tableCache: tableCache)
+        self.versions = VersionSet(fileSystem: fs, directory: path, obsoleteSink: { obsolete.delete($0) })
+        try versions.recover()
+
+        // Replay the logs that hold writes not yet in tables.
+        let recovery = try Database.replayLogs(
+            fileSystem: fs, directory: path, options: options, versions: versions)
+        self.recoveredTornTailBytes = recovery.droppedBytes
+
+        let logNumber = versions.newFileNumber()
+        let logFile = try fs.newWritableFile(FileNames.log(path, logNumber))
+        self.log = try LogWriter(file: logFile, fileNumber: logNumber, kind: .wal)
+        try fs.syncDirectory(path)
+        var edit = recovery.edit
+        edit.logNumber = logNumber
+        edit.lastSequence = recovery.lastSequence
+        try versions.logAndApply(edit)
+
+        self.memtable = MemtableHandle(Memtable(), logNumber: logNumber)
+        stateLock.withLock {
+            $0 = ReadState(
+                memtable: memtable, immutables: [], version: versions.current, lastSequence: recovery.lastSequence)
+        }
+        lockHeld = false
+        deleteObsoleteFiles()
+    }
+
+    /// Stops background work and releases the directory lock. Unflushed writes stay in the
+    /// write-ahead log and are replayed by the next `open`. Further calls throw `.closed`.
+    public func close() throws {
+        mutex.lock()
+        if isClosed {
+            mutex.unlock()
+            return
+        }
+        isClosed = true
+        while flushScheduled { backgroundDone.wait() }
+        while !writers.isEmpty { backgroundDone.wait() }
+        var firstError: Error?
+        do { try log.close() } catch { firstError = error }
+        versions.close()
+        mutex.unlock()
+        fileLock.unlock()
+        if let e = firstError { throw e }
+    }
+
+    deinit {
+        try? close()
+    }
+
+    // MARK: - Recovery
+
+    struct RecoveryResult {
+        var edit = VersionEdit()
+        var lastSequence: SequenceNumber
+        var droppedBytes: Int64 = 0
+    }
+
+    /// Replays every WAL numbered at or after the manifest's log number into memtables,
+    /// writing them to level-0 tables; returns the edit that adds those tables.
+    private static func replayLogs(
+        fileSystem fs: any FileSystem, directory: String, options: Options, versions: VersionSet
+    ) throws -> RecoveryResult {
+        var logs: [UInt64] = []
+        for name in try fs.listDirectory(directory) {
+            if case .log(let n)? = FileNames.parse(name) {
+                versions.markFileNumberUsed(n)
+                if n >= versions.logNumber { logs.append(n) }
+            }
+        }
+        logs.sort()
+        var result = RecoveryResult(lastSequence: versions.lastSequence)
+        var mem = Memtable()
+        func flushMem() throws {
+            if mem.isEmpty && mem.rangeTombstones.isEmpty { return }
+            let number = versions.newFileNumber()
+            if let file = try writeLevel0Table(mem, number: number, fileSystem: fs, directory: directory, options: options) {
+                result.edit.newFiles.append(file)
+            }
+            mem = Memtable()
+        }
+        for number in logs {
+            let logPath = FileNames.log(directory, number)
+            let reader = try LogReader(
+                file: try fs.newRandomAccessFile(logPath), kind: .wal, expectedFileNumber: number)
+            while let record = try reader.readRecord() {
+                let batch = WriteBatch(encoded: record)
+                guard record.count >= WriteBatch.headerSize else {
+                    throw CairnError.corruption(
+                        file: logPath, offset: reader.lastRecordOffset, reason: "log record shorter than a batch header")
+                }
+                var sequence = batch.sequence
+                try batch.forEach(file: logPath, offset: reader.lastRecordOffset) { type, key, value in
+                    mem.add(sequence: sequence, type: type, key: key, value: value)
+                    sequence += 1
+                }
+                if batch.count > 0 { result.lastSequence = max(result.lastSequence, sequence - 1) }
+                if mem.approximateMemoryUsage > options.writeBufferSize { try flushMem() }
+            }
+            result.droppedBytes += reader.droppedTailBytes
+        }
+        try flushMem()
+        return result
+    }
+
+    /// Removes files no version needs: old logs and manifests, unreferenced tables, temp files.
+    func deleteObsoleteFiles() {
+        mutex.lock()
+        let live = versions.liveFileNumbers
+        let logNumber = versions.logNumber
+        let manifest = versions.manifestNumber
+        let pending = pendingOutputs
+        mutex.unlock()
+        guard let names = try? fileSystem.listDirectory(path) else { return }
+        for name in names {
+            let remove: Bool
+            switch FileNames.parse(name) {
+            case .log(let n)?: remove = n < logNumber
+            case .table(let n)?: remove = !live.contains(n) && !pending.contains(n)
+            case .manifest(let n)?: remove = n != manifest
+            case .temporary?: remove = true
+            default: remove = false
+            }
+            if remove {
+                if case .table(let n)? = FileNames.parse(name) { tableCache.evict(fileNumber: n) }
+                try? fileSystem.removeFile(joinPath(path, name))
+            }
+        }
+    }
+
+    /// Table numbers being written by a flush, not yet in any version (guarded by `mutex`).
+    var pendingOutputs: Set<UInt64> = []
+}
+
+/// Deletes a table file once its last reader is gone (see `FileMetadata`).
+final class ObsoleteFileDeleter: Sendable {
+    let fileSystem: any FileSystem
+    let directory: String
+    let tableCache: TableCache
+
+    init(fileSystem: any FileSystem, directory: String, tableCache: TableCache) {
+        self.fileSystem = fileSystem
+        self.directory = directory
+        self.tableCache = tableCache
+    }
+
+    func delete(_ number: UInt64) {
+        tableCache.evict(fileNumber: number)
+        try? fileSystem.removeFile(FileNames.table(directory, number))
+    }
+}
+
+/// What a reader captures in one short critical section: the memtables, the version and the
+/// last visible sequence number, all consistent with each other.
+struct ReadState: @unchecked Sendable {
+    // Holds references to Sendable-by-design objects only; mutated only under `stateLock`.
+    var memtable: MemtableHandle?
+    var immutables: [MemtableHandle]
+    var version: Version
+    var lastSequence: SequenceNumber
+}
+
+/// A memtable plus the WAL that holds its writes, with its range tombstones fragmented for
+/// reads (rebuilt only when new tombstones arrive).
+final class MemtableHandle: @unchecked Sendable {
+    // `memtable` is internally synchronized; `cache` is guarded by `lock`.
+    let memtable: Memtable
+    let logNumber: UInt64
+    private let lock = SpinGuard()
+    private var cache: (count: Int, tombstones: FragmentedRangeTombstones)?
+
+    init(_ memtable: Memtable, logNumber: UInt64) {
+        self.memtable = memtable
+        self.logNumber = logNumber
+    }
+
+    /// The memtable's range tombstones, fragmented; nil when it has none.
+    func tombstones() -> FragmentedRangeTombstones? {
+        let raw = memtable.rangeTombstones
+        if raw.isEmpty { return nil }
+        return lock.withLock {
+            if let c = cache, c.count == raw.count { return c.tombstones }
+            let built = FragmentedRangeTombstones(raw)
+            cache = (raw.count, built)
+            return built
+        }
+    }
+}
+
+/// Writes `mem` as a level-0 table numbered `number`, synced and with its directory entry
+/// durable. Returns nil (and writes nothing) when the memtable is empty.
+func writeLevel0Table(
+    _ mem: Memtable, number: UInt64, fileSystem fs: any FileSystem, directory: String, options: Options
+) throws -> VersionEdit.NewFile? {
+    let tombstones = mem.rangeTombstones
+    if mem.isEmpty && tombstones.isEmpty { return nil }
+    let tablePath = FileNames.table(directory, number)
+    let file = try fs.newWritableFile(tablePath)
+    do {
+        let builder = TableBuilder(file: file, options: TableBuilderOptions(options))
+        let it = mem.makeIterator()
+        try it.seekToFirst()
+        while it.isValid {
+            try builder.add(it.key, it.value)
+            try it.next()
+        }
+        for t in tombstones { builder.addRangeTombstone(t) }
+        let props = try builder.finish()
+        try file.sync()
+        try file.close()
+        try fs.syncDirectory(directory)
+        return VersionEdit.NewFile(
+            level: 0, number: number, size: props.fileSize, smallest: props.smallestKey, largest: props.largestKey,
+            smallestSequence: props.smallestSequence, largestSequence: props.largestSequence,
+            entryCount: UInt64(props.entryCount), rangeDeletionCount: UInt64(props.rangeTombstoneCount))
+    } catch {
+        try? file.close()
+        try? fs.removeFile(tablePath)
+        throw error
+    }
+}

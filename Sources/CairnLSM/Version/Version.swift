@@ -1,0 +1,73 @@
+/// An immutable snapshot of which SSTables are live at each level.
+///
+/// Level 0 holds flushed memtables, which may overlap; they are ordered newest first. Levels
+/// 1 and up hold non-overlapping files ordered by key. Readers hold a `Version` for as long as
+/// they read; ARC keeps it (and, through it, each `FileMetadata`) alive.
+final class Version: Sendable {
+    /// Number of levels.
+    static let levelCount = VersionEdit.maxLevels
+
+    /// Files per level.
+    let levels: [[FileMetadata]]
+
+    init(levels: [[FileMetadata]] = Array(repeating: [], count: Version.levelCount)) {
+        self.levels = levels
+    }
+
+    /// Every live file, level by level.
+    var allFiles: [FileMetadata] { levels.flatMap { $0 } }
+
+    /// The version that results from applying `edit`. Throws `.corruption` (naming the manifest)
+    /// if the edit removes a file that is not there or adds one twice.
+    func applying(
+        _ edit: VersionEdit, manifest: String,
+        obsoleteSink: @escaping @Sendable (UInt64) -> Void
+    ) throws -> Version {
+        var levels = self.levels
+        for deleted in edit.deletedFiles {
+            guard let index = levels[deleted.level].firstIndex(where: { $0.number == deleted.number }) else {
+                throw CairnError.corruption(
+                    file: manifest, offset: 0,
+                    reason: "edit deletes file \(deleted.number) that is not at level \(deleted.level)")
+            }
+            levels[deleted.level][index].markObsolete(obsoleteSink)
+            levels[deleted.level].remove(at: index)
+        }
+        let existing = Set(levels.joined().map(\.number))
+        for f in edit.newFiles {
+            guard !existing.contains(f.number) else {
+                throw CairnError.corruption(file: manifest, offset: 0, reason: "edit adds file \(f.number) twice")
+            }
+            levels[f.level].append(
+                FileMetadata(
+                    number: f.number, size: f.size, smallest: f.smallest, largest: f.largest,
+                    smallestSequence: f.smallestSequence, largestSequence: f.largestSequence,
+                    entryCount: f.entryCount, rangeDeletionCount: f.rangeDeletionCount))
+        }
+        levels[0].sort { ($0.largestSequence, $0.number) > ($1.largestSequence, $1.number) }
+        for level in 1..<levels.count {
+            levels[level].sort { compareInternal($0.smallest, $1.smallest) < 0 }
+        }
+        return Version(levels: levels)
+    }
+
+    /// An edit that recreates this version from nothing (written at the start of a manifest).
+    func snapshotEdit() -> VersionEdit {
+        var edit = VersionEdit()
+        for (level, files) in levels.enumerated() {
+            for f in files {
+                edit.newFiles.append(
+                    .init(
+                        level: level, number: f.number, size: f.size, smallest: f.smallest, largest: f.largest,
+                        smallestSequence: f.smallestSequence, largestSequence: f.largestSequence,
+                        entryCount: f.entryCount, rangeDeletionCount: f.rangeDeletionCount))
+            }
+        }
+        return edit
+    }
+}
+
+/// `InternalKey.compare` for arrays.
+func compareInternal(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in InternalKey.compare(pa, pb) } }
+}

@@ -1,0 +1,138 @@
+/// An ordered group of updates applied atomically: after a crash either every update of a
+/// batch is present or none is.
+///
+/// The encoded form is also the write-ahead log's record payload (see Docs/log_format.md):
+///
+/// ```
+/// sequence: fixed64 | count: fixed32 | record*
+/// record := kValue(1) key:lenprefixed value:lenprefixed
+///         | kDeletion(0) key:lenprefixed
+///         | kRangeDeletion(2) start:lenprefixed end:lenprefixed
+/// ```
+///
+/// The database assigns `sequence` when the batch is written; the i-th record gets
+/// `sequence + i`.
+public struct WriteBatch: Sendable {
+    static let headerSize = 12
+
+    /// The encoded batch (header + records).
+    var rep: [UInt8]
+
+    /// An empty batch.
+    public init() {
+        rep = [UInt8](repeating: 0, count: WriteBatch.headerSize)
+    }
+
+    /// Wraps an encoded batch read from the log. Call `validate` before trusting it.
+    init(encoded: [UInt8]) {
+        rep = encoded
+    }
+
+    /// Number of updates in the batch.
+    public var count: Int {
+        rep.withUnsafeBytes { Int(Coding.fixed32($0, at: 8)) }
+    }
+
+    /// True if the batch holds no updates.
+    public var isEmpty: Bool { count == 0 }
+
+    /// Size of the encoded batch in bytes.
+    public var byteSize: Int { rep.count }
+
+    /// The sequence number assigned to the first update (0 until written).
+    public internal(set) var sequence: SequenceNumber {
+        get { rep.withUnsafeBytes { Coding.fixed64($0, at: 0) } }
+        set { rep.withUnsafeMutableBytes { $0.storeBytes(of: newValue.littleEndian, toByteOffset: 0, as: UInt64.self) } }
+    }
+
+    private mutating func setCount(_ n: Int) {
+        rep.withUnsafeMutableBytes { $0.storeBytes(of: UInt32(n).littleEndian, toByteOffset: 8, as: UInt32.self) }
+    }
+
+    /// Sets `key` to `value`.
+    public mutating func put(_ key: [UInt8], _ value: [UInt8]) {
+        rep.append(ValueType.value.rawValue)
+        Coding.appendLengthPrefixed(&rep, key)
+        Coding.appendLengthPrefixed(&rep, value)
+        setCount(count + 1)
+    }
+
+    /// Sets `key` to `value` from raw buffers.
+    public mutating func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
+        rep.append(ValueType.value.rawValue)
+        Coding.appendLengthPrefixed(&rep, key)
+        Coding.appendLengthPrefixed(&rep, value)
+        setCount(count + 1)
+    }
+
+    /// Deletes `key`.
+    public mutating func delete(_ key: [UInt8]) {
+        rep.append(ValueType.deletion.rawValue)
+        Coding.appendLengthPrefixed(&rep, key)
+        setCount(count + 1)
+    }
+
+    /// Deletes every key k with `start <= k < end`. An empty range (start >= end) is recorded
+    /// but deletes nothing; `Database.deleteRange` rejects it up front.
+    public mutating func deleteRange(_ start: [UInt8], _ end: [UInt8]) {
+        rep.append(ValueType.rangeDeletion.rawValue)
+        Coding.appendLengthPrefixed(&rep, start)
+        Coding.appendLengthPrefixed(&rep, end)
+        setCount(count + 1)
+    }
+
+    /// Appends every update of `other` (used to merge a commit group into one log record).
+    mutating func append(contentsOf other: WriteBatch) {
+        rep.append(contentsOf: other.rep[WriteBatch.headerSize...])
+        setCount(count + other.count)
+    }
+
+    /// Removes every update.
+    public mutating func removeAll() {
+        rep.removeAll(keepingCapacity: true)
+        rep.append(contentsOf: repeatElement(0, count: WriteBatch.headerSize))
+    }
+
+    /// Calls `body` for each update in order with its type, key and value (the end key for a
+    /// range deletion; empty for a deletion). Throws `.corruption` (naming `file` and
+    /// `offset`) if the encoding is malformed or the record count is wrong.
+    func forEach(
+        file: String = "write batch", offset: Int64 = 0,
+        _ body: (ValueType, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        try rep.withUnsafeBytes { p in
+            guard p.count >= WriteBatch.headerSize else {
+                throw CairnError.corruption(file: file, offset: offset, reason: "write batch shorter than its header")
+            }
+            let expected = Int(Coding.fixed32(p, at: 8))
+            var cursor = WriteBatch.headerSize
+            var seen = 0
+            let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+            while cursor < p.count {
+                let tag = p[cursor]
+                cursor += 1
+                guard let type = ValueType(rawValue: tag) else {
+                    throw CairnError.corruption(file: file, offset: offset, reason: "unknown write batch record type \(tag)")
+                }
+                guard let keyRange = Coding.readLengthPrefixed(p, &cursor) else {
+                    throw CairnError.corruption(file: file, offset: offset, reason: "truncated write batch key")
+                }
+                let key = UnsafeRawBufferPointer(rebasing: p[keyRange])
+                if type == .deletion {
+                    try body(type, key, empty)
+                } else {
+                    guard let valueRange = Coding.readLengthPrefixed(p, &cursor) else {
+                        throw CairnError.corruption(file: file, offset: offset, reason: "truncated write batch value")
+                    }
+                    try body(type, key, UnsafeRawBufferPointer(rebasing: p[valueRange]))
+                }
+                seen += 1
+            }
+            guard seen == expected else {
+                throw CairnError.corruption(
+                    file: file, offset: offset,
+                    reason: "write batch says \(expected) records but holds \(seen)")
+            }
+        }
+    }
+}

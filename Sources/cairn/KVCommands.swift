@@ -1,0 +1,212 @@
+import ArgumentParser
+import CairnLSM
+
+/// The database a verb runs against: opened on first use and shared by every verb the shell
+/// runs; the one-shot CLI opens it for a single verb and closes it afterwards.
+final class Session {
+    let path: String
+    private var database: Database?
+
+    init(path: String) { self.path = path }
+
+    /// The open database, opening it (and creating it if missing) on first use.
+    func db() throws -> Database {
+        if let d = database { return d }
+        let d = try Database.open(path)
+        database = d
+        return d
+    }
+
+    func close() throws {
+        try database?.close()
+        database = nil
+    }
+}
+
+/// A verb of `cairn kv` that also runs inside the shell.
+protocol KVVerb: ParsableCommand {
+    var global: GlobalOptions { get }
+    func execute(_ session: Session, _ out: Output) throws
+}
+
+extension KVVerb {
+    var format: ByteFormat { ByteFormat(hex: global.hex) }
+
+    func run() throws {
+        let session = Session(path: global.db)
+        do {
+            try execute(session, Output())
+            try session.close()
+        } catch {
+            try? session.close()
+            throw reportAndExit(error)
+        }
+    }
+}
+
+/// `cairn kv`: admin verbs over the byte layer, like RocksDB's `ldb`.
+struct KVCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kv",
+        abstract: "Read and write raw keys and values (like RocksDB's ldb).",
+        subcommands: [
+            Put.self, Get.self, Delete.self, DeleteRange.self, Scan.self, Load.self, Flush.self,
+            Compact.self, Verify.self, Stats.self, DumpSST.self, DumpWAL.self,
+        ]
+    )
+
+    static var verbs: [any KVVerb.Type] {
+        configuration.subcommands.compactMap { $0 as? any KVVerb.Type }
+    }
+}
+
+struct Put: KVVerb {
+    static let configuration = CommandConfiguration(abstract: "Set KEY to VALUE.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Return only when the write is durable (fdatasync).") var sync = false
+    @Argument(help: "The key.") var key: String
+    @Argument(help: "The value.") var value: String
+
+    func execute(_ session: Session, _ out: Output) throws {
+        let seq = try session.db().put(try format.parse(key), try format.parse(value), sync: sync)
+        out.line("OK (sequence \(seq))")
+    }
+}
+
+struct Get: KVVerb {
+    static let configuration = CommandConfiguration(abstract: "Print the value of KEY.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The key.") var key: String
+
+    func execute(_ session: Session, _ out: Output) throws {
+        guard let value = try session.db().get(try format.parse(key)) else {
+            throw CLIError("key not found: \(key)")
+        }
+        out.line(format.render(value))
+    }
+}
+
+struct Delete: KVVerb {
+    static let configuration = CommandConfiguration(abstract: "Delete KEY.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Return only when the write is durable.") var sync = false
+    @Argument(help: "The key.") var key: String
+
+    func execute(_ session: Session, _ out: Output) throws {
+        let seq = try session.db().delete(try format.parse(key), sync: sync)
+        out.line("OK (sequence \(seq))")
+    }
+}
+
+struct DeleteRange: KVVerb {
+    static let configuration = CommandConfiguration(
+        commandName: "delete-range", abstract: "Delete every key in [FROM, TO).")
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Return only when the write is durable.") var sync = false
+    @Argument(help: "First key deleted.") var from: String
+    @Argument(help: "First key kept.") var to: String
+
+    func execute(_ session: Session, _ out: Output) throws {
+        let seq = try session.db().deleteRange(try format.parse(from), try format.parse(to), sync: sync)
+        out.line("OK (sequence \(seq))")
+    }
+}
+
+struct Scan: KVVerb {
+    static let configuration = CommandConfiguration(
+        abstract: "Print key<TAB>value lines in key order (the format `load` reads).")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "First key (inclusive).") var from: String?
+    @Option(help: "Stop before this key (exclusive).") var to: String?
+    @Option(help: "Print at most N entries.") var limit: Int?
+    @Flag(help: "Scan from the end backwards.") var reverse = false
+
+    func execute(_ session: Session, _ out: Output) throws {
+        if let limit, limit < 0 { throw CLIError("--limit must be >= 0") }
+        let options = ReadOptions(
+            lowerBound: try from.map { try format.parse($0) }, upperBound: try to.map { try format.parse($0) })
+        let it = try session.db().makeIterator(options)
+        if reverse { try it.seekToLast() } else { try it.seekToFirst() }
+        var n = 0
+        while it.isValid && n < (limit ?? Int.max) {
+            out.line(format.render(it.key) + "\t" + format.render(it.value))
+            n += 1
+            if reverse { try it.prev() } else { try it.next() }
+        }
+    }
+}
+
+struct Load: KVVerb {
+    static let configuration = CommandConfiguration(
+        abstract: "Read key<TAB>value lines from standard input and write them in batches.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Updates per write batch.") var batchSize: Int = 1000
+    @Flag(help: "Sync each batch.") var sync = false
+
+    func execute(_ session: Session, _ out: Output) throws {
+        guard batchSize > 0 else { throw CLIError("--batch-size must be > 0") }
+        let db = try session.db()
+        var batch = WriteBatch()
+        var loaded = 0
+        var lineNumber = 0
+        while let line = readLine(strippingNewline: true) {
+            lineNumber += 1
+            if line.isEmpty { continue }
+            guard let tab = line.firstIndex(of: "\t") else {
+                throw CLIError("line \(lineNumber): expected key<TAB>value")
+            }
+            batch.put(
+                try format.parse(String(line[..<tab])),
+                try format.parse(String(line[line.index(after: tab)...])))
+            loaded += 1
+            if batch.count >= batchSize {
+                try db.write(batch, sync: sync)
+                batch.removeAll()
+            }
+        }
+        if !batch.isEmpty { try db.write(batch, sync: sync) }
+        out.line("loaded \(loaded) entries")
+    }
+}
+
+struct Flush: KVVerb {
+    static let configuration = CommandConfiguration(abstract: "Write the memtable to a level-0 table.")
+    @OptionGroup var global: GlobalOptions
+
+    func execute(_ session: Session, _ out: Output) throws {
+        try session.db().flush()
+        out.line("OK")
+    }
+}
+
+struct Compact: KVVerb {
+    static let configuration = CommandConfiguration(
+        abstract: "Flush, then merge every table into the bottom level, dropping what no one can see.")
+    @OptionGroup var global: GlobalOptions
+
+    func execute(_ session: Session, _ out: Output) throws {
+        let db = try session.db()
+        try db.compactRange()
+        out.line("OK")
+    }
+}
+
+struct Verify: KVVerb {
+    static let configuration = CommandConfiguration(
+        abstract: "Read every live file and check every checksum.")
+    @OptionGroup var global: GlobalOptions
+
+    func execute(_ session: Session, _ out: Output) throws {
+        let tables = try session.db().verify()
+        out.line("OK: \(tables) tables verified")
+    }
+}
+
+struct Stats: KVVerb {
+    static let configuration = CommandConfiguration(abstract: "Print the database's statistics.")
+    @OptionGroup var global: GlobalOptions
+
+    func execute(_ session: Session, _ out: Output) throws {
+        out.line(try session.db().statistics.description)
+    }
+}
