@@ -288,3 +288,15 @@ extension Database {
         if let e = backgroundError { throw e }
     }
 }
+
+extension Database {
+    /// Holds background flushes until `resumeBackgroundWork` (tests use it to keep immutable
+    /// memtables around). Calls must be balanced.
+    func suspendBackgroundWork() { backgroundQueue.suspend() }
+
+    /// Lets background work run again.
+    func resumeBackgroundWork() { backgroundQueue.resume() }
+
+    /// Number of immutable memtables waiting for a flush.
+    var immutableMemtableCount: Int { stateLock.withLock { $0.immutables.count } }
+}

@@ -1,0 +1,92 @@
+import Testing
+@testable import CairnLSM
+
+/// Iteration across the active memtable, an immutable memtable and several level-0 tables at
+/// once, forward and backward, with bounds and snapshots.
+@Suite struct IteratorTests {
+    @Test func iteratesAcrossEverySourceBothWays() throws {
+        let fs = MemoryFileSystem()
+        let db = try Database.open("/db", options: memoryOptions(fs, writeBufferSize: 1 << 20))
+        var model = Model()
+        func put(_ k: String, _ v: String) throws {
+            try db.put(bytes(k), bytes(v))
+            model.put(bytes(k), bytes(v))
+        }
+        for i in stride(from: 0, to: 300, by: 2) { try put("k\(1000 + i)", "t1-\(i)") }
+        try db.flush()
+        for i in stride(from: 0, to: 300, by: 3) { try put("k\(1000 + i)", "t2-\(i)") }
+        try db.deleteRange(bytes("k1100"), bytes("k1120"))
+        model.deleteRange(bytes("k1100"), bytes("k1120"))
+        try db.flush()
+        for i in stride(from: 0, to: 300, by: 5) {
+            try db.delete(bytes("k\(1000 + i)"))
+            model.delete(bytes("k\(1000 + i)"))
+        }
+        db.suspendBackgroundWork()
+        try db.flush(wait: false)
+        #expect(db.immutableMemtableCount == 1)
+        for i in stride(from: 1, to: 300, by: 7) { try put("k\(1000 + i)", "mem-\(i)") }
+        let snapshot = db.snapshot()
+        let frozen = model
+        try put("k1001", "after-snapshot")
+
+        #expect(db.statistics.levels[0].fileCount == 2)
+        #expect(samePairs(try scanAll(db), model.sorted()))
+        #expect(samePairs(try scanAllBackward(db), model.sorted()))
+        #expect(samePairs(try scanAll(db, ReadOptions(snapshot: snapshot)), frozen.sorted()))
+        #expect(samePairs(try scanAllBackward(db, ReadOptions(snapshot: snapshot)), frozen.sorted()))
+        let bounded = ReadOptions(lowerBound: bytes("k1050"), upperBound: bytes("k1200"))
+        let want = model.sorted(lower: bytes("k1050"), upper: bytes("k1200"))
+        #expect(samePairs(try scanAll(db, bounded), want))
+        #expect(samePairs(try scanAllBackward(db, bounded), want))
+
+        // seekForPrev lands on the last key <= target; seek on the first >= target.
+        let it = try db.makeIterator()
+        try it.seekForPrev(bytes("k1110"))
+        #expect(it.key == model.sorted().last { compareBytes($0.0, bytes("k1110")) <= 0 }?.0)
+        try it.seek(bytes("k1100"))
+        #expect(it.key == model.sorted().first { compareBytes($0.0, bytes("k1100")) >= 0 }?.0)
+        db.resumeBackgroundWork()
+        try db.close()
+    }
+
+    @Test func iteratorKeepsItsViewWhileTheDatabaseChanges() throws {
+        let fs = MemoryFileSystem()
+        let db = try Database.open("/db", options: memoryOptions(fs, writeBufferSize: 16 << 10))
+        for i in 0..<500 { try db.put(bytes("k\(1000 + i)"), bytes("old")) }
+        let it = try db.makeIterator()
+        for i in 0..<500 { try db.put(bytes("k\(1000 + i)"), bytes("new")) }
+        try db.flush()
+        try db.compactRange()
+        try it.seekToFirst()
+        var count = 0
+        while it.isValid {
+            #expect(it.value == bytes("old"))
+            count += 1
+            try it.next()
+        }
+        #expect(count == 500)
+        try db.close()
+    }
+
+    @Test func snapshotSurvivesCompactionAndTombstonesVanishWhenUnneeded() throws {
+        let fs = MemoryFileSystem()
+        let db = try Database.open("/db", options: memoryOptions(fs, writeBufferSize: 16 << 10))
+        for i in 0..<300 { try db.put(bytes("k\(1000 + i)"), bytes("v1")) }
+        let snapshot = db.snapshot()
+        for i in 0..<300 { try db.put(bytes("k\(1000 + i)"), bytes("v2")) }
+        for i in 0..<150 { try db.delete(bytes("k\(1000 + i)")) }
+        try db.compactRange()
+        #expect(try db.get(bytes("k1000"), snapshot: snapshot) == bytes("v1"))
+        #expect(try db.get(bytes("k1000")) == nil)
+        #expect(try db.get(bytes("k1200")) == bytes("v2"))
+        let withSnapshot = db.statistics.levels.reduce(0) { $0 + $1.bytes }
+        _ = consume snapshot
+        try db.compactRange()
+        let entries = db.statistics.levels.reduce(0) { $0 + $1.fileCount }
+        #expect(entries == 1)
+        #expect(db.statistics.levels.reduce(0) { $0 + $1.bytes } < withSnapshot)
+        #expect(try scanAll(db).count == 150)
+        try db.close()
+    }
+}
