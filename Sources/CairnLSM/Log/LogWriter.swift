@@ -1,0 +1,120 @@
+/// Appends logical records to a log file (write-ahead log or manifest) in the format of
+/// `LogFormat`.
+///
+/// Each `addRecord` frames the payload (splitting it across blocks as needed) into a reusable
+/// buffer and hands the result to the file in a single `append`, so a record reaches the
+/// operating system in one write. A failed append or sync is sticky: the file may now end in a
+/// partial record, so every later call rethrows the first error instead of writing after it.
+///
+/// Single owner: not safe for concurrent use. `@unchecked Sendable` so the owner (the
+/// group-commit leader of the moment, which changes thread between groups while holding the
+/// database's write lock) can hand it across threads; the owner serializes every call.
+public final class LogWriter: @unchecked Sendable {
+    /// The file being written.
+    public let file: any WritableFile
+    /// The number recorded in the file's header.
+    public let fileNumber: UInt64
+    /// What the log holds.
+    public let kind: LogKind
+    /// Bytes written so far, including the header record and block padding.
+    public private(set) var fileSize: Int64 = 0
+
+    /// Position inside the current block where the next physical record starts.
+    private var blockOffset = 0
+    /// Scratch space for framing one logical record.
+    private var buffer = ByteBuffer(capacity: 64 * 1024)
+    /// The first append or sync error; later calls rethrow it.
+    private var failure: (any Error)?
+
+    /// A framing buffer that grew past this (for an unusually large record) is released after
+    /// use rather than kept for the file's lifetime.
+    private static let retainedBufferCapacity = 4 << 20
+
+    /// Writes the header record (`LogFileHeader`) to `file`, which must be empty.
+    ///
+    /// - Throws: `CairnError.invalidArgument` if the file is not empty; the file's errors.
+    public init(file: any WritableFile, fileNumber: UInt64, kind: LogKind) throws {
+        self.file = file
+        self.fileNumber = fileNumber
+        self.kind = kind
+        guard file.size == 0 else {
+            throw CairnError.invalidArgument("log \(file.path) must be empty to start a log; it has \(file.size) bytes")
+        }
+        let header = LogFileHeader(kind: kind, fileNumber: fileNumber).encoded()
+        try header.withUnsafeBytes { try addRecord($0) }
+    }
+
+    /// Appends one logical record (any size, including empty) with a single `file.append`.
+    /// The record is not durable until `sync()`.
+    public func addRecord(_ payload: UnsafeRawBufferPointer) throws {
+        if let failure { throw failure }
+        let newBlockOffset = frame(payload)
+        do {
+            try file.append(buffer.bytes)
+        } catch {
+            failure = error
+            throw error
+        }
+        fileSize += Int64(buffer.count)
+        blockOffset = newBlockOffset
+        if buffer.capacity > Self.retainedBufferCapacity {
+            buffer = ByteBuffer(capacity: 64 * 1024)
+        }
+    }
+
+    /// Appends one logical record held in an array.
+    public func addRecord(_ payload: [UInt8]) throws {
+        try payload.withUnsafeBytes { try addRecord($0) }
+    }
+
+    /// Makes every record added so far durable (`WritableFile.sync`).
+    public func sync() throws {
+        if let failure { throw failure }
+        do {
+            try file.sync()
+        } catch {
+            failure = error
+            throw error
+        }
+    }
+
+    /// Closes the file without syncing it.
+    public func close() throws {
+        try file.close()
+    }
+
+    /// Fills `buffer` with the physical records of `payload`, starting at `blockOffset`, and
+    /// returns the block offset after them.
+    private func frame(_ payload: UnsafeRawBufferPointer) -> Int {
+        let blockSize = LogFormat.blockSize
+        let headerSize = LogFormat.recordHeaderSize
+        buffer.removeAll()
+        // Payload, one header per block touched, and at most one padded block tail.
+        buffer.reserve(payload.count + (payload.count / (blockSize - headerSize) + 2) * headerSize + headerSize)
+        var offset = blockOffset
+        var position = 0
+        var isFirst = true
+        repeat {
+            let leftover = blockSize - offset
+            if leftover < headerSize {
+                for _ in 0..<leftover { buffer.append(byte: 0) }
+                offset = 0
+            }
+            let available = blockSize - offset - headerSize
+            let fragmentLength = min(payload.count - position, available)
+            let isLast = position + fragmentLength == payload.count
+            let type: LogFormat.RecordType =
+                isFirst ? (isLast ? .full : .first) : (isLast ? .last : .middle)
+            let fragment = UnsafeRawBufferPointer(rebasing: payload[position..<(position + fragmentLength)])
+            buffer.appendFixed32(LogFormat.recordChecksum(type: type.rawValue, payload: fragment))
+            buffer.append(byte: UInt8(truncatingIfNeeded: fragmentLength))
+            buffer.append(byte: UInt8(truncatingIfNeeded: fragmentLength >> 8))
+            buffer.append(byte: type.rawValue)
+            buffer.append(fragment)
+            position += fragmentLength
+            offset += headerSize + fragmentLength
+            isFirst = false
+        } while position < payload.count
+        return offset
+    }
+}

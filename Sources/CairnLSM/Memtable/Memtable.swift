@@ -1,0 +1,180 @@
+import Synchronization
+
+/// What a memtable knows about a user key at a snapshot.
+enum MemtableLookup: Equatable, Sendable {
+    /// No point entry for the key is visible at the snapshot (older tables must be consulted).
+    case notFound
+    /// The newest visible entry sets the key; carries its sequence number and a copy of the value.
+    case value(SequenceNumber, [UInt8])
+    /// The newest visible entry deletes the key; carries its sequence number.
+    case deleted(SequenceNumber)
+}
+
+/// The in-memory write buffer: point entries in an arena-backed concurrent skiplist, plus the
+/// range tombstones written since it was created.
+///
+/// Entries are encoded as described in `MemtableEntry` and stored inline in skiplist nodes, so
+/// an insert costs one bump allocation in the arena and no heap allocation.
+///
+/// **Thread-safety.** `add` must be called by one thread at a time (the database's write
+/// leader); it is not internally locked. Every other member — `get`, `makeIterator`,
+/// iterators themselves (each used by one thread), `rangeTombstones` and the statistics — may
+/// be used from any number of threads concurrently with the writer and with each other.
+///
+/// **Ownership.** The memtable owns its arena; entry bytes and iterator views point into it.
+/// Iterators hold a strong reference to the memtable, so the arena outlives them.
+final class Memtable: @unchecked Sendable {
+    // @unchecked Sendable: the only non-atomic mutable state is (a) the arena's bump pointer
+    // and the skiplist's writer scratch, used only inside `add`, which callers serialize
+    // (single-writer contract), and (b) `tombstoneList`, which is only accessed under
+    // `tombstoneGuard`. Skiplist nodes are published with release stores and read with acquire
+    // loads; counters are atomics.
+
+    /// Memory for the skiplist nodes (and so every point entry).
+    let arena: Arena
+    /// The point entries, in internal-key order.
+    private let list: SkipList<MemtableEntry>
+    /// Guards `tombstoneList`.
+    private let tombstoneGuard = SpinGuard()
+    /// Range tombstones in insertion order. Guarded by `tombstoneGuard`.
+    private var tombstoneList: [RangeTombstone] = []
+    /// Approximate heap bytes held by `tombstoneList`.
+    private let tombstoneBytes = Atomic<Int>(0)
+    /// Number of range tombstones added.
+    private let tombstoneCount = Atomic<Int>(0)
+    /// Smallest sequence number added (UInt64.max while empty).
+    private let smallestSeen = Atomic<UInt64>(UInt64.max)
+    /// Largest sequence number added (0 while empty).
+    private let largestSeen = Atomic<UInt64>(0)
+
+    /// Creates an empty memtable. `arenaBlockSize` sizes the arena's blocks.
+    init(arenaBlockSize: Int = Arena.defaultBlockSize) {
+        arena = Arena(blockSize: arenaBlockSize)
+        list = SkipList<MemtableEntry>(arena: arena)
+    }
+
+    // MARK: Writing (single writer)
+
+    /// Records one write.
+    ///
+    /// For `.value` and `.deletion`, inserts the point entry `key@sequence` (the value is
+    /// ignored for deletions, by convention empty). For `.rangeDeletion`, `key` is the first
+    /// deleted user key and `value` the exclusive end; the tombstone goes to the range-tombstone
+    /// list, not the skiplist.
+    ///
+    /// `(key, sequence, type)` must be new to this memtable (sequence numbers are unique per
+    /// write). `sequence` must be at most `maxSequenceNumber`. The bytes are copied; the
+    /// buffers may be reused as soon as this returns. Single writer only.
+    func add(sequence: SequenceNumber, type: ValueType, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        let sequence = min(sequence, maxSequenceNumber)
+        switch type {
+        case .value, .deletion:
+            let entryLength = MemtableEntry.encodedLength(
+                internalKeyLength: key.count + InternalKey.trailerSize,
+                valueLength: type == .value ? value.count : 0)
+            let node = list.allocateNode(entryLength: entryLength)
+            MemtableEntry.write(
+                to: node.entry, userKey: key,
+                trailer: InternalKey.trailer(sequence, type.rawValue),
+                value: type == .value ? value : UnsafeRawBufferPointer(start: nil, count: 0))
+            list.insert(node)
+        case .rangeDeletion:
+            let tombstone = RangeTombstone(start: Array(key), end: Array(value), sequence: sequence)
+            tombstoneGuard.withLock { tombstoneList.append(tombstone) }
+            tombstoneBytes.wrappingAdd(key.count + value.count + MemoryLayout<RangeTombstone>.stride + 64, ordering: .relaxed)
+            tombstoneCount.wrappingAdd(1, ordering: .relaxed)
+        }
+        if sequence < smallestSeen.load(ordering: .relaxed) { smallestSeen.store(sequence, ordering: .relaxed) }
+        if sequence > largestSeen.load(ordering: .relaxed) { largestSeen.store(sequence, ordering: .relaxed) }
+    }
+
+    /// Array convenience for `add` (tests, recovery tools).
+    func add(sequence: SequenceNumber, type: ValueType, key: [UInt8], value: [UInt8]) {
+        key.withUnsafeBytes { k in
+            value.withUnsafeBytes { v in add(sequence: sequence, type: type, key: k, value: v) }
+        }
+    }
+
+    // MARK: Reading (any thread)
+
+    /// The newest point entry for `userKey` with a sequence number <= `sequence`.
+    ///
+    /// Range tombstones are not consulted; callers combine the result with
+    /// `rangeTombstones` (see `FragmentedRangeTombstones`). Safe concurrently with `add`:
+    /// the result reflects every entry whose `add` returned before this call started.
+    func get(_ userKey: UnsafeRawBufferPointer, sequence: SequenceNumber) -> MemtableLookup {
+        let seekLength = userKey.count + InternalKey.trailerSize
+        let trailer = InternalKey.trailer(min(sequence, maxSequenceNumber), ValueType.seekMarker)
+        // The seek key lives on the stack for ordinary key sizes (no heap allocation).
+        return withUnsafeTemporaryAllocation(byteCount: seekLength, alignment: 8) { buffer in
+            buffer.copyMemory(from: userKey)
+            buffer.storeBytes(of: trailer.littleEndian, toByteOffset: userKey.count, as: UInt64.self)
+            guard let node = list.findGreaterOrEqual(UnsafeRawBufferPointer(buffer)) else { return .notFound }
+            let key = MemtableEntry.key(ofEntry: node)
+            guard compareBytes(InternalKey.userKey(key), userKey) == 0 else { return .notFound }
+            let found = InternalKey.trailerValue(key)
+            let foundSequence = found >> 8
+            switch UInt8(truncatingIfNeeded: found) {
+            case ValueType.value.rawValue:
+                return .value(foundSequence, Array(MemtableEntry.value(ofEntry: node)))
+            case ValueType.deletion.rawValue:
+                return .deleted(foundSequence)
+            default:
+                // Only values and deletions are ever inserted; anything else is not a point entry.
+                return .notFound
+            }
+        }
+    }
+
+    /// Array convenience for `get`.
+    func get(_ userKey: [UInt8], sequence: SequenceNumber) -> MemtableLookup {
+        userKey.withUnsafeBytes { get($0, sequence: sequence) }
+    }
+
+    /// A new iterator over the point entries (internal keys, newest version of a user key
+    /// first). It keeps this memtable alive and sees entries added after its creation when it
+    /// reaches them. Use each iterator from one thread at a time.
+    func makeIterator() -> InternalIterator {
+        MemtableIterator(memtable: self, list: list)
+    }
+
+    /// A copy of the range tombstones added so far, in insertion order.
+    var rangeTombstones: [RangeTombstone] {
+        if tombstoneCount.load(ordering: .relaxed) == 0 { return [] }
+        return tombstoneGuard.withLock { tombstoneList }
+    }
+
+    /// True if any range tombstone was added.
+    var hasRangeTombstones: Bool { tombstoneCount.load(ordering: .relaxed) > 0 }
+
+    // MARK: Statistics (any thread)
+
+    /// Bytes used: the arena's blocks plus the range-tombstone list. Compared with
+    /// `Options.writeBufferSize` to decide when to switch memtables.
+    var approximateMemoryUsage: Int {
+        arena.memoryUsage + tombstoneBytes.load(ordering: .relaxed)
+    }
+
+    /// Number of point entries.
+    var pointEntryCount: Int { list.count }
+
+    /// Number of range tombstones.
+    var rangeTombstoneCount: Int { tombstoneCount.load(ordering: .relaxed) }
+
+    /// Number of writes recorded: point entries plus range tombstones.
+    var entryCount: Int { pointEntryCount + rangeTombstoneCount }
+
+    /// True when nothing was added.
+    var isEmpty: Bool { entryCount == 0 }
+
+    /// Smallest sequence number added (point or range), nil while empty.
+    var smallestSequence: SequenceNumber? {
+        let s = smallestSeen.load(ordering: .relaxed)
+        return s == UInt64.max ? nil : s
+    }
+
+    /// Largest sequence number added (point or range), nil while empty.
+    var largestSequence: SequenceNumber? {
+        isEmpty ? nil : largestSeen.load(ordering: .relaxed)
+    }
+}

@@ -1,0 +1,31 @@
+@testable import CairnLSM
+
+/// A small deterministic PRNG (SplitMix64) so failures reproduce from the seed.
+struct MemtableTestRandom: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Internal-key order over arrays (the model's comparator).
+func memtableTestCompare(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in InternalKey.compare(pa, pb) } }
+}
+
+extension InternalIterator {
+    /// Copies of the current key and value.
+    var memtableTestEntry: (key: [UInt8], value: [UInt8]) { (Array(key), Array(value)) }
+
+    /// `seekForPrev` with an array target.
+    func memtableTestSeekForPrev(_ target: [UInt8]) throws {
+        try target.withUnsafeBytes { try seekForPrev($0) }
+    }
+}
