@@ -68,6 +68,13 @@ extension Database {
                 }
                 for file in candidates where file.mayContain(userKey: key) {
                     let reader = try tableCache.reader(fileNumber: file.number)
+                    if file.rangeDeletionCount == 0 {
+                        counters.bloomChecks.add(1, ordering: .relaxed)
+                        if !reader.mayContain(userKey: key) {
+                            counters.bloomUseful.add(1, ordering: .relaxed)
+                            continue
+                        }
+                    }
                     if file.rangeDeletionCount > 0 {
                         let t = file.rangeTombstones { reader.rangeTombstones }
                         tombstoneSequence = max(tombstoneSequence, t.maxCoveringSequence(key, visibleAt: sequence))
@@ -145,8 +152,8 @@ extension Database {
             s.blockCacheMisses = cache.misses
             s.blockCacheBytes = cache.usage
         }
-        s.bloomChecks = tableCache.bloomChecks
-        s.bloomUseful = tableCache.bloomUseful
+        s.bloomChecks = counters.bloomChecks.load(ordering: .relaxed)
+        s.bloomUseful = counters.bloomUseful.load(ordering: .relaxed)
         s.liveSnapshots = snapshots.count
         s.recoveredTornTailBytes = recoveredTornTailBytes
         s.levels = state.version.levels.enumerated().map { level, files in

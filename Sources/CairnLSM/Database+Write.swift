@@ -217,7 +217,7 @@ extension Database {
         try? log.close()
         log = newLog
         immutables.append(memtable)
-        memtable = MemtableHandle(Memtable(), logNumber: number)
+        memtable = MemtableHandle(Memtable.sized(for: options), logNumber: number)
         publishReadState()
         scheduleFlush()
     }

@@ -116,7 +116,7 @@ public final class Database: @unchecked Sendable {
         edit.lastSequence = recovery.lastSequence
         try versions.logAndApply(edit)
 
-        self.memtable = MemtableHandle(Memtable(), logNumber: logNumber)
+        self.memtable = MemtableHandle(Memtable.sized(for: options), logNumber: logNumber)
         stateLock.withLock {
             $0 = ReadState(
                 memtable: memtable, immutables: [], version: versions.current, lastSequence: recovery.lastSequence)
@@ -170,14 +170,14 @@ public final class Database: @unchecked Sendable {
         }
         logs.sort()
         var result = RecoveryResult(lastSequence: versions.lastSequence)
-        var mem = Memtable()
+        var mem = Memtable.sized(for: options)
         func flushMem() throws {
             if mem.isEmpty && mem.rangeTombstones.isEmpty { return }
             let number = versions.newFileNumber()
             if let file = try writeLevel0Table(mem, number: number, fileSystem: fs, directory: directory, options: options) {
                 result.edit.newFiles.append(file)
             }
-            mem = Memtable()
+            mem = Memtable.sized(for: options)
         }
         for number in logs {
             let logPath = FileNames.log(directory, number)
@@ -276,14 +276,22 @@ final class MemtableHandle: @unchecked Sendable {
 
     /// The memtable's range tombstones, fragmented; nil when it has none.
     func tombstones() -> FragmentedRangeTombstones? {
+        guard memtable.hasRangeTombstones else { return nil }
         let raw = memtable.rangeTombstones
-        if raw.isEmpty { return nil }
         return lock.withLock {
             if let c = cache, c.count == raw.count { return c.tombstones }
             let built = FragmentedRangeTombstones(raw)
             cache = (raw.count, built)
             return built
         }
+    }
+}
+
+extension Memtable {
+    /// A memtable whose arena blocks suit `options.writeBufferSize` (an eighth of it, between
+    /// 4 KiB and 1 MiB, as RocksDB sizes them), so small buffers are not rounded up to a block.
+    static func sized(for options: Options) -> Memtable {
+        Memtable(arenaBlockSize: min(1 << 20, max(4096, options.writeBufferSize / 8)))
     }
 }
 
@@ -304,13 +312,13 @@ func writeLevel0Table(
             try builder.add(it.key, it.value)
             try it.next()
         }
-        for t in tombstones { builder.addRangeTombstone(t) }
+        for t in tombstones { try builder.addRangeTombstone(t) }
         let props = try builder.finish()
         try file.sync()
         try file.close()
         try fs.syncDirectory(directory)
         return VersionEdit.NewFile(
-            level: 0, number: number, size: props.fileSize, smallest: props.smallestKey, largest: props.largestKey,
+            level: 0, number: number, size: Int64(props.fileSize), smallest: props.smallestKey, largest: props.largestKey,
             smallestSequence: props.smallestSequence, largestSequence: props.largestSequence,
             entryCount: UInt64(props.entryCount), rangeDeletionCount: UInt64(props.rangeTombstoneCount))
     } catch {

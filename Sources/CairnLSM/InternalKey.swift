@@ -112,6 +112,12 @@ public func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
     a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in compareBytes(pa, pb) } }
 }
 
+/// Bytewise comparison of a buffer and an array.
+@inlinable
+public func compareBytes(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Int {
+    b.withUnsafeBytes { compareBytes(a, $0) }
+}
+
 /// Bytewise comparison of an array and a buffer.
 @inlinable
 public func compareBytes(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Int {

@@ -80,4 +80,6 @@ final class StatisticsCounters: Sendable {
     let flushes = Atomic<Int>(0)
     let flushBytes = Atomic<Int>(0)
     let stallMicros = Atomic<Int>(0)
+    let bloomChecks = Atomic<Int>(0)
+    let bloomUseful = Atomic<Int>(0)
 }

@@ -14,7 +14,16 @@ final class Output {
 func printError(_ text: String) {
     var s = text
     s.append("\n")
-    fputs(s, stderr)
+    let bytes = Array(s.utf8)
+    var done = 0
+    while done < bytes.count {
+        let n = bytes.withUnsafeBytes { p -> Int in
+            guard let base = p.baseAddress else { return -1 }
+            return write(2, base + done, p.count - done)
+        }
+        if n <= 0 { break }
+        done += n
+    }
 }
 
 /// Encoding of keys and values on the command line: text (UTF-8, with \xNN escapes for

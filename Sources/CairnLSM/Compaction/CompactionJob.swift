@@ -74,7 +74,7 @@ struct CompactionJob {
             }
             var keptTombstones = 0
             for t in tombstones where !(isBottommost && t.sequence <= smallestSnapshot) {
-                builder.addRangeTombstone(t)
+                try builder.addRangeTombstone(t)
                 keptTombstones += 1
             }
             if result.entriesOut == 0 && keptTombstones == 0 {
@@ -87,7 +87,7 @@ struct CompactionJob {
             try file.close()
             try fs.syncDirectory(directory)
             result.newFile = VersionEdit.NewFile(
-                level: outputLevel, number: outputNumber, size: props.fileSize,
+                level: outputLevel, number: outputNumber, size: Int64(props.fileSize),
                 smallest: props.smallestKey, largest: props.largestKey,
                 smallestSequence: props.smallestSequence, largestSequence: props.largestSequence,
                 entryCount: UInt64(props.entryCount), rangeDeletionCount: UInt64(props.rangeTombstoneCount))
