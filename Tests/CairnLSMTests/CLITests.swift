@@ -68,10 +68,13 @@ import Testing
         let sst = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/db").first { $0.hasSuffix(".sst") }
         let dump = try cairn(["kv", "dump-sst", dir.path + "/db/" + (try #require(sst))])
         #expect(dump.status == 0 && dump.stdout.contains("apple") && dump.stdout.contains("entries"))
-        let log = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/db").first { $0.hasSuffix(".log") }
         #expect(try cairn(["kv", "put"] + db + ["late", "entry"]).status == 0)
+        // The put above is in the newest log (the database was not flushed since).
+        let log = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/db").filter { $0.hasSuffix(".log") }.max()
         let wal = try cairn(["kv", "dump-wal", dir.path + "/db/" + (try #require(log))])
         #expect(wal.status == 0)
+        #expect(wal.stdout.contains("put 'late' => 'entry'"))
+        #expect(wal.stdout.contains("1 records"))
     }
 
     @Test func corruptTableGivesOneLineErrorNotACrash() throws {
