@@ -52,6 +52,8 @@ public final class LogReader {
     private var position = 0
     /// Set once the end of the log (clean or torn) has been reached.
     private var finished = false
+    /// The error `readRecord` threw, rethrown by every later call.
+    private var failure: (any Error)?
 
     private static let blockSize = LogFormat.blockSize
     private static let headerSize = LogFormat.recordHeaderSize
@@ -78,7 +80,20 @@ public final class LogReader {
     /// The next logical record, reassembled from its fragments, or nil at the end of the log.
     ///
     /// - Throws: `CairnError.corruption` for damage followed by valid records; I/O errors.
+    ///   Errors are sticky: once one is thrown, every later call throws it again (the reader
+    ///   never skips over damage to the records behind it).
     public func readRecord() throws -> [UInt8]? {
+        if let failure { throw failure }
+        do {
+            return try readNextRecord()
+        } catch {
+            failure = error
+            throw error
+        }
+    }
+
+    /// `readRecord` without the sticky error.
+    private func readNextRecord() throws -> [UInt8]? {
         guard !finished else { return nil }
         let headerSize = Self.headerSize
         var assembled: [UInt8] = []
