@@ -214,6 +214,15 @@ import Glibc
         #expect(fs.fileExists("/db/other"))
         #expect(errnoOf { _ = try fs.lockFile("/db/LOCK") } == EIO)
 
+        fs.clearFaults()
+        // An `.open` rule also fails opening for writing; `.create` does not fail reads.
+        fs.injectFault(FaultRule(.open, pathContains: "new", trigger: .always))
+        #expect(errnoOf { _ = try fs.newWritableFile("/db/new") } == EIO)
+        fs.clearFaults()
+        fs.injectFault(FaultRule(.create, trigger: .always))
+        _ = try fs.newRandomAccessFile("/db/other")
+        fs.clearFaults()
+
         fs.injectFault(FaultRule(.read, pathContains: "other"))
         let r = try fs.newRandomAccessFile("/db/other")
         #expect(errnoOf { _ = try r.readExactly(at: 0, count: 1) } == EIO)

@@ -55,7 +55,9 @@ public final class LogReader {
     /// The error `readRecord` threw, rethrown by every later call.
     private var failure: (any Error)?
 
+    /// `LogFormat.blockSize`.
     private static let blockSize = LogFormat.blockSize
+    /// `LogFormat.recordHeaderSize`.
     private static let headerSize = LogFormat.recordHeaderSize
 
     /// Opens a log and validates its header record.
@@ -75,6 +77,7 @@ public final class LogReader {
         try readFileHeader(expectedFileNumber: expectedFileNumber)
     }
 
+    /// Frees the block buffer.
     deinit { storage.deallocate() }
 
     /// The next logical record, reassembled from its fragments, or nil at the end of the log.
