@@ -356,4 +356,34 @@ import Glibc
         }
         #expect(states.last?.contents(of: "/db/CURRENT") == Array("new".utf8))
     }
+
+    @Test func concurrentWritersAndCrashClones() async throws {
+        let fs = try makeFS()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<4 {
+                group.addTask {
+                    let f = try fs.newWritableFile("/db/f\(writer)")
+                    for i in 0..<300 {
+                        try f.append([UInt8(truncatingIfNeeded: i)])
+                        if i % 10 == 9 { try f.sync() }
+                    }
+                }
+            }
+            group.addTask {
+                for _ in 0..<200 {
+                    let clone = fs.crashClone()
+                    for name in try clone.listDirectory("/db") {
+                        _ = try clone.readFile(joinPath("/db", name))
+                    }
+                    try fs.syncDirectory("/db")
+                }
+            }
+            try await group.waitForAll()
+        }
+        try fs.syncDirectory("/db")
+        let clone = fs.crashClone()
+        for writer in 0..<4 {
+            #expect(clone.contents(of: "/db/f\(writer)") == (0..<300).map { UInt8(truncatingIfNeeded: $0) })
+        }
+    }
 }
