@@ -26,6 +26,12 @@ public final class LogReader {
         public let offset: Int64
         /// The record's bytes.
         public let payload: [UInt8]
+
+        /// Creates a record.
+        public init(offset: Int64, payload: [UInt8]) {
+            self.offset = offset
+            self.payload = payload
+        }
     }
 
     /// The file being read.
