@@ -14,7 +14,8 @@ extension MemoryFileSystem {
     public enum Operation: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
         /// `newWritableFile`: creating (or truncating) a file for writing.
         case create
-        /// `newRandomAccessFile`: opening an existing file for reading.
+        /// `newRandomAccessFile`: opening an existing file for reading. (A `FaultRule` for
+        /// `.open` also matches `.create`.)
         case open
         /// `RandomAccessFile.read(at:into:)`.
         case read
@@ -64,7 +65,8 @@ extension MemoryFileSystem {
 /// `CairnError.io(errno:path:operation:)`, installed with `MemoryFileSystem.injectFault(_:)`.
 ///
 /// A rule matches an operation of kind `operation` whose path contains `pathContains` (any
-/// path when nil). `trigger` decides which of the matches fail. A failing `append` may first
+/// path when nil). A rule for `.open` matches every open, for reading and for writing
+/// (`.create`); a rule for `.create` matches only opens for writing. `trigger` decides which of the matches fail. A failing `append` may first
 /// write `partialWriteBytes` bytes of its buffer, as a disk that fills up mid-write does.
 /// Failing operations have no other effect.
 public struct FaultRule: Sendable, Equatable {
@@ -106,7 +108,7 @@ public struct FaultRule: Sendable, Equatable {
 
     /// True if an operation of kind `op` on `paths` is one this rule counts.
     func matches(_ op: MemoryFileSystem.Operation, _ paths: [String]) -> Bool {
-        guard op == operation else { return false }
+        guard op == operation || (operation == .open && op == .create) else { return false }
         guard let needle = pathContains, !needle.isEmpty else { return true }
         return paths.contains { $0.contains(needle) }
     }

@@ -17,6 +17,7 @@ extension MemoryFileSystem.State {
 /// A file of a `MemoryFileSystem` opened for appending. Single owner, like every
 /// `WritableFile`; each call takes the file system's lock.
 final class MemoryWritableFile: WritableFile {
+    /// The normalized path the file was opened with.
     let path: String
     /// The owning file system (its mutex guards `inode`).
     let fileSystem: MemoryFileSystem
@@ -84,7 +85,9 @@ final class MemoryWritableFile: WritableFile {
 /// A file of a `MemoryFileSystem` opened for reading. Reads see the file's live bytes, so data
 /// appended after opening is visible; `size` is the size at open.
 final class MemoryRandomAccessFile: RandomAccessFile {
+    /// The normalized path the file was opened with.
     let path: String
+    /// Size of the file when it was opened.
     let size: Int64
     /// The owning file system (its mutex guards `inode`).
     let fileSystem: MemoryFileSystem
@@ -140,6 +143,7 @@ final class MemoryFileLock: FileLock {
         self.token = token
     }
 
+    /// Releases the lock if the handle is dropped without `unlock()`, like closing a descriptor.
     deinit { unlock() }
 
     /// Releases the lock if this handle still holds it.

@@ -113,6 +113,7 @@ public final class MemoryFileSystem: FileSystem {
 
     // MARK: - FileSystem
 
+    /// Creates `path` and missing parents, durably at once. Throws `EEXIST` if a file is in the way.
     public func createDirectory(_ path: String) throws {
         let p = Self.normalize(path)
         try state.withLock { s in
@@ -127,11 +128,13 @@ public final class MemoryFileSystem: FileSystem {
         }
     }
 
+    /// True if `path` names a file or directory in the current namespace.
     public func fileExists(_ path: String) -> Bool {
         let p = Self.normalize(path)
         return state.withLock { $0.current[p] != nil || $0.directories.contains(p) }
     }
 
+    /// Sorted names of the files and directories in `path` (current namespace).
     public func listDirectory(_ path: String) throws -> [String] {
         let p = Self.normalize(path)
         return try state.withLock { s in
@@ -149,6 +152,8 @@ public final class MemoryFileSystem: FileSystem {
         }
     }
 
+    /// Removes `path` from the current namespace; durable after `syncDirectory` of its parent.
+    /// Open handles keep working on the file's storage. Mutating operation `.remove`.
     public func removeFile(_ path: String) throws {
         let p = Self.normalize(path)
         beginMutation(.remove, p)
@@ -160,6 +165,8 @@ public final class MemoryFileSystem: FileSystem {
         }
     }
 
+    /// Points `to` at `from`'s file (replacing any file there) in the current namespace; durable
+    /// after `syncDirectory` of each parent. Mutating operation `.rename`.
     public func rename(_ from: String, to: String) throws {
         let source = Self.normalize(from)
         let target = Self.normalize(to)
@@ -181,6 +188,7 @@ public final class MemoryFileSystem: FileSystem {
         }
     }
 
+    /// Current size of the file at `path`.
     public func fileSize(_ path: String) throws -> Int64 {
         let p = Self.normalize(path)
         return try state.withLock { s in
@@ -191,6 +199,8 @@ public final class MemoryFileSystem: FileSystem {
         }
     }
 
+    /// Makes the current entries of directory `path` (creations, renames, removals) durable.
+    /// Mutating operation `.syncDirectory`.
     public func syncDirectory(_ path: String) throws {
         let p = Self.normalize(path)
         beginMutation(.syncDirectory, p)
@@ -208,6 +218,8 @@ public final class MemoryFileSystem: FileSystem {
         }
     }
 
+    /// Creates `path` (not durable until its directory is synced) or truncates the existing
+    /// file (whose durable bytes stay until it is synced). Mutating operation `.create`.
     public func newWritableFile(_ path: String) throws -> any WritableFile {
         let p = Self.normalize(path)
         beginMutation(.create, p)
@@ -218,6 +230,7 @@ public final class MemoryFileSystem: FileSystem {
         }
     }
 
+    /// Opens `path` for reads of its live bytes. Fault kind `.open`.
     public func newRandomAccessFile(_ path: String) throws -> any RandomAccessFile {
         let p = Self.normalize(path)
         return try state.withLock { s in
@@ -230,6 +243,8 @@ public final class MemoryFileSystem: FileSystem {
         }
     }
 
+    /// Locks `path` (creating the file) for one holder at a time; a second call throws
+    /// `CairnError.busy` until `unlock()`. Locks vanish on `crash()`. Fault kind `.lock`.
     public func lockFile(_ path: String) throws -> any FileLock {
         let p = Self.normalize(path)
         return try state.withLock { s in

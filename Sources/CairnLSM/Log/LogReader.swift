@@ -26,6 +26,12 @@ public final class LogReader {
         public let offset: Int64
         /// The record's bytes.
         public let payload: [UInt8]
+
+        /// Creates a record.
+        public init(offset: Int64, payload: [UInt8]) {
+            self.offset = offset
+            self.payload = payload
+        }
     }
 
     /// The file being read.
@@ -52,8 +58,12 @@ public final class LogReader {
     private var position = 0
     /// Set once the end of the log (clean or torn) has been reached.
     private var finished = false
+    /// The error `readRecord` threw, rethrown by every later call.
+    private var failure: (any Error)?
 
+    /// `LogFormat.blockSize`.
     private static let blockSize = LogFormat.blockSize
+    /// `LogFormat.recordHeaderSize`.
     private static let headerSize = LogFormat.recordHeaderSize
 
     /// Opens a log and validates its header record.
@@ -73,12 +83,26 @@ public final class LogReader {
         try readFileHeader(expectedFileNumber: expectedFileNumber)
     }
 
+    /// Frees the block buffer.
     deinit { storage.deallocate() }
 
     /// The next logical record, reassembled from its fragments, or nil at the end of the log.
     ///
     /// - Throws: `CairnError.corruption` for damage followed by valid records; I/O errors.
+    ///   Errors are sticky: once one is thrown, every later call throws it again (the reader
+    ///   never skips over damage to the records behind it).
     public func readRecord() throws -> [UInt8]? {
+        if let failure { throw failure }
+        do {
+            return try readNextRecord()
+        } catch {
+            failure = error
+            throw error
+        }
+    }
+
+    /// `readRecord` without the sticky error.
+    private func readNextRecord() throws -> [UInt8]? {
         guard !finished else { return nil }
         let headerSize = Self.headerSize
         var assembled: [UInt8] = []
