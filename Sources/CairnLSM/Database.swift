@@ -136,6 +136,7 @@ public final class Database: @unchecked Sendable {
         isClosed = true
         while flushScheduled { backgroundDone.wait() }
         while !writers.isEmpty { backgroundDone.wait() }
+        stateLock.withLock { $0.memtable = nil; $0.immutables = [] }
         var firstError: Error?
         do { try log.close() } catch { firstError = error }
         versions.close()

@@ -91,3 +91,43 @@ import Testing
         try Database.open(dir.path).close()
     }
 }
+
+@Suite struct LifecycleTests {
+    @Test func operationsAfterCloseThrowClosed() throws {
+        let fs = MemoryFileSystem()
+        let db = try Database.open("/db", options: memoryOptions(fs))
+        try db.put(bytes("a"), bytes("1"))
+        try db.close()
+        try db.close()  // a second close is harmless
+        #expect(throws: CairnError.self) { try db.put(bytes("b"), bytes("2")) }
+        #expect(throws: CairnError.self) { try db.get(bytes("a")) }
+        #expect(throws: CairnError.self) { try db.makeIterator() }
+    }
+
+    @Test func openOptionsAreEnforced() throws {
+        let fs = MemoryFileSystem()
+        var options = memoryOptions(fs)
+        options.createIfMissing = false
+        #expect(throws: CairnError.self) { try Database.open("/nothing", options: options) }
+        options.createIfMissing = true
+        try Database.open("/db", options: options).close()
+        options.errorIfExists = true
+        #expect(throws: CairnError.self) { try Database.open("/db", options: options) }
+        options.errorIfExists = false
+        options.writeBufferSize = 10
+        #expect(throws: CairnError.self) { try Database.open("/db", options: options) }
+    }
+
+    @Test func invalidRangesAreRejected() throws {
+        let fs = MemoryFileSystem()
+        let db = try Database.open("/db", options: memoryOptions(fs))
+        #expect(throws: CairnError.self) { try db.deleteRange(bytes("b"), bytes("a")) }
+        #expect(throws: CairnError.self) { try db.deleteRange(bytes("a"), bytes("a")) }
+        var batch = WriteBatch()
+        batch.put(bytes("x"), bytes("1"))
+        batch.deleteRange(bytes("z"), bytes("y"))
+        #expect(throws: CairnError.self) { try db.write(batch) }
+        #expect(try db.get(bytes("x")) == nil, "a rejected batch writes nothing")
+        try db.close()
+    }
+}
