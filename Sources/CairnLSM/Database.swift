@@ -303,10 +303,7 @@ func writeLevel0Table(
 ) throws -> VersionEdit.NewFile? {
     let tombstones = mem.rangeTombstones
     if mem.isEmpty && tombstones.isEmpty { return nil }
-    let tablePath = FileNames.table(directory, number)
-    let file = try fs.newWritableFile(tablePath)
-    do {
-        let builder = TableBuilder(file: file, options: TableBuilderOptions(options))
+    let props = try writeTable(number: number, fileSystem: fs, directory: directory, options: options) { builder in
         let it = mem.makeIterator()
         try it.seekToFirst()
         while it.isValid {
@@ -314,14 +311,32 @@ func writeLevel0Table(
             try it.next()
         }
         for t in tombstones { try builder.addRangeTombstone(t) }
+    }
+    return props.map { VersionEdit.NewFile(level: 0, number: number, properties: $0) }
+}
+
+/// Creates SSTable `number`, lets `fill` add its entries, then finishes it, fsyncs it and
+/// makes its directory entry durable. If `fill` added nothing, or anything fails, the file is
+/// removed; the result is nil for an empty table.
+func writeTable(
+    number: UInt64, fileSystem fs: any FileSystem, directory: String, options: Options,
+    _ fill: (TableBuilder) throws -> Void
+) throws -> TableProperties? {
+    let tablePath = FileNames.table(directory, number)
+    let file = try fs.newWritableFile(tablePath)
+    do {
+        let builder = TableBuilder(file: file, options: TableBuilderOptions(options))
+        try fill(builder)
         let props = try builder.finish()
+        if props.entryCount == 0 && props.rangeTombstoneCount == 0 {
+            try? file.close()
+            try? fs.removeFile(tablePath)
+            return nil
+        }
         try file.sync()
         try file.close()
         try fs.syncDirectory(directory)
-        return VersionEdit.NewFile(
-            level: 0, number: number, size: Int64(props.fileSize), smallest: props.smallestKey, largest: props.largestKey,
-            smallestSequence: props.smallestSequence, largestSequence: props.largestSequence,
-            entryCount: UInt64(props.entryCount), rangeDeletionCount: UInt64(props.rangeTombstoneCount))
+        return props
     } catch {
         try? file.close()
         try? fs.removeFile(tablePath)

@@ -33,11 +33,8 @@ struct CompactionJob {
         }
         let fragments = FragmentedRangeTombstones(tombstones)
         let merged = MergingIterator(children)
-        let path = FileNames.table(directory, outputNumber)
-        let file = try fs.newWritableFile(path)
         var result = Result(newFile: nil, bytesRead: inputs.reduce(0) { $0 + $1.size }, entriesIn: 0, entriesOut: 0)
-        do {
-            let builder = TableBuilder(file: file, options: TableBuilderOptions(options))
+        let props = try writeTable(number: outputNumber, fileSystem: fs, directory: directory, options: options) { builder in
             var currentKey: [UInt8] = []
             var haveKey = false
             var lastSequenceForKey = maxSequenceNumber
@@ -72,30 +69,11 @@ struct CompactionJob {
                 }
                 try merged.next()
             }
-            var keptTombstones = 0
             for t in tombstones where !(isBottommost && t.sequence <= smallestSnapshot) {
                 try builder.addRangeTombstone(t)
-                keptTombstones += 1
             }
-            if result.entriesOut == 0 && keptTombstones == 0 {
-                try? file.close()
-                try? fs.removeFile(path)
-                return result
-            }
-            let props = try builder.finish()
-            try file.sync()
-            try file.close()
-            try fs.syncDirectory(directory)
-            result.newFile = VersionEdit.NewFile(
-                level: outputLevel, number: outputNumber, size: Int64(props.fileSize),
-                smallest: props.smallestKey, largest: props.largestKey,
-                smallestSequence: props.smallestSequence, largestSequence: props.largestSequence,
-                entryCount: UInt64(props.entryCount), rangeDeletionCount: UInt64(props.rangeTombstoneCount))
-            return result
-        } catch {
-            try? file.close()
-            try? fs.removeFile(path)
-            throw error
         }
+        result.newFile = props.map { VersionEdit.NewFile(level: outputLevel, number: outputNumber, properties: $0) }
+        return result
     }
 }

@@ -22,19 +22,24 @@ final class FileMetadata: @unchecked Sendable {
     private var obsoleteSink: (@Sendable (UInt64) -> Void)?
     private var cachedTombstones: FragmentedRangeTombstones?
 
-    init(
-        number: UInt64, size: Int64, smallest: [UInt8], largest: [UInt8],
-        smallestSequence: SequenceNumber, largestSequence: SequenceNumber,
-        entryCount: UInt64, rangeDeletionCount: UInt64
-    ) {
-        self.number = number
-        self.size = size
-        self.smallest = smallest
-        self.largest = largest
-        self.smallestSequence = smallestSequence
-        self.largestSequence = largestSequence
-        self.entryCount = entryCount
-        self.rangeDeletionCount = rangeDeletionCount
+    /// The metadata a manifest edit records for a new file.
+    init(_ f: VersionEdit.NewFile) {
+        number = f.number
+        size = f.size
+        smallest = f.smallest
+        largest = f.largest
+        smallestSequence = f.smallestSequence
+        largestSequence = f.largestSequence
+        entryCount = f.entryCount
+        rangeDeletionCount = f.rangeDeletionCount
+    }
+
+    /// The manifest record that adds this file at `level`.
+    func newFileRecord(level: Int) -> VersionEdit.NewFile {
+        VersionEdit.NewFile(
+            level: level, number: number, size: size, smallest: smallest, largest: largest,
+            smallestSequence: smallestSequence, largestSequence: largestSequence,
+            entryCount: entryCount, rangeDeletionCount: rangeDeletionCount)
     }
 
     /// Marks the file obsolete: `sink(number)` runs when the last reference is released.

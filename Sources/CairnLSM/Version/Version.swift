@@ -38,11 +38,7 @@ final class Version: Sendable {
             guard !existing.contains(f.number) else {
                 throw CairnError.corruption(file: manifest, offset: 0, reason: "edit adds file \(f.number) twice")
             }
-            levels[f.level].append(
-                FileMetadata(
-                    number: f.number, size: f.size, smallest: f.smallest, largest: f.largest,
-                    smallestSequence: f.smallestSequence, largestSequence: f.largestSequence,
-                    entryCount: f.entryCount, rangeDeletionCount: f.rangeDeletionCount))
+            levels[f.level].append(FileMetadata(f))
         }
         levels[0].sort { ($0.largestSequence, $0.number) > ($1.largestSequence, $1.number) }
         for level in 1..<levels.count {
@@ -55,13 +51,7 @@ final class Version: Sendable {
     func snapshotEdit() -> VersionEdit {
         var edit = VersionEdit()
         for (level, files) in levels.enumerated() {
-            for f in files {
-                edit.newFiles.append(
-                    .init(
-                        level: level, number: f.number, size: f.size, smallest: f.smallest, largest: f.largest,
-                        smallestSequence: f.smallestSequence, largestSequence: f.largestSequence,
-                        entryCount: f.entryCount, rangeDeletionCount: f.rangeDeletionCount))
-            }
+            edit.newFiles.append(contentsOf: files.map { $0.newFileRecord(level: level) })
         }
         return edit
     }

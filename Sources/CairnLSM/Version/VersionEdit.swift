@@ -133,3 +133,13 @@ struct VersionEdit: Equatable {
         return edit
     }
 }
+
+extension VersionEdit.NewFile {
+    /// The record for a table just written, from the properties its builder returned.
+    init(level: Int, number: UInt64, properties p: TableProperties) {
+        self.init(
+            level: level, number: number, size: Int64(p.fileSize), smallest: p.smallestKey, largest: p.largestKey,
+            smallestSequence: p.smallestSequence, largestSequence: p.largestSequence,
+            entryCount: p.entryCount, rangeDeletionCount: p.rangeTombstoneCount)
+    }
+}
