@@ -152,6 +152,11 @@ struct FragmentedRangeTombstones: Sendable {
         maxCoveringSequence(userKey, visibleAt: snapshot) > entrySequence
     }
 
+    /// Array convenience for `isCovered`.
+    func isCovered(userKey: [UInt8], entrySequence: SequenceNumber, snapshot: SequenceNumber) -> Bool {
+        maxCoveringSequence(userKey, visibleAt: snapshot) > entrySequence
+    }
+
     /// A cursor for testing many keys in increasing or decreasing order (as iterators do)
     /// without a full binary search per key.
     func makeCursor() -> Cursor { Cursor(self) }

@@ -29,3 +29,35 @@ extension InternalIterator {
         try target.withUnsafeBytes { try seekForPrev($0) }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs each body on its own OS thread and waits for all of them. (Dispatch's global pool is
+/// sized to the core count, so spinning readers there could starve the writer on 2 cores.)
+func memtableTestRunThreads(_ bodies: [@Sendable () -> Void]) {
+    final class Box: @unchecked Sendable {
+        // @unchecked Sendable: immutable after init; handed to exactly one thread.
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+    var threads: [pthread_t] = []
+    for body in bodies {
+        var thread = pthread_t()
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        let rc = pthread_create(&thread, nil, { raw in
+            guard let raw else { return nil }
+            let box = Unmanaged<Box>.fromOpaque(raw).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
+        if rc == 0 {
+            threads.append(thread)
+        } else {
+            // Could not start a thread: run inline so the test still completes.
+            Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body()
+        }
+    }
+    for thread in threads { pthread_join(thread, nil) }
+}
