@@ -1,23 +1,11 @@
 @testable import CairnLSM
 
-/// A small deterministic PRNG (SplitMix64) so failures reproduce from the seed.
-struct MemtableTestRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The memtable tests' PRNG is the suite-wide SplitMix64 (Engine/TestSupport.swift).
+typealias MemtableTestRandom = SeededRandom
 
 /// Internal-key order over arrays (the model's comparator).
 func memtableTestCompare(_ a: [UInt8], _ b: [UInt8]) -> Int {
-    a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in InternalKey.compare(pa, pb) } }
+    compareInternal(a, b)
 }
 
 extension InternalIterator {
