@@ -197,8 +197,8 @@ struct Verify: KVVerb {
     @OptionGroup var global: GlobalOptions
 
     func execute(_ session: Session, _ out: Output) throws {
-        let tables = try session.db().verify()
-        out.line("OK: \(tables) tables verified")
+        let report = try session.db().verify()
+        out.line("OK: \(report)")
     }
 }
 

@@ -24,6 +24,25 @@ import Testing
         }
     }
 
+    @Test func verifyChecksEveryLiveFileIncludingTheWal() throws {
+        let fs = MemoryFileSystem()
+        let db = try Database.open("/db", options: memoryOptions(fs, writeBufferSize: 1 << 20))
+        for i in 0..<300 { try db.put(bytes("k\(i)"), bytes(String(repeating: "v", count: 100))) }
+        try db.flush()
+        for i in 0..<300 { try db.put(bytes("j\(i)"), bytes(String(repeating: "w", count: 100))) }
+        let report = try db.verify()
+        #expect(report.tables == 1 && report.logs == 1)
+        let log = try #require(try files(fs, ".log").last)
+        try fs.flipBit(path: "/db/" + log, byteOffset: Int(try fs.fileSize("/db/" + log) / 3), bit: 2)
+        do {
+            try db.verify()
+            Issue.record("verify missed a damaged WAL record")
+        } catch let CairnError.corruption(file, _, _) {
+            #expect(file.hasSuffix(log))
+        }
+        try db.close()
+    }
+
     @Test func tornWalTailIsDroppedAndEarlierWritesKept() throws {
         let fs = MemoryFileSystem()
         let db = try Database.open("/db", options: memoryOptions(fs, writeBufferSize: 1 << 20))
