@@ -181,7 +181,7 @@ struct Flush: KVVerb {
 
 struct Compact: KVVerb {
     static let configuration = CommandConfiguration(
-        abstract: "Flush, then merge every table into the bottom level, dropping what no one can see.")
+        abstract: "Flush, then merge every table into one sorted run, dropping what no snapshot can see.")
     @OptionGroup var global: GlobalOptions
 
     func execute(_ session: Session, _ out: Output) throws {
