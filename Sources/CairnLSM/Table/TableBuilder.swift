@@ -207,10 +207,8 @@ public final class TableBuilder {
             let low = InternalKey.make(t.start, sequence: t.sequence, type: .rangeDeletion)
             var high = t.end
             Coding.appendFixed64(&high, InternalKey.trailer(maxSequenceNumber, ValueType.seekMarker))
-            let lowBelow = low.withUnsafeBytes { l in smallest.withUnsafeBytes { s in InternalKey.compare(l, s) < 0 } }
-            if smallest.isEmpty || lowBelow { smallest = low }
-            let highAbove = high.withUnsafeBytes { h in largest.withUnsafeBytes { g in InternalKey.compare(h, g) > 0 } }
-            if largest.isEmpty || highAbove { largest = high }
+            if smallest.isEmpty || internalCompare(low, smallest) < 0 { smallest = low }
+            if largest.isEmpty || internalCompare(high, largest) > 0 { largest = high }
         }
         props.smallestKey = smallest
         props.largestKey = largest
@@ -302,5 +300,10 @@ public final class TableBuilder {
             return
         }
         out.append(key)
+    }
+
+    /// `InternalKey.compare` on two arrays (both at least 8 bytes).
+    private func internalCompare(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in InternalKey.compare(pa, pb) } }
     }
 }
