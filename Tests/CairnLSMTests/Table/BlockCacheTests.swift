@@ -1,0 +1,100 @@
+import Testing
+@testable import CairnLSM
+
+@Suite("BlockCacheTests")
+struct BlockCacheTests {
+    static func block(size: Int, tag: UInt8) throws -> Block {
+        let builder = BlockBuilder(restartInterval: 16)
+        let key = InternalKey.make([tag], sequence: 1, type: .value)
+        let value = [UInt8](repeating: tag, count: max(0, size - 20))
+        key.withUnsafeBytes { k in value.withUnsafeBytes { v in builder.add(k, v) } }
+        return try Block.make(copying: builder.finish())
+    }
+
+    @Test func evictionIsBoundedByCapacityAndLRU() throws {
+        let cache = BlockCache(capacity: 100_000)
+        #expect(cache.shardCount == 1)
+        let charge = try Self.block(size: 4096, tag: 0).size + BlockCache.entryOverhead
+        for i in 0..<100 {
+            cache.insert(fileNumber: 1, offset: UInt64(i * 4096), block: try Self.block(size: 4096, tag: UInt8(i)))
+            #expect(cache.usage <= 100_000)
+            // Keep block 0 hot.
+            #expect(cache.lookup(fileNumber: 1, offset: 0) != nil)
+        }
+        #expect(cache.entryCount == 100_000 / charge)
+        #expect(cache.usage == cache.entryCount * charge)
+        #expect(cache.lookup(fileNumber: 1, offset: 0) != nil)  // recently used: kept
+        #expect(cache.lookup(fileNumber: 1, offset: 4096) == nil)  // old: evicted
+        #expect(cache.lookup(fileNumber: 1, offset: 99 * 4096)?.offset == 0)
+        #expect(cache.hits == 102)
+        #expect(cache.misses == 1)
+        // The cached block is the one inserted.
+        let b = try #require(cache.lookup(fileNumber: 1, offset: 98 * 4096))
+        let it = b.makeIterator()
+        try it.seekToFirst()
+        #expect(it.value.first == 98)
+    }
+
+    @Test func shardedCacheStaysWithinCapacity() throws {
+        let capacity = 8 << 20
+        let cache = BlockCache(capacity: capacity)
+        #expect(cache.shardCount == 16)
+        let block = try Self.block(size: 4000, tag: 1)
+        for file in 0..<10 {
+            for i in 0..<500 {
+                cache.insert(fileNumber: UInt64(file), offset: UInt64(i * 4000), block: block)
+            }
+        }
+        #expect(cache.usage <= capacity)
+        #expect(cache.usage > capacity * 3 / 4)
+        cache.erase(fileNumber: 9)
+        for i in 0..<500 { #expect(cache.lookup(fileNumber: 9, offset: UInt64(i * 4000)) == nil) }
+        let before = cache.entryCount
+        cache.erase(fileNumber: 12345)
+        #expect(cache.entryCount == before)
+    }
+
+    @Test func disabledCacheAndOversizedBlocks() throws {
+        let off = BlockCache(capacity: 0)
+        off.insert(fileNumber: 1, offset: 0, block: try Self.block(size: 100, tag: 1))
+        #expect(off.lookup(fileNumber: 1, offset: 0) == nil)
+        #expect(off.usage == 0 && off.hits == 0 && off.misses == 0 && !off.isEnabled)
+        let small = BlockCache(capacity: 1000)
+        small.insert(fileNumber: 1, offset: 0, block: try Self.block(size: 5000, tag: 1))
+        #expect(small.entryCount == 0)
+    }
+
+    @Test func tableReadsGoThroughTheCache() throws {
+        let model = TableTests.versionedModel(users: 2_000, seed: 3)
+        let (bytes, props) = try buildTable(model)
+        let cache = BlockCache(capacity: 4 << 20)
+        let reader = try openTable(bytes, cache: cache)
+        let it = reader.makeIterator()
+        try it.seekToFirst()
+        while it.isValid { try it.next() }
+        #expect(cache.misses == Int(props.dataBlockCount))
+        #expect(cache.entryCount == Int(props.dataBlockCount))
+        try it.seekToFirst()
+        while it.isValid { try it.next() }
+        #expect(cache.hits == Int(props.dataBlockCount))
+        #expect(cache.misses == Int(props.dataBlockCount))
+    }
+
+    @Test func lruMapBasics() {
+        var map = LRUMap<Int, String>(capacity: 3)
+        map.insert(1, "a", charge: 1)
+        map.insert(2, "b", charge: 1)
+        map.insert(3, "c", charge: 1)
+        #expect(map.get(1) == "a")
+        map.insert(4, "d", charge: 1)  // evicts 2
+        #expect(map.keysByRecency == [4, 1, 3])
+        #expect(map.get(2) == nil)
+        map.insert(1, "A", charge: 2)  // replace: evicts 3
+        #expect(map.keysByRecency == [1, 4])
+        #expect(map.usage == 3)
+        #expect(map.remove(4) == "d")
+        #expect(map.count == 1 && map.usage == 2)
+        map.insert(5, "e", charge: 5)  // larger than capacity: not stored
+        #expect(map.get(5) == nil && map.count == 1)
+    }
+}
