@@ -5,21 +5,10 @@ import Testing
 import Glibc
 #endif
 
-/// Deterministic generator for log test data (SplitMix64).
-private struct LogTestRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// `count` pseudo-random bytes from `seed`.
 private func logTestBytes(_ count: Int, seed: UInt64) -> [UInt8] {
-    var rng = LogTestRandom(state: seed)
+    var rng = SeededRandom(seed: seed)
     var out = [UInt8](repeating: 0, count: count)
     out.withUnsafeMutableBytes { raw in
         var i = 0
@@ -134,7 +123,7 @@ private func corruptionOf(_ body: () throws -> Void) -> (offset: Int64, reason: 
 private func boundarySizes() -> [Int] {
     let bs = LogFormat.blockSize
     var sizes = [0, 1, 100, bs - 7 - 31, 0, bs - 7, bs - 7 - 5, 3, bs, bs + 1, 0, 3 * bs + 17, 2 * bs - 14]
-    var rng = LogTestRandom(state: 42)
+    var rng = SeededRandom(seed: 42)
     for _ in 0..<150 { sizes.append(Int.random(in: 0..<3000, using: &rng)) }
     for _ in 0..<12 { sizes.append(Int.random(in: 0..<100_000, using: &rng)) }
     sizes.append(1 << 20)
@@ -291,7 +280,7 @@ private func boundarySizes() -> [Int] {
 
     @Test func crashAtEveryOperationKeepsASyncedPrefix() throws {
         let fs = try makeFS()
-        var rng = LogTestRandom(state: 99)
+        var rng = SeededRandom(seed: 99)
         let records = (0..<40).map { i in logTestBytes(Int.random(in: 0..<40_000, using: &rng), seed: UInt64(i)) }
         let synced = Mutex(0)
         let clones = Mutex<[(MemoryFileSystem, Int)]>([])
@@ -324,7 +313,7 @@ private func boundarySizes() -> [Int] {
     }
 
     @Test func partialAppendsAtAnyPointAreTornTails() throws {
-        var rng = LogTestRandom(state: 5)
+        var rng = SeededRandom(seed: 5)
         let records = (0..<12).map { i in logTestBytes(Int.random(in: 0..<50_000, using: &rng), seed: UInt64(i)) }
         for failing in [1, 4, 11] {
             for partial in [1, 6, 7, 8, 100, 32_000, 33_000, 60_000] {
@@ -376,7 +365,7 @@ private func boundarySizes() -> [Int] {
 
     @Test func bitFlipInAMiddleRecordIsCorruptionAtThatRecord() throws {
         let fs = try makeFS()
-        var rng = LogTestRandom(state: 3)
+        var rng = SeededRandom(seed: 3)
         let sizes = [20, 1000, 70_000, 0, 5, 40_000, 300, 12, 33_000, 64]
         let records = sizes.enumerated().map { logTestBytes($0.element, seed: UInt64($0.offset)) }
         let written = try writeLog(fs, "/db/m.log", records)

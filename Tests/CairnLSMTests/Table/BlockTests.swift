@@ -61,17 +61,7 @@ struct BlockTests {
             expectAt(it, model, expectedPrev)
             // Walk a few steps in a random direction from the seek position.
             try it.seek(target)
-            var position = expected
-            for _ in 0..<5 where position >= 0 && position < model.count {
-                if Bool.random(using: &rng) {
-                    try it.next()
-                    position += 1
-                } else {
-                    try it.prev()
-                    position -= 1
-                }
-                expectAt(it, model, position)
-            }
+            try walkRandomly(it, model, from: expected, steps: 5, &rng)
         }
     }
 

@@ -130,3 +130,22 @@ func openTable(
 ) throws -> TableReader {
     try TableReader.open(file: MemoryReadFile(bytes, path: path), fileNumber: fileNumber, blockCache: cache, verifyChecksums: verify)
 }
+
+/// From `position` (where `it` stands), takes up to `steps` random next/prev steps, checking
+/// each landing against the model.
+func walkRandomly(
+    _ it: any InternalIterator, _ model: [ModelEntry], from position: Int, steps: Int, _ rng: inout SeededRandom,
+    sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+    var position = position
+    for _ in 0..<steps where position >= 0 && position < model.count {
+        if Bool.random(using: &rng) {
+            try it.next()
+            position += 1
+        } else {
+            try it.prev()
+            position -= 1
+        }
+        expectAt(it, model, position, sourceLocation: sourceLocation)
+    }
+}

@@ -89,19 +89,10 @@ struct TableTests {
             let target = InternalKey.seekTarget(
                 Self.userKey(Int.random(in: -5...26_005, using: &rng)) + (Bool.random(using: &rng) ? [] : [0x31]),
                 sequence: UInt64.random(in: 0...80_000, using: &rng))
-            var position = lowerBound(model, target)
+            let start = lowerBound(model, target)
             try it.seek(target)
-            expectAt(it, model, position)
-            for _ in 0..<4 where position >= 0 && position < model.count {
-                if Bool.random(using: &rng) {
-                    try it.next()
-                    position += 1
-                } else {
-                    try it.prev()
-                    position -= 1
-                }
-                expectAt(it, model, position)
-            }
+            expectAt(it, model, start)
+            try walkRandomly(it, model, from: start, steps: 4, &rng)
         }
         #expect(cache.hits > 0)
 
