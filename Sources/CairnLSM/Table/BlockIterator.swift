@@ -223,9 +223,11 @@ extension Block {
         private var scratch: UnsafeMutableRawPointer
         private var capacity: Int
 
-        /// An unpositioned iterator over `block`.
-        init(_ block: Block, internalKeys: Bool = true) {
-            capacity = max(block.restartOffset, 64)
+        /// An unpositioned iterator over `block`. `keyCapacity`, when known (the longest key
+        /// of the block), sizes the key buffer; by default it is the block's entry-area size,
+        /// which bounds every key.
+        init(_ block: Block, internalKeys: Bool = true, keyCapacity: Int? = nil) {
+            capacity = max(min(keyCapacity ?? block.restartOffset, block.restartOffset), 64)
             scratch = .allocate(byteCount: capacity, alignment: 8)
             cursor = Cursor(block, scratch: scratch, scratchCapacity: capacity, internalKeys: internalKeys)
         }
@@ -258,9 +260,11 @@ extension Block {
     }
 
     /// Runs `body` with a cursor over this block whose key buffer lives on the stack (or in a
-    /// temporary allocation for very large blocks), for one-shot lookups.
-    func withCursor<R>(internalKeys: Bool = true, _ body: (inout Cursor) throws -> R) rethrows -> R {
-        let capacity = max(restartOffset, 16)
+    /// temporary allocation for very large blocks), for one-shot lookups. `keyCapacity`, when
+    /// known (the longest key of the block), sizes that buffer; by default it is the block's
+    /// entry-area size, which bounds every key.
+    func withCursor<R>(internalKeys: Bool = true, keyCapacity: Int? = nil, _ body: (inout Cursor) throws -> R) rethrows -> R {
+        let capacity = max(min(keyCapacity ?? restartOffset, restartOffset), 16)
         return try withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 8) { buffer in
             // The allocation is never empty (capacity >= 16), so baseAddress is non-nil.
             var cursor = Cursor(

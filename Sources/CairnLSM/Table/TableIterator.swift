@@ -14,7 +14,7 @@ final class TableIterator: InternalIterator {
     /// An unpositioned iterator over `reader`'s table.
     init(_ reader: TableReader) {
         self.reader = reader
-        self.index = reader.indexBlock.makeIterator()
+        self.index = reader.indexBlock.makeIterator(keyCapacity: reader.indexKeyCapacity)
     }
 
     var isValid: Bool { dataAttached && (data?.isValid ?? false) }

@@ -271,6 +271,37 @@ struct TableTests {
         }
     }
 
+    @Test func longKeys() throws {
+        // Keys far longer than a block's restart interval worth of bytes and than the default
+        // key buffers; separators in the index are long too.
+        var rng = SeededRandom(seed: 31)
+        let prefix = randomBytes(3_000, &rng)
+        var entries: [ModelEntry] = []
+        for i in 0..<300 {
+            let user = prefix + Array("\(100_000 + i)".utf8) + randomBytes(Int.random(in: 0...2_000, using: &rng), &rng)
+            entries.append(ModelEntry(key: InternalKey.make(user, sequence: UInt64(i + 1), type: .value), value: [UInt8(i & 0xff)]))
+        }
+        let model = sortedModel(entries)
+        let (bytes, _) = try buildTable(model)
+        let reader = try openTable(bytes)
+        let it = reader.makeIterator()
+        try it.seekToLast()
+        var i = model.count - 1
+        while it.isValid {
+            expectAt(it, model, i)
+            i -= 1
+            try it.prev()
+        }
+        #expect(i == -1)
+        for e in model {
+            try it.seek(e.key)
+            #expect(it.isValid && Array(it.key) == e.key)
+            let found = try reader.get(InternalKey.seekTarget(Array(e.key.dropLast(8)), sequence: maxSequenceNumber))
+            #expect(found?.value == e.value)
+        }
+        try reader.verifyAllBlocks()
+    }
+
     @Test func optionsConvenience() {
         var o = Options()
         o.blockSize = 8192
