@@ -12,6 +12,9 @@ extension Block {
         private let base: UnsafeRawPointer
         /// Size of the entry area (`block.restartOffset`); `current == end` means invalid.
         private let end: Int
+        /// Restart array (copied from the block so the hot loops do not touch the object).
+        private let restarts: UnsafeRawPointer
+        private let numRestarts: Int
         private let scratch: UnsafeMutableRawPointer
         private let scratchCapacity: Int
         /// Whether keys are internal keys (>= 8 bytes, `InternalKey.compare` order).
@@ -28,6 +31,8 @@ extension Block {
             self.block = block
             self.base = UnsafeRawPointer(block.base)
             self.end = block.restartOffset
+            self.restarts = UnsafeRawPointer(block.base) + block.restartOffset
+            self.numRestarts = block.numRestarts
             self.scratch = scratch
             self.scratchCapacity = scratchCapacity
             self.internalKeys = internalKeys
@@ -56,9 +61,15 @@ extension Block {
             internalKeys ? InternalKey.compare(a, b) : compareBytes(a, b)
         }
 
+        /// Offset of restart point `i` (validated when the block was made).
+        @inline(__always)
+        private func restartPoint(_ i: Int) -> Int {
+            Int(UInt32(littleEndian: restarts.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+        }
+
         private mutating func invalidate() {
             current = end
-            restartIndex = block.numRestarts
+            restartIndex = numRestarts
             keyLength = 0
         }
 
@@ -70,7 +81,7 @@ extension Block {
         private mutating func seekToRestartPoint(_ index: Int) {
             keyLength = 0
             restartIndex = index
-            nextOffset = block.restartPoint(index)
+            nextOffset = restartPoint(index)
         }
 
         /// Reads the three varint32 lengths of the entry at `p`, advancing `p`.
@@ -120,7 +131,7 @@ extension Block {
             valueOffset = p + unshared
             valueLength = vlen
             nextOffset = valueOffset + vlen
-            while restartIndex + 1 < block.numRestarts && block.restartPoint(restartIndex + 1) < current {
+            while restartIndex + 1 < numRestarts && restartPoint(restartIndex + 1) < current {
                 restartIndex += 1
             }
             return true
@@ -128,7 +139,7 @@ extension Block {
 
         /// The full key stored at restart point `index` (a view into the block).
         private mutating func restartKey(_ index: Int) throws -> UnsafeRawBufferPointer {
-            let offset = block.restartPoint(index)
+            let offset = restartPoint(index)
             var p = offset
             guard let (shared, unshared, vlen) = decodeHeader(&p), shared == 0,
                 unshared <= end - p, vlen <= end - p - unshared
@@ -149,7 +160,7 @@ extension Block {
 
         /// Moves to the last entry.
         mutating func seekToLast() throws {
-            seekToRestartPoint(block.numRestarts - 1)
+            seekToRestartPoint(numRestarts - 1)
             while try parseNextKey() && nextOffset < end {}
         }
 
@@ -160,7 +171,7 @@ extension Block {
                 throw CairnError.invalidArgument("seek target of \(target.count) bytes is not an internal key")
             }
             var left = 0
-            var right = block.numRestarts - 1
+            var right = numRestarts - 1
             var currentCompare = 0
             if isValid {
                 // Already positioned: narrow the search with the current position.
@@ -203,7 +214,7 @@ extension Block {
         mutating func prev() throws {
             guard isValid else { return }
             let original = current
-            while block.restartPoint(restartIndex) >= original {
+            while restartPoint(restartIndex) >= original {
                 if restartIndex == 0 {
                     invalidate()
                     return
@@ -219,9 +230,11 @@ extension Block {
     /// to the block, so stepping and seeking never allocate; `attach` points it at another
     /// block (the table iterator reuses one iterator for all data blocks).
     final class Iterator: InternalIterator {
-        private var cursor: Cursor
-        private var scratch: UnsafeMutableRawPointer
-        private var capacity: Int
+        // Exclusivity checks are disabled on these hot fields: the iterator is used by one
+        // thread at a time and no method holds an access across a call that re-enters it.
+        @exclusivity(unchecked) private var cursor: Cursor
+        @exclusivity(unchecked) private var scratch: UnsafeMutableRawPointer
+        @exclusivity(unchecked) private var capacity: Int
 
         /// An unpositioned iterator over `block`. `keyCapacity`, when known (the longest key
         /// of the block), sizes the key buffer; by default it is the block's entry-area size,

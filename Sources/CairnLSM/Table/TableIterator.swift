@@ -7,27 +7,32 @@
 final class TableIterator: InternalIterator {
     private let reader: TableReader
     private let index: Block.Iterator
-    private var data: Block.Iterator?
-    private var dataAttached = false
-    private var dataBlockOffset: UInt64 = 0
+    // Exclusivity checks are disabled on these hot fields: the iterator is used by one thread
+    // at a time and no method holds an access across a call that re-enters it.
+    /// Iterates the current data block; until the first block is attached it points at the
+    /// index block as a placeholder (never read while `dataAttached` is false).
+    private let data: Block.Iterator
+    @exclusivity(unchecked) private var dataAttached = false
+    @exclusivity(unchecked) private var dataBlockOffset: UInt64 = 0
 
     /// An unpositioned iterator over `reader`'s table.
     init(_ reader: TableReader) {
         self.reader = reader
         self.index = reader.indexBlock.makeIterator(keyCapacity: reader.indexKeyCapacity)
+        self.data = reader.indexBlock.makeIterator(keyCapacity: 16)
     }
 
-    var isValid: Bool { dataAttached && (data?.isValid ?? false) }
+    var isValid: Bool { dataAttached && data.isValid }
 
-    var key: UnsafeRawBufferPointer { data?.key ?? UnsafeRawBufferPointer(start: nil, count: 0) }
+    var key: UnsafeRawBufferPointer { data.key }
 
-    var value: UnsafeRawBufferPointer { data?.value ?? UnsafeRawBufferPointer(start: nil, count: 0) }
+    var value: UnsafeRawBufferPointer { data.value }
 
     func seekToFirst() throws {
         try guarded {
             try index.seekToFirst()
             try loadDataBlock()
-            if dataAttached { try data?.seekToFirst() }
+            if dataAttached { try data.seekToFirst() }
             try skipEmptyBlocksForward()
         }
     }
@@ -36,7 +41,7 @@ final class TableIterator: InternalIterator {
         try guarded {
             try index.seekToLast()
             try loadDataBlock()
-            if dataAttached { try data?.seekToLast() }
+            if dataAttached { try data.seekToLast() }
             try skipEmptyBlocksBackward()
         }
     }
@@ -45,7 +50,7 @@ final class TableIterator: InternalIterator {
         try guarded {
             try index.seek(target)
             try loadDataBlock()
-            if dataAttached { try data?.seek(target) }
+            if dataAttached { try data.seek(target) }
             try skipEmptyBlocksForward()
         }
     }
@@ -53,7 +58,7 @@ final class TableIterator: InternalIterator {
     func next() throws {
         guard isValid else { return }
         try guarded {
-            try data?.next()
+            try data.next()
             try skipEmptyBlocksForward()
         }
     }
@@ -61,7 +66,7 @@ final class TableIterator: InternalIterator {
     func prev() throws {
         guard isValid else { return }
         try guarded {
-            try data?.prev()
+            try data.prev()
             try skipEmptyBlocksBackward()
         }
     }
@@ -88,11 +93,7 @@ final class TableIterator: InternalIterator {
         if dataAttached && handle.offset == dataBlockOffset { return }
         dataAttached = false
         let block = try reader.dataBlock(handle)
-        if let data {
-            data.attach(block)
-        } else {
-            data = block.makeIterator()
-        }
+        data.attach(block)
         dataAttached = true
         dataBlockOffset = handle.offset
     }
@@ -105,7 +106,7 @@ final class TableIterator: InternalIterator {
             }
             try index.next()
             try loadDataBlock()
-            if dataAttached { try data?.seekToFirst() }
+            if dataAttached { try data.seekToFirst() }
         }
     }
 
@@ -117,7 +118,7 @@ final class TableIterator: InternalIterator {
             }
             try index.prev()
             try loadDataBlock()
-            if dataAttached { try data?.seekToLast() }
+            if dataAttached { try data.seekToLast() }
         }
     }
 }
