@@ -1,3 +1,4 @@
+/// Reading a block: a cursor over raw memory and the iterator built on it.
 extension Block {
     /// The decoding state of a position in a block: the current entry's offsets and its key,
     /// rebuilt from prefix-compressed entries into a caller-provided scratch buffer.
@@ -56,6 +57,7 @@ extension Block {
         /// Block-relative offset of the current entry (for error messages and tools).
         var entryOffset: Int { current }
 
+        /// Key order of this block: internal-key order or plain bytes.
         @inline(__always)
         private func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
             internalKeys ? InternalKey.compare(a, b) : compareBytes(a, b)
@@ -67,17 +69,20 @@ extension Block {
             Int(UInt32(littleEndian: restarts.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
         }
 
+        /// Moves past the end (invalid).
         private mutating func invalidate() {
             current = end
             restartIndex = numRestarts
             keyLength = 0
         }
 
+        /// Invalidates the cursor and returns a corruption error naming the entry offset.
         private mutating func fail(_ reason: String, at offset: Int) -> CairnError {
             invalidate()
             return block.corruption("\(reason) at block offset \(offset)")
         }
 
+        /// Prepares to decode the entry at restart point `index` (with an empty previous key).
         private mutating func seekToRestartPoint(_ index: Int) {
             keyLength = 0
             restartIndex = index
@@ -262,13 +267,22 @@ extension Block {
         /// Block-relative offset of the current entry.
         var entryOffset: Int { cursor.entryOffset }
 
+        /// True when positioned on an entry.
         var isValid: Bool { cursor.isValid }
+        /// Moves to the first entry.
         func seekToFirst() throws { try cursor.seekToFirst() }
+        /// Moves to the last entry.
         func seekToLast() throws { try cursor.seekToLast() }
+        /// Moves to the first entry with key >= `target` (binary search over the restarts,
+        /// then a linear scan).
         func seek(_ target: UnsafeRawBufferPointer) throws { try cursor.seek(target) }
+        /// Moves to the next entry.
         func next() throws { try cursor.next() }
+        /// Moves to the previous entry (rescans from the preceding restart point).
         func prev() throws { try cursor.prev() }
+        /// The current key, valid until the iterator moves.
         var key: UnsafeRawBufferPointer { cursor.key }
+        /// The current value, a view into the block.
         var value: UnsafeRawBufferPointer { cursor.value }
     }
 

@@ -22,12 +22,16 @@ final class TableIterator: InternalIterator {
         self.data = reader.indexBlock.makeIterator(keyCapacity: 16)
     }
 
+    /// True when positioned on an entry.
     var isValid: Bool { dataAttached && data.isValid }
 
+    /// The current internal key, valid until the iterator moves.
     var key: UnsafeRawBufferPointer { data.key }
 
+    /// The current value, valid until the iterator moves.
     var value: UnsafeRawBufferPointer { data.value }
 
+    /// Moves to the table's first entry.
     func seekToFirst() throws {
         try guarded {
             try index.seekToFirst()
@@ -37,6 +41,7 @@ final class TableIterator: InternalIterator {
         }
     }
 
+    /// Moves to the table's last entry.
     func seekToLast() throws {
         try guarded {
             try index.seekToLast()
@@ -46,6 +51,7 @@ final class TableIterator: InternalIterator {
         }
     }
 
+    /// Moves to the first entry with key >= `target`.
     func seek(_ target: UnsafeRawBufferPointer) throws {
         try guarded {
             try index.seek(target)
@@ -55,6 +61,7 @@ final class TableIterator: InternalIterator {
         }
     }
 
+    /// Moves to the next entry, crossing into the next non-empty block as needed.
     func next() throws {
         guard isValid else { return }
         try guarded {
@@ -63,6 +70,7 @@ final class TableIterator: InternalIterator {
         }
     }
 
+    /// Moves to the previous entry, crossing into the previous non-empty block as needed.
     func prev() throws {
         guard isValid else { return }
         try guarded {
@@ -98,6 +106,7 @@ final class TableIterator: InternalIterator {
         dataBlockOffset = handle.offset
     }
 
+    /// While the data iterator is exhausted, moves to the first entry of the next block.
     private func skipEmptyBlocksForward() throws {
         while !isValid {
             guard index.isValid else {
@@ -110,6 +119,7 @@ final class TableIterator: InternalIterator {
         }
     }
 
+    /// While the data iterator is exhausted, moves to the last entry of the previous block.
     private func skipEmptyBlocksBackward() throws {
         while !isValid {
             guard index.isValid else {

@@ -22,7 +22,20 @@ public struct TableLookup: Sendable, Equatable {
 public struct BlockInfo: Sendable, Equatable {
     /// What a block holds.
     public enum Kind: String, Sendable {
-        case data, filter, rangeDeletion, properties, metaindex, index, footer
+        /// Point entries.
+        case data
+        /// The bloom filter.
+        case filter
+        /// Range tombstones.
+        case rangeDeletion
+        /// Table properties.
+        case properties
+        /// Names of the meta blocks.
+        case metaindex
+        /// Separator keys to data block handles.
+        case index
+        /// The fixed 48-byte footer.
+        case footer
     }
 
     /// What the block holds.
