@@ -99,8 +99,8 @@ final class Block: @unchecked Sendable {
     /// An iterator over the block. `internalKeys` (the default) requires every key to be an
     /// internal key (at least 8 bytes) and orders seeks with `InternalKey.compare`; pass false
     /// for blocks keyed by names (metaindex, properties), which support only scans.
-    func makeIterator(internalKeys: Bool = true) -> Block.Iterator {
-        Block.Iterator(self, internalKeys: internalKeys)
+    func makeIterator(internalKeys: Bool = true, keyCapacity: Int? = nil) -> Block.Iterator {
+        Block.Iterator(self, internalKeys: internalKeys, keyCapacity: keyCapacity)
     }
 
     /// Counts the entries by decoding all of them (validates every entry on the way).

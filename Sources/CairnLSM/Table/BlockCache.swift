@@ -17,12 +17,17 @@ public final class BlockCache: Sendable {
 
     /// A cache key.
     struct Key: Hashable {
+        /// The table's file number.
         var fileNumber: UInt64
+        /// The block's offset in the table.
         var offset: UInt64
     }
 
+    /// One independently locked LRU.
     private final class Shard: Sendable {
+        /// The shard's entries, behind its mutex.
         let map: Mutex<LRUMap<Key, Block>>
+        /// An empty shard of `capacity` bytes.
         init(capacity: Int) { map = Mutex(LRUMap(capacity: capacity)) }
     }
 
@@ -46,6 +51,7 @@ public final class BlockCache: Sendable {
     /// True when the cache stores blocks (capacity > 0).
     public var isEnabled: Bool { capacity > 0 }
 
+    /// The shard that owns `key` (a mixed hash of file number and offset).
     @inline(__always)
     private func shard(_ key: Key) -> Shard {
         var h = key.fileNumber &* 0x9E37_79B9_7F4A_7C15 ^ key.offset

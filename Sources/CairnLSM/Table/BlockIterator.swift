@@ -1,3 +1,4 @@
+/// Reading a block: a cursor over raw memory and the iterator built on it.
 extension Block {
     /// The decoding state of a position in a block: the current entry's offsets and its key,
     /// rebuilt from prefix-compressed entries into a caller-provided scratch buffer.
@@ -12,6 +13,9 @@ extension Block {
         private let base: UnsafeRawPointer
         /// Size of the entry area (`block.restartOffset`); `current == end` means invalid.
         private let end: Int
+        /// Restart array (copied from the block so the hot loops do not touch the object).
+        private let restarts: UnsafeRawPointer
+        private let numRestarts: Int
         private let scratch: UnsafeMutableRawPointer
         private let scratchCapacity: Int
         /// Whether keys are internal keys (>= 8 bytes, `InternalKey.compare` order).
@@ -28,6 +32,8 @@ extension Block {
             self.block = block
             self.base = UnsafeRawPointer(block.base)
             self.end = block.restartOffset
+            self.restarts = UnsafeRawPointer(block.base) + block.restartOffset
+            self.numRestarts = block.numRestarts
             self.scratch = scratch
             self.scratchCapacity = scratchCapacity
             self.internalKeys = internalKeys
@@ -51,26 +57,36 @@ extension Block {
         /// Block-relative offset of the current entry (for error messages and tools).
         var entryOffset: Int { current }
 
+        /// Key order of this block: internal-key order or plain bytes.
         @inline(__always)
         private func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
             internalKeys ? InternalKey.compare(a, b) : compareBytes(a, b)
         }
 
+        /// Offset of restart point `i` (validated when the block was made).
+        @inline(__always)
+        private func restartPoint(_ i: Int) -> Int {
+            Int(UInt32(littleEndian: restarts.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+        }
+
+        /// Moves past the end (invalid).
         private mutating func invalidate() {
             current = end
-            restartIndex = block.numRestarts
+            restartIndex = numRestarts
             keyLength = 0
         }
 
+        /// Invalidates the cursor and returns a corruption error naming the entry offset.
         private mutating func fail(_ reason: String, at offset: Int) -> CairnError {
             invalidate()
             return block.corruption("\(reason) at block offset \(offset)")
         }
 
+        /// Prepares to decode the entry at restart point `index` (with an empty previous key).
         private mutating func seekToRestartPoint(_ index: Int) {
             keyLength = 0
             restartIndex = index
-            nextOffset = block.restartPoint(index)
+            nextOffset = restartPoint(index)
         }
 
         /// Reads the three varint32 lengths of the entry at `p`, advancing `p`.
@@ -120,7 +136,7 @@ extension Block {
             valueOffset = p + unshared
             valueLength = vlen
             nextOffset = valueOffset + vlen
-            while restartIndex + 1 < block.numRestarts && block.restartPoint(restartIndex + 1) < current {
+            while restartIndex + 1 < numRestarts && restartPoint(restartIndex + 1) < current {
                 restartIndex += 1
             }
             return true
@@ -128,7 +144,7 @@ extension Block {
 
         /// The full key stored at restart point `index` (a view into the block).
         private mutating func restartKey(_ index: Int) throws -> UnsafeRawBufferPointer {
-            let offset = block.restartPoint(index)
+            let offset = restartPoint(index)
             var p = offset
             guard let (shared, unshared, vlen) = decodeHeader(&p), shared == 0,
                 unshared <= end - p, vlen <= end - p - unshared
@@ -149,7 +165,7 @@ extension Block {
 
         /// Moves to the last entry.
         mutating func seekToLast() throws {
-            seekToRestartPoint(block.numRestarts - 1)
+            seekToRestartPoint(numRestarts - 1)
             while try parseNextKey() && nextOffset < end {}
         }
 
@@ -160,7 +176,7 @@ extension Block {
                 throw CairnError.invalidArgument("seek target of \(target.count) bytes is not an internal key")
             }
             var left = 0
-            var right = block.numRestarts - 1
+            var right = numRestarts - 1
             var currentCompare = 0
             if isValid {
                 // Already positioned: narrow the search with the current position.
@@ -203,7 +219,7 @@ extension Block {
         mutating func prev() throws {
             guard isValid else { return }
             let original = current
-            while block.restartPoint(restartIndex) >= original {
+            while restartPoint(restartIndex) >= original {
                 if restartIndex == 0 {
                     invalidate()
                     return
@@ -219,13 +235,17 @@ extension Block {
     /// to the block, so stepping and seeking never allocate; `attach` points it at another
     /// block (the table iterator reuses one iterator for all data blocks).
     final class Iterator: InternalIterator {
-        private var cursor: Cursor
-        private var scratch: UnsafeMutableRawPointer
-        private var capacity: Int
+        // Exclusivity checks are disabled on these hot fields: the iterator is used by one
+        // thread at a time and no method holds an access across a call that re-enters it.
+        @exclusivity(unchecked) private var cursor: Cursor
+        @exclusivity(unchecked) private var scratch: UnsafeMutableRawPointer
+        @exclusivity(unchecked) private var capacity: Int
 
-        /// An unpositioned iterator over `block`.
-        init(_ block: Block, internalKeys: Bool = true) {
-            capacity = max(block.restartOffset, 64)
+        /// An unpositioned iterator over `block`. `keyCapacity`, when known (the longest key
+        /// of the block), sizes the key buffer; by default it is the block's entry-area size,
+        /// which bounds every key.
+        init(_ block: Block, internalKeys: Bool = true, keyCapacity: Int? = nil) {
+            capacity = max(min(keyCapacity ?? block.restartOffset, block.restartOffset), 64)
             scratch = .allocate(byteCount: capacity, alignment: 8)
             cursor = Cursor(block, scratch: scratch, scratchCapacity: capacity, internalKeys: internalKeys)
         }
@@ -247,20 +267,31 @@ extension Block {
         /// Block-relative offset of the current entry.
         var entryOffset: Int { cursor.entryOffset }
 
+        /// True when positioned on an entry.
         var isValid: Bool { cursor.isValid }
+        /// Moves to the first entry.
         func seekToFirst() throws { try cursor.seekToFirst() }
+        /// Moves to the last entry.
         func seekToLast() throws { try cursor.seekToLast() }
+        /// Moves to the first entry with key >= `target` (binary search over the restarts,
+        /// then a linear scan).
         func seek(_ target: UnsafeRawBufferPointer) throws { try cursor.seek(target) }
+        /// Moves to the next entry.
         func next() throws { try cursor.next() }
+        /// Moves to the previous entry (rescans from the preceding restart point).
         func prev() throws { try cursor.prev() }
+        /// The current key, valid until the iterator moves.
         var key: UnsafeRawBufferPointer { cursor.key }
+        /// The current value, a view into the block.
         var value: UnsafeRawBufferPointer { cursor.value }
     }
 
     /// Runs `body` with a cursor over this block whose key buffer lives on the stack (or in a
-    /// temporary allocation for very large blocks), for one-shot lookups.
-    func withCursor<R>(internalKeys: Bool = true, _ body: (inout Cursor) throws -> R) rethrows -> R {
-        let capacity = max(restartOffset, 16)
+    /// temporary allocation for very large blocks), for one-shot lookups. `keyCapacity`, when
+    /// known (the longest key of the block), sizes that buffer; by default it is the block's
+    /// entry-area size, which bounds every key.
+    func withCursor<R>(internalKeys: Bool = true, keyCapacity: Int? = nil, _ body: (inout Cursor) throws -> R) rethrows -> R {
+        let capacity = max(min(keyCapacity ?? restartOffset, restartOffset), 16)
         return try withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 8) { buffer in
             // The allocation is never empty (capacity >= 16), so baseAddress is non-nil.
             var cursor = Cursor(

@@ -30,6 +30,7 @@ struct LRUMap<Key: Hashable, Value> {
     /// Number of entries.
     var count: Int { slots.count }
 
+    /// Detaches node `i` from the recency list.
     private mutating func unlink(_ i: Int) {
         let p = nodes[i].prev, n = nodes[i].next
         if p >= 0 { nodes[p].next = n } else { head = n }
@@ -38,6 +39,7 @@ struct LRUMap<Key: Hashable, Value> {
         nodes[i].next = -1
     }
 
+    /// Makes node `i` the most recently used.
     private mutating func pushFront(_ i: Int) {
         nodes[i].prev = -1
         nodes[i].next = head

@@ -184,11 +184,14 @@ public final class TableBuilder {
         }
     }
 
+    /// Throws the earlier write failure, or `.invalidArgument` once finished.
     private func checkUsable() throws {
         if let failure { throw failure }
         if finished { throw CairnError.invalidArgument("table builder already finished") }
     }
 
+    /// Completes `props`: sequence range, counts, settings and key bounds over points and
+    /// tombstones.
     private func fillProperties() {
         for t in tombstones {
             smallestSequence = min(smallestSequence, t.sequence)
@@ -214,12 +217,15 @@ public final class TableBuilder {
         props.largestKey = largest
     }
 
+    /// Adds `separator -> handle` to the index block.
     private func addIndexEntry(_ separator: UnsafeRawBufferPointer, _ handle: BlockHandle) {
         handleBuffer.removeAll()
         handle.encode(into: handleBuffer)
         indexBlock.add(separator, handleBuffer.bytes)
     }
 
+    /// Writes the pending data block (if any) and remembers its handle for the index entry
+    /// that the next key (or `finish`) completes.
     private func flushDataBlock() throws {
         guard !dataBlock.isEmpty else { return }
         let handle = try writeBlock(dataBlock.finish(), compress: true)

@@ -7,61 +7,74 @@
 final class TableIterator: InternalIterator {
     private let reader: TableReader
     private let index: Block.Iterator
-    private var data: Block.Iterator?
-    private var dataAttached = false
-    private var dataBlockOffset: UInt64 = 0
+    // Exclusivity checks are disabled on these hot fields: the iterator is used by one thread
+    // at a time and no method holds an access across a call that re-enters it.
+    /// Iterates the current data block; until the first block is attached it points at the
+    /// index block as a placeholder (never read while `dataAttached` is false).
+    private let data: Block.Iterator
+    @exclusivity(unchecked) private var dataAttached = false
+    @exclusivity(unchecked) private var dataBlockOffset: UInt64 = 0
 
     /// An unpositioned iterator over `reader`'s table.
     init(_ reader: TableReader) {
         self.reader = reader
-        self.index = reader.indexBlock.makeIterator()
+        self.index = reader.indexBlock.makeIterator(keyCapacity: reader.indexKeyCapacity)
+        self.data = reader.indexBlock.makeIterator(keyCapacity: 16)
     }
 
-    var isValid: Bool { dataAttached && (data?.isValid ?? false) }
+    /// True when positioned on an entry.
+    var isValid: Bool { dataAttached && data.isValid }
 
-    var key: UnsafeRawBufferPointer { data?.key ?? UnsafeRawBufferPointer(start: nil, count: 0) }
+    /// The current internal key, valid until the iterator moves.
+    var key: UnsafeRawBufferPointer { data.key }
 
-    var value: UnsafeRawBufferPointer { data?.value ?? UnsafeRawBufferPointer(start: nil, count: 0) }
+    /// The current value, valid until the iterator moves.
+    var value: UnsafeRawBufferPointer { data.value }
 
+    /// Moves to the table's first entry.
     func seekToFirst() throws {
         try guarded {
             try index.seekToFirst()
             try loadDataBlock()
-            if dataAttached { try data?.seekToFirst() }
+            if dataAttached { try data.seekToFirst() }
             try skipEmptyBlocksForward()
         }
     }
 
+    /// Moves to the table's last entry.
     func seekToLast() throws {
         try guarded {
             try index.seekToLast()
             try loadDataBlock()
-            if dataAttached { try data?.seekToLast() }
+            if dataAttached { try data.seekToLast() }
             try skipEmptyBlocksBackward()
         }
     }
 
+    /// Moves to the first entry with key >= `target`.
     func seek(_ target: UnsafeRawBufferPointer) throws {
         try guarded {
             try index.seek(target)
             try loadDataBlock()
-            if dataAttached { try data?.seek(target) }
+            if dataAttached { try data.seek(target) }
             try skipEmptyBlocksForward()
         }
     }
 
+    /// Moves to the next entry, crossing into the next non-empty block as needed.
     func next() throws {
         guard isValid else { return }
         try guarded {
-            try data?.next()
+            try data.next()
             try skipEmptyBlocksForward()
         }
     }
 
+    /// Moves to the previous entry, crossing into the previous non-empty block as needed.
     func prev() throws {
         guard isValid else { return }
         try guarded {
-            try data?.prev()
+            try data.prev()
             try skipEmptyBlocksBackward()
         }
     }
@@ -88,15 +101,12 @@ final class TableIterator: InternalIterator {
         if dataAttached && handle.offset == dataBlockOffset { return }
         dataAttached = false
         let block = try reader.dataBlock(handle)
-        if let data {
-            data.attach(block)
-        } else {
-            data = block.makeIterator()
-        }
+        data.attach(block)
         dataAttached = true
         dataBlockOffset = handle.offset
     }
 
+    /// While the data iterator is exhausted, moves to the first entry of the next block.
     private func skipEmptyBlocksForward() throws {
         while !isValid {
             guard index.isValid else {
@@ -105,10 +115,11 @@ final class TableIterator: InternalIterator {
             }
             try index.next()
             try loadDataBlock()
-            if dataAttached { try data?.seekToFirst() }
+            if dataAttached { try data.seekToFirst() }
         }
     }
 
+    /// While the data iterator is exhausted, moves to the last entry of the previous block.
     private func skipEmptyBlocksBackward() throws {
         while !isValid {
             guard index.isValid else {
@@ -117,7 +128,7 @@ final class TableIterator: InternalIterator {
             }
             try index.prev()
             try loadDataBlock()
-            if dataAttached { try data?.seekToLast() }
+            if dataAttached { try data.seekToLast() }
         }
     }
 }

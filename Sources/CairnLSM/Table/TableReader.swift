@@ -22,7 +22,20 @@ public struct TableLookup: Sendable, Equatable {
 public struct BlockInfo: Sendable, Equatable {
     /// What a block holds.
     public enum Kind: String, Sendable {
-        case data, filter, rangeDeletion, properties, metaindex, index, footer
+        /// Point entries.
+        case data
+        /// The bloom filter.
+        case filter
+        /// Range tombstones.
+        case rangeDeletion
+        /// Table properties.
+        case properties
+        /// Names of the meta blocks.
+        case metaindex
+        /// Separator keys to data block handles.
+        case index
+        /// The fixed 48-byte footer.
+        case footer
     }
 
     /// What the block holds.
@@ -60,6 +73,9 @@ public final class TableReader: Sendable {
     let footer: Footer
     /// The index block (separator key -> data block handle).
     let indexBlock: Block
+    /// Length of the longest separator key in the index block (sizes the key buffer of
+    /// index cursors, which would otherwise be the size of the whole index block).
+    let indexKeyCapacity: Int
     /// The bloom filter; nil when the table has none or it has a version this build ignores.
     let filter: BloomFilter?
     /// Handles of the meta blocks found in the metaindex, by name.
@@ -86,7 +102,7 @@ public final class TableReader: Sendable {
 
     private init(
         file: any RandomAccessFile, fileNumber: UInt64, blockCache: BlockCache?, verifyChecksums: Bool,
-        footer: Footer, indexBlock: Block, filter: BloomFilter?, metaBlocks: [String: BlockHandle],
+        footer: Footer, indexBlock: Block, indexKeyCapacity: Int, filter: BloomFilter?, metaBlocks: [String: BlockHandle],
         properties: TableProperties, rangeTombstones: [RangeTombstone]
     ) {
         self.file = file
@@ -95,6 +111,7 @@ public final class TableReader: Sendable {
         self.verifyChecksums = verifyChecksums
         self.footer = footer
         self.indexBlock = indexBlock
+        self.indexKeyCapacity = indexKeyCapacity
         self.filter = filter
         self.metaBlocks = metaBlocks
         self.properties = properties
@@ -160,8 +177,10 @@ public final class TableReader: Sendable {
 
         // Every index entry must point inside the file, so lookups can trust the handles.
         let indexIt = indexBlock.makeIterator()
+        var indexKeyCapacity = 16
         try indexIt.seekToFirst()
         while indexIt.isValid {
+            indexKeyCapacity = max(indexKeyCapacity, indexIt.key.count)
             guard let handle = BlockHandle.decode(indexIt.value), handle.fits(before: limit) else {
                 throw indexBlock.corruption("bad data block handle at block offset \(indexIt.entryOffset)")
             }
@@ -170,7 +189,7 @@ public final class TableReader: Sendable {
 
         return TableReader(
             file: file, fileNumber: fileNumber, blockCache: blockCache, verifyChecksums: verifyChecksums,
-            footer: footer, indexBlock: indexBlock, filter: filter, metaBlocks: metaBlocks,
+            footer: footer, indexBlock: indexBlock, indexKeyCapacity: indexKeyCapacity, filter: filter, metaBlocks: metaBlocks,
             properties: properties, rangeTombstones: tombstones)
     }
 
@@ -232,7 +251,7 @@ public final class TableReader: Sendable {
                 return nil
             }
         }
-        return try indexBlock.withCursor { index -> TableLookup? in
+        return try indexBlock.withCursor(keyCapacity: indexKeyCapacity) { index -> TableLookup? in
             try index.seek(seekKey)
             while index.isValid {
                 let handle = try decodeHandle(index.value, entryOffset: index.entryOffset)

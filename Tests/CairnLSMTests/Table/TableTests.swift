@@ -262,6 +262,37 @@ struct TableTests {
         }
     }
 
+    @Test func longKeys() throws {
+        // Keys far longer than a block's restart interval worth of bytes and than the default
+        // key buffers; separators in the index are long too.
+        var rng = SeededRandom(seed: 31)
+        let prefix = randomBytes(3_000, &rng)
+        var entries: [ModelEntry] = []
+        for i in 0..<300 {
+            let user = prefix + Array("\(100_000 + i)".utf8) + randomBytes(Int.random(in: 0...2_000, using: &rng), &rng)
+            entries.append(ModelEntry(key: InternalKey.make(user, sequence: UInt64(i + 1), type: .value), value: [UInt8(i & 0xff)]))
+        }
+        let model = sortedModel(entries)
+        let (bytes, _) = try buildTable(model)
+        let reader = try openTable(bytes)
+        let it = reader.makeIterator()
+        try it.seekToLast()
+        var i = model.count - 1
+        while it.isValid {
+            expectAt(it, model, i)
+            i -= 1
+            try it.prev()
+        }
+        #expect(i == -1)
+        for e in model {
+            try it.seek(e.key)
+            #expect(it.isValid && Array(it.key) == e.key)
+            let found = try reader.get(InternalKey.seekTarget(Array(e.key.dropLast(8)), sequence: maxSequenceNumber))
+            #expect(found?.value == e.value)
+        }
+        try reader.verifyAllBlocks()
+    }
+
     @Test func optionsConvenience() {
         var o = Options()
         o.blockSize = 8192
@@ -298,5 +329,93 @@ struct TableTests {
             }
             for try await count in group { #expect(count == expected) }
         }
+    }
+}
+
+/// Tables assembled block by block, for layouts `TableBuilder` never writes.
+@Suite("TableHandmadeTests")
+struct TableHandmadeTests {
+    /// Writes a table whose data blocks hold exactly `blocks` (some may be empty), with an
+    /// index entry per block keyed by the block's last key (an empty block repeats the
+    /// previous key, which the index tolerates: seeks land on the first of equal keys).
+    static func handmade(_ blocks: [[ModelEntry]]) -> [UInt8] {
+        let out = ByteBuffer()
+        func write(_ contents: UnsafeRawBufferPointer) -> BlockHandle {
+            let handle = BlockHandle(offset: UInt64(out.count), size: UInt64(contents.count))
+            out.append(contents)
+            out.append(byte: 0)
+            out.appendFixed32(BlockTrailer.checksum(contents, type: 0))
+            return handle
+        }
+        let index = BlockBuilder(restartInterval: 1)
+        var lastKey = InternalKey.make([0], sequence: 1, type: .value)
+        var entries: UInt64 = 0
+        for block in blocks {
+            let builder = BlockBuilder(restartInterval: 2)
+            for e in block {
+                e.key.withUnsafeBytes { k in e.value.withUnsafeBytes { v in builder.add(k, v) } }
+                lastKey = e.key
+                entries += 1
+            }
+            let handle = write(builder.finish())
+            lastKey.withUnsafeBytes { k in handle.encoded.withUnsafeBytes { v in index.add(k, v) } }
+        }
+        var props = TableProperties()
+        props.entryCount = entries
+        props.dataBlockCount = UInt64(blocks.count)
+        let propsBlock = BlockBuilder(restartInterval: 1)
+        props.encode(into: propsBlock)
+        let propsHandle = write(propsBlock.finish())
+        let meta = BlockBuilder(restartInterval: 1)
+        Array(TableFormat.propertiesBlockName.utf8).withUnsafeBytes { n in
+            propsHandle.encoded.withUnsafeBytes { v in meta.add(n, v) }
+        }
+        let metaHandle = write(meta.finish())
+        let indexHandle = write(index.finish())
+        Footer(metaindex: metaHandle, index: indexHandle).encode(into: out)
+        return out.toArray()
+    }
+
+    @Test func emptyDataBlocksAreSkippedBothWays() throws {
+        func entry(_ s: String, _ seq: UInt64) -> ModelEntry {
+            ModelEntry(key: InternalKey.make(Array(s.utf8), sequence: seq, type: .value), value: Array("v-\(s)".utf8))
+        }
+        let blocks: [[ModelEntry]] = [
+            [], [entry("b", 5), entry("c", 5)], [], [entry("d", 9)], [entry("e", 1), entry("f", 1), entry("g", 1)], [],
+        ]
+        let bytes = Self.handmade(blocks)
+        let model = blocks.flatMap { $0 }
+        let reader: TableReader
+        do {
+            reader = try openTable(bytes)
+        } catch {
+            Issue.record("open: \(error)")
+            return
+        }
+        let it = reader.makeIterator()
+        try it.seekToFirst()
+        for i in 0..<model.count {
+            expectAt(it, model, i)
+            try it.next()
+        }
+        #expect(!it.isValid)
+        try it.seekToLast()
+        for i in stride(from: model.count - 1, through: 0, by: -1) {
+            expectAt(it, model, i)
+            try it.prev()
+        }
+        #expect(!it.isValid)
+        for (i, e) in model.enumerated() {
+            try it.seek(e.key)
+            expectAt(it, model, i)
+            #expect(try reader.get(InternalKey.seekTarget(Array(e.key.dropLast(8)), sequence: 100))?.value == e.value)
+        }
+        // "cc" falls after block [b, c], before the empty block and [d].
+        try it.seek(InternalKey.seekTarget(Array("cc".utf8), sequence: 100))
+        expectAt(it, model, 2)
+        try it.prev()
+        expectAt(it, model, 1)
+        try it.seek(InternalKey.seekTarget(Array("h".utf8), sequence: 100))
+        #expect(!it.isValid)
     }
 }
