@@ -9,6 +9,10 @@ extension Database {
         try flush()
         try backgroundQueue.sync {
             mutex.lock()
+            if isClosed {
+                mutex.unlock()
+                throw CairnError.closed("database \(path) is closed")
+            }
             if let e = backgroundError {
                 mutex.unlock()
                 throw e
@@ -20,10 +24,13 @@ extension Database {
                 mutex.unlock()
                 return
             }
-            let lastSequence = stateLock.withLock { $0.lastSequence }
-            let smallestSnapshot = min(snapshots.oldest ?? lastSequence, lastSequence)
+            // Read under the lock that also registers snapshots (see `snapshot()`).
+            let smallestSnapshot = stateLock.withLock { state in
+                min(snapshots.oldest ?? state.lastSequence, state.lastSequence)
+            }
             let number = versions.newFileNumber()
             pendingOutputs.insert(number)
+            compactionRunning = true
             mutex.unlock()
 
             let job = CompactionJob(
@@ -32,7 +39,11 @@ extension Database {
             let outcome = Result { try job.run(tableCache: tableCache, fileSystem: fileSystem, directory: path, options: options) }
 
             mutex.lock()
-            defer { mutex.unlock() }
+            defer {
+                compactionRunning = false
+                backgroundDone.broadcast()
+                mutex.unlock()
+            }
             pendingOutputs.remove(number)
             let result = try outcome.get()
             var edit = VersionEdit()

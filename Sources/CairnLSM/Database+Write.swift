@@ -23,6 +23,7 @@ extension Database {
     @discardableResult
     public func put(_ key: [UInt8], _ value: [UInt8], sync: Bool = false) throws -> SequenceNumber {
         var batch = WriteBatch()
+        batch.rep.reserveCapacity(WriteBatch.headerSize + 11 + key.count + value.count)
         batch.put(key, value)
         return try write(batch, sync: sync)
     }
@@ -50,8 +51,10 @@ extension Database {
     /// Applies every update in `batch` atomically.
     ///
     /// With `sync: true` the call returns only after the batch is durable on disk (fdatasync
-    /// of the log); with `sync: false` it survives a process crash but a machine crash may
-    /// lose the most recent unsynced writes (never an older write while keeping a newer one).
+    /// of the log). With `sync: false` it survives a process crash, but a machine crash may
+    /// lose the most recent unsynced writes. If the operating system wrote a later unsynced
+    /// record to disk but not an earlier one, the next `open` reports that hole as corruption
+    /// rather than guessing (see Docs/log_format.md, "Limits").
     ///
     /// Returns the sequence number of the batch's first update; the batch's updates have
     /// consecutive numbers from there. An empty batch writes nothing and returns the current
@@ -64,6 +67,10 @@ extension Database {
         try batch.forEach { type, key, value in
             if type == .rangeDeletion && compareBytes(key, value) >= 0 {
                 throw CairnError.invalidArgument("range deletion needs start < end")
+            }
+            if key.count + value.count + InternalKey.trailerSize >= TableBuilder.maxEntrySize {
+                throw CairnError.invalidArgument(
+                    "key and value of \(key.count + value.count) bytes exceed the \(TableBuilder.maxEntrySize)-byte entry limit")
             }
         }
         return try enqueue(PendingWrite(batch: batch, sync: sync, condition: mutex.makeCondition()))
@@ -184,9 +191,10 @@ extension Database {
         while true {
             if let e = backgroundError { throw e }
             let mem = memtable.memtable
-            let empty = mem.isEmpty && mem.rangeTombstones.isEmpty
+            // An empty memtable is never rotated: its arena already takes some bytes, and a
+            // small write buffer must not make every write rotate forever.
+            if mem.isEmpty { return }
             if !forced && mem.approximateMemoryUsage <= options.writeBufferSize { return }
-            if forced && empty { return }
             if immutables.count >= options.maxImmutableMemtables {
                 let start = DispatchTime.now().uptimeNanoseconds
                 backgroundDone.wait()
@@ -242,7 +250,7 @@ extension Database {
     /// Flushes immutable memtables, oldest first, until none is left.
     private func backgroundFlush() {
         mutex.lock()
-        while let oldest = immutables.first, backgroundError == nil {
+        while let oldest = immutables.first, backgroundError == nil, !isClosed {
             let number = versions.newFileNumber()
             pendingOutputs.insert(number)
             mutex.unlock()
@@ -250,6 +258,12 @@ extension Database {
                 try writeLevel0Table(oldest.memtable, number: number, fileSystem: fileSystem, directory: path, options: options)
             }
             mutex.lock()
+            if isClosed {
+                // close() is waiting: leave the memtable to the log; the table is an orphan.
+                pendingOutputs.remove(number)
+                try? fileSystem.removeFile(FileNames.table(path, number))
+                break
+            }
             do {
                 let newFile = try result.get()
                 var edit = VersionEdit()

@@ -40,12 +40,14 @@ public final class Database: @unchecked Sendable {
     var writers: [PendingWrite] = []
     var backgroundError: CairnError?
     var flushScheduled = false
+    var compactionRunning = false
     var isClosed = false
 
     /// What readers need, swapped atomically as memtables rotate and versions change.
     let stateLock = Mutex<ReadState>(ReadState(memtable: nil, immutables: [], version: Version(), lastSequence: 0))
 
     let tableCache: TableCache
+    let obsoleteFiles: ObsoleteFileDeleter
     let blockCache: BlockCache?
     let snapshots = SnapshotRegistry()
     let counters = StatisticsCounters()
@@ -99,6 +101,7 @@ public final class Database: @unchecked Sendable {
             fileSystem: fs, directory: path, capacity: options.maxOpenFiles,
             blockCache: blockCache, verifyChecksums: options.verifyChecksums)
         let obsolete = ObsoleteFileDeleter(fileSystem: fs, directory: path, tableCache: tableCache)
+        self.obsoleteFiles = obsolete
         self.versions = VersionSet(fileSystem: fs, directory: path, obsoleteSink: { obsolete.delete($0) })
         try versions.recover()
 
@@ -134,13 +137,14 @@ public final class Database: @unchecked Sendable {
             return
         }
         isClosed = true
-        while flushScheduled { backgroundDone.wait() }
-        while !writers.isEmpty { backgroundDone.wait() }
+        // Queued writers finish; background work sees isClosed and stops after its step.
+        while flushScheduled || !writers.isEmpty || compactionRunning { backgroundDone.wait() }
         stateLock.withLock { $0.memtable = nil; $0.immutables = [] }
         var firstError: Error?
         do { try log.close() } catch { firstError = error }
         versions.close()
         mutex.unlock()
+        obsoleteFiles.drain()
         fileLock.unlock()
         if let e = firstError { throw e }
     }
@@ -185,11 +189,7 @@ public final class Database: @unchecked Sendable {
             let reader = try LogReader(
                 file: try fs.newRandomAccessFile(logPath), kind: .wal, expectedFileNumber: number)
             while let record = try reader.readRecord() {
-                let batch = WriteBatch(encoded: record)
-                guard record.count >= WriteBatch.headerSize else {
-                    throw CairnError.corruption(
-                        file: logPath, offset: reader.lastRecordOffset, reason: "log record shorter than a batch header")
-                }
+                let batch = try WriteBatch.decodeLogRecord(record, file: logPath, offset: reader.lastRecordOffset)
                 var sequence = batch.sequence
                 try batch.forEach(file: logPath, offset: reader.lastRecordOffset) { type, key, value in
                     mem.add(sequence: sequence, type: type, key: key, value: value)
@@ -234,10 +234,15 @@ public final class Database: @unchecked Sendable {
 }
 
 /// Deletes a table file once its last reader is gone (see `FileMetadata`).
+///
+/// The last reference can drop anywhere, including inside the database's locks (when a new
+/// read state replaces the old one), so the unlink and cache eviction run on a queue of their
+/// own rather than in the caller.
 final class ObsoleteFileDeleter: Sendable {
     let fileSystem: any FileSystem
     let directory: String
     let tableCache: TableCache
+    private let queue = DispatchQueue(label: "cairn.lsm.obsolete-files")
 
     init(fileSystem: any FileSystem, directory: String, tableCache: TableCache) {
         self.fileSystem = fileSystem
@@ -246,9 +251,14 @@ final class ObsoleteFileDeleter: Sendable {
     }
 
     func delete(_ number: UInt64) {
-        tableCache.evict(fileNumber: number)
-        try? fileSystem.removeFile(FileNames.table(directory, number))
+        queue.async { [self] in
+            tableCache.evict(fileNumber: number)
+            try? fileSystem.removeFile(FileNames.table(directory, number))
+        }
     }
+
+    /// Waits until every deletion queued so far has run.
+    func drain() { queue.sync {} }
 }
 
 /// What a reader captures in one short critical section: the memtables, the version and the

@@ -70,10 +70,7 @@ public enum FileInspector {
     ) throws -> Int64 {
         let reader = try LogReader(file: try fileSystem.newRandomAccessFile(path), kind: .wal, expectedFileNumber: nil)
         while let payload = try reader.readRecord() {
-            guard payload.count >= WriteBatch.headerSize else {
-                throw CairnError.corruption(file: path, offset: reader.lastRecordOffset, reason: "record shorter than a batch header")
-            }
-            let batch = WriteBatch(encoded: payload)
+            let batch = try WriteBatch.decodeLogRecord(payload, file: path, offset: reader.lastRecordOffset)
             var updates: [Entry] = []
             var sequence = batch.sequence
             try batch.forEach(file: path, offset: reader.lastRecordOffset) { type, key, value in

@@ -21,6 +21,10 @@ public enum FileNames {
         case temporary
     }
 
+    /// File numbers are below this; a larger number in a name or a manifest is not ours (in a
+    /// name) or corruption (in a manifest), so counters can never overflow.
+    public static let maxFileNumber: UInt64 = 1 << 62
+
     static func padded(_ number: UInt64) -> String {
         let digits = String(number)
         return digits.count >= 6 ? digits : String(repeating: "0", count: 6 - digits.count) + digits
@@ -39,6 +43,16 @@ public enum FileNames {
 
     /// Classifies a directory entry name; nil for names the engine does not own.
     public static func parse(_ name: String) -> Kind? {
+        guard let kind = parseUnchecked(name) else { return nil }
+        switch kind {
+        case .log(let n), .table(let n), .manifest(let n):
+            return n < maxFileNumber ? kind : nil
+        default:
+            return kind
+        }
+    }
+
+    private static func parseUnchecked(_ name: String) -> Kind? {
         if name == "CURRENT" { return .current }
         if name == "LOCK" { return .lock }
         if name.hasSuffix(".tmp") { return .temporary }

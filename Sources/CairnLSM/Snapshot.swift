@@ -2,7 +2,7 @@
 /// the snapshot was taken, whatever is written later.
 ///
 /// A snapshot stays registered with its database (so compaction keeps the versions it can
-/// see) until it is released: call `release()` or drop the last reference.
+/// see) until its last reference is dropped.
 public final class Snapshot: Sendable {
     /// Every write with a sequence number up to this one is visible through the snapshot.
     public let sequence: SequenceNumber

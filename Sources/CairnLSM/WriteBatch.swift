@@ -93,6 +93,21 @@ public struct WriteBatch: Sendable {
         rep.append(contentsOf: repeatElement(0, count: WriteBatch.headerSize))
     }
 
+    /// Wraps a log record as a batch, checking that it has a header and that its sequence
+    /// numbers `sequence ... sequence + count - 1` are valid (>= 1, <= maxSequenceNumber).
+    static func decodeLogRecord(_ record: [UInt8], file: String, offset: Int64) throws -> WriteBatch {
+        guard record.count >= headerSize else {
+            throw CairnError.corruption(file: file, offset: offset, reason: "log record shorter than a batch header")
+        }
+        let batch = WriteBatch(encoded: record)
+        let count = UInt64(batch.count)
+        guard batch.sequence >= 1, batch.sequence <= maxSequenceNumber, count <= maxSequenceNumber - batch.sequence + 1 else {
+            throw CairnError.corruption(
+                file: file, offset: offset, reason: "batch sequence \(batch.sequence) with \(count) updates is out of range")
+        }
+        return batch
+    }
+
     /// Calls `body` for each update in order with its type, key and value (the end key for a
     /// range deletion; empty for a deletion). Throws `.corruption` (naming `file` and
     /// `offset`) if the encoding is malformed or the record count is wrong.

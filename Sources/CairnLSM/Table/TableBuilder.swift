@@ -31,6 +31,10 @@ public struct TableBuilderOptions: Sendable {
 /// and the footer, and returns the table's properties; it neither syncs nor closes the file.
 /// After a failed write the builder refuses further work. Single owner, not thread-safe.
 public final class TableBuilder {
+    /// Entries (internal key + value) must be smaller than this (1 GiB). `Database.write`
+    /// rejects larger keys and values up front, so nothing acknowledged can fail to flush.
+    public static let maxEntrySize = 1 << 30
+
     private let file: any WritableFile
     private let options: TableBuilderOptions
     private let dataBlock: BlockBuilder
@@ -79,7 +83,7 @@ public final class TableBuilder {
         guard type == ValueType.value.rawValue || type == ValueType.deletion.rawValue else {
             throw CairnError.invalidArgument("table point entry with value type \(type)")
         }
-        guard internalKey.count + value.count < (1 << 30) else {
+        guard internalKey.count + value.count < TableBuilder.maxEntrySize else {
             throw CairnError.invalidArgument("table entry of \(internalKey.count + value.count) bytes is too large")
         }
         if props.entryCount > 0 {

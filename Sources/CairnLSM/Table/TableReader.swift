@@ -240,11 +240,16 @@ public final class TableReader: Sendable {
     /// `seekKey` is `userKey ++ trailer(snapshot, ValueType.seekMarker)`. Consults the bloom
     /// filter first. Returns nil when the table has no such entry.
     public func get(_ seekKey: UnsafeRawBufferPointer) throws -> TableLookup? {
+        try get(seekKey, checkFilter: true)
+    }
+
+    /// `get`, optionally without consulting the bloom filter (for a caller that already did).
+    func get(_ seekKey: UnsafeRawBufferPointer, checkFilter: Bool) throws -> TableLookup? {
         guard seekKey.count >= InternalKey.trailerSize else {
             throw CairnError.invalidArgument("lookup key of \(seekKey.count) bytes is not an internal key")
         }
         let userKey = InternalKey.userKey(seekKey)
-        if let filter {
+        if checkFilter, let filter {
             filterCheckCounter.add(1, ordering: .relaxed)
             if !filter.mayContain(userKey: userKey) {
                 filterNegativeCounter.add(1, ordering: .relaxed)

@@ -17,21 +17,23 @@ final class Version: Sendable {
     /// Every live file, level by level.
     var allFiles: [FileMetadata] { levels.flatMap { $0 } }
 
-    /// The version that results from applying `edit`. Throws `.corruption` (naming the manifest)
-    /// if the edit removes a file that is not there or adds one twice.
-    func applying(
-        _ edit: VersionEdit, manifest: String,
-        obsoleteSink: @escaping @Sendable (UInt64) -> Void
-    ) throws -> Version {
+    /// The version that results from applying `edit`, and the files the edit removes.
+    /// Throws `.corruption` (naming the manifest) if the edit removes a file that is not there
+    /// or adds one twice.
+    ///
+    /// Has no side effects: the caller marks the removed files obsolete (see
+    /// `FileMetadata.markObsolete`) only once the edit is durable, so a failed manifest write
+    /// never deletes a table the on-disk manifest still lists.
+    func applying(_ edit: VersionEdit, manifest: String) throws -> (version: Version, removed: [FileMetadata]) {
         var levels = self.levels
+        var removed: [FileMetadata] = []
         for deleted in edit.deletedFiles {
             guard let index = levels[deleted.level].firstIndex(where: { $0.number == deleted.number }) else {
                 throw CairnError.corruption(
                     file: manifest, offset: 0,
                     reason: "edit deletes file \(deleted.number) that is not at level \(deleted.level)")
             }
-            levels[deleted.level][index].markObsolete(obsoleteSink)
-            levels[deleted.level].remove(at: index)
+            removed.append(levels[deleted.level].remove(at: index))
         }
         let existing = Set(levels.joined().map(\.number))
         for f in edit.newFiles {
@@ -44,7 +46,7 @@ final class Version: Sendable {
         for level in 1..<levels.count {
             levels[level].sort { compareInternal($0.smallest, $1.smallest) < 0 }
         }
-        return Version(levels: levels)
+        return (Version(levels: levels), removed)
     }
 
     /// An edit that recreates this version from nothing (written at the start of a manifest).

@@ -117,14 +117,18 @@ struct VersionEdit: Equatable {
                     let l = try level()
                     let number = try varint("file number")
                     let size = try varint("file size")
-                    guard size <= UInt64(Int64.max) else { throw bad("file size out of range") }
+                    guard size < 1 << 48 else { throw bad("file size \(size) out of range") }
                     let smallest = try internalKey("smallest key")
                     let largest = try internalKey("largest key")
+                    let smallestSequence = try varint("smallest sequence")
+                    let largestSequence = try varint("largest sequence")
+                    guard smallestSequence <= largestSequence, largestSequence <= maxSequenceNumber else {
+                        throw bad("file \(number) has sequence range \(smallestSequence)...\(largestSequence)")
+                    }
                     edit.newFiles.append(
                         NewFile(
                             level: l, number: number, size: Int64(size), smallest: smallest, largest: largest,
-                            smallestSequence: try varint("smallest sequence"),
-                            largestSequence: try varint("largest sequence"),
+                            smallestSequence: smallestSequence, largestSequence: largestSequence,
                             entryCount: try varint("entry count"),
                             rangeDeletionCount: try varint("range deletion count")))
                 }

@@ -77,10 +77,19 @@ final class VersionSet {
         var sawLog = false, sawNext = false, sawSequence = false
         while let record = try reader.readRecord() {
             let edit = try VersionEdit.decode(record, file: path, offset: reader.lastRecordOffset)
-            version = try version.applying(edit, manifest: path, obsoleteSink: obsoleteSink)
+            let (next, removed) = try version.applying(edit, manifest: path)
+            for file in removed { file.markObsolete(obsoleteSink) }  // the edit is durable
+            version = next
             if let v = edit.logNumber { logNumber = v; sawLog = true }
             if let v = edit.nextFileNumber { nextFileNumber = v; sawNext = true }
             if let v = edit.lastSequence { lastSequence = v; sawSequence = true }
+        }
+        guard logNumber < FileNames.maxFileNumber, nextFileNumber < FileNames.maxFileNumber,
+              lastSequence <= maxSequenceNumber
+        else {
+            throw CairnError.corruption(
+                file: path, offset: 0,
+                reason: "manifest counters out of range (log \(logNumber), next file \(nextFileNumber), sequence \(lastSequence))")
         }
         guard sawLog, sawNext, sawSequence else {
             throw CairnError.corruption(
@@ -106,7 +115,8 @@ final class VersionSet {
         if edit.logNumber == nil { edit.logNumber = logNumber }
         if edit.lastSequence == nil { edit.lastSequence = lastSequence }
         let manifestPath = FileNames.manifest(directory, manifestNumber)
-        let next = try current.applying(edit, manifest: manifestPath, obsoleteSink: obsoleteSink)
+        guard !isClosed else { throw CairnError.closed("the manifest is closed") }
+        let (next, removed) = try current.applying(edit, manifest: manifestPath)
 
         if manifestLog == nil {
             let number = newFileNumber()
@@ -136,15 +146,19 @@ final class VersionSet {
             try log.sync()
         }
         current = next
+        for file in removed { file.markObsolete(obsoleteSink) }
         if let v = edit.logNumber { logNumber = v }
         if let v = edit.lastSequence { lastSequence = v }
     }
 
-    /// Closes the manifest file.
+    /// Closes the manifest file; later `logAndApply` calls throw `.closed`.
     func close() {
         try? manifestLog?.close()
         manifestLog = nil
+        isClosed = true
     }
+
+    private var isClosed = false
 
     /// Numbers of every file the current version or the open manifest needs.
     var liveFileNumbers: Set<UInt64> {

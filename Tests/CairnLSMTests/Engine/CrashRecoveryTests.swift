@@ -54,7 +54,7 @@ import Testing
                 try db.deleteRange(k, end, sync: sync)
                 model.deleteRange(k, end)
             default:
-                try db.flush()
+                if Int.random(in: 0..<3, using: &rng) == 0 { try db.compactRange() } else { try db.flush() }
             }
             states.append(model)
             captures.completed.store(i + 1, ordering: .sequentiallyConsistent)

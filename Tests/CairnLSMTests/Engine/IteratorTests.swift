@@ -82,9 +82,16 @@ import Testing
         #expect(try db.get(bytes("k1200")) == bytes("v2"))
         let withSnapshot = db.statistics.levels.reduce(0) { $0 + $1.bytes }
         _ = consume snapshot
+        #expect(db.statistics.liveSnapshots == 0)
         try db.compactRange()
-        let entries = db.statistics.levels.reduce(0) { $0 + $1.fileCount }
-        #expect(entries == 1)
+        db.obsoleteFiles.drain()
+        let files = db.statistics.levels.reduce(0) { $0 + $1.fileCount }
+        #expect(files == 1)
+        // Without the snapshot, v1, the deletions and the deleted keys' v2 are all gone.
+        let table = try #require(try fs.listDirectory("/db").first { $0.hasSuffix(".sst") })
+        let inspected = try FileInspector.openTable("/db/" + table, fileSystem: fs)
+        #expect(inspected.properties.entryCount == 150)
+        try inspected.forEachEntry { #expect($0.type == .value && $0.value == bytes("v2")) }
         #expect(db.statistics.levels.reduce(0) { $0 + $1.bytes } < withSnapshot)
         #expect(try scanAll(db).count == 150)
         try db.close()
