@@ -30,33 +30,67 @@ import Testing
         try reopened.close()
     }
 
-    @Test func closeWaitsForQueuedWritersAndTheirFlushes() throws {
-        for _ in 0..<5 {
-            let fs = MemoryFileSystem()
-            let db = try Database.open("/db", options: memoryOptions(fs, writeBufferSize: 8 << 10))
-            let started = Atomic<Int>(0)
-            let group = DispatchGroup()
-            for w in 0..<4 {
-                group.enter()
-                Thread.detachNewThread {
-                    started.add(1, ordering: .relaxed)
-                    for i in 0..<2000 {
-                        do { try db.put(bytes("w\(w)-\(i)"), Array(repeating: 120, count: 200)) } catch { break }
-                    }
-                    group.leave()
-                }
+    /// A writer queued when close() starts rotates the memtable and so starts a flush; close()
+    /// must not return (and release the directory) while that flush still runs.
+    @Test(.timeLimit(.minutes(1)))
+    func closeWaitsForAFlushStartedByAQueuedWriter() throws {
+        let fs = MemoryFileSystem()
+        var options = memoryOptions(fs, writeBufferSize: 8 << 10)
+        options.maxImmutableMemtables = 8
+        let db = try Database.open("/db", options: options)
+        let leaderInLog = DispatchSemaphore(value: 0), releaseLeader = DispatchSemaphore(value: 0)
+        let flushInSync = DispatchSemaphore(value: 0), releaseFlush = DispatchSemaphore(value: 0)
+        let armed = Atomic<Bool>(true)
+        fs.setOperationHook { op, path, _ in
+            if op == .append && path.hasSuffix(".log") && armed.exchange(false, ordering: .relaxed) {
+                leaderInLog.signal()
+                releaseLeader.wait()
             }
-            while started.load(ordering: .relaxed) < 4 { usleep(100) }
-            usleep(2000)
-            try db.close()
-            // Nothing of the closed instance may touch the directory after close returns.
-            let after = fs.operationCount
-            group.wait()
-            usleep(20_000)
-            #expect(fs.operationCount == after, "file-system operations after close()")
-            let reopened = try Database.open("/db", options: memoryOptions(fs))
-            try reopened.close()
+            if op == .sync && path.hasSuffix(".sst") {
+                flushInSync.signal()
+                releaseFlush.wait()
+            }
         }
+        let group = DispatchGroup()
+        func background(_ body: @escaping @Sendable () -> Void) {
+            group.enter()
+            Thread.detachNewThread {
+                body()
+                group.leave()
+            }
+        }
+        // The leader fills the memtable past its limit and stops inside its log append.
+        background { _ = try? db.put(bytes("big"), [UInt8](repeating: 1, count: 9 << 10)) }
+        leaderInLog.wait()
+        // A second writer queues behind it; its turn will rotate the full memtable.
+        background { _ = try? db.put(bytes("small"), bytes("x")) }
+        usleep(20_000)
+        let closed = Atomic<Bool>(false)
+        background {
+            try? db.close()
+            closed.store(true, ordering: .sequentiallyConsistent)
+        }
+        usleep(20_000)
+        releaseLeader.signal()
+        // The second writer's rotation may start a flush (the fixed close() lets it stop
+        // before it writes anything). If one is running, close() must still be waiting.
+        if flushInSync.wait(timeout: .now() + 1) == .success {
+            usleep(50_000)
+            let closedDuringFlush = closed.load(ordering: .sequentiallyConsistent)
+            #expect(!closedDuringFlush, "close() returned while a flush was running")
+            releaseFlush.signal()
+        }
+        group.wait()
+        let operationsAtClose = fs.operationCount
+        usleep(50_000)
+        #expect(fs.operationCount == operationsAtClose, "the closed instance kept using the directory")
+        let closedAtEnd = closed.load(ordering: .sequentiallyConsistent)
+        #expect(closedAtEnd)
+        fs.setOperationHook(nil)
+        let reopened = try Database.open("/db", options: memoryOptions(fs))
+        #expect(try reopened.get(bytes("small")) == bytes("x"))
+        #expect(try reopened.get(bytes("big"))?.count == 9 << 10)
+        try reopened.close()
     }
 
     @Test(.timeLimit(.minutes(1)))
