@@ -33,21 +33,7 @@ struct BlockTests {
         #expect(try block.countEntries() == model.count)
         let it = block.makeIterator()
 
-        // Forward.
-        try it.seekToFirst()
-        for i in 0..<model.count {
-            expectAt(it, model, i)
-            try it.next()
-        }
-        #expect(!it.isValid)
-
-        // Backward.
-        try it.seekToLast()
-        for i in stride(from: model.count - 1, through: 0, by: -1) {
-            expectAt(it, model, i)
-            try it.prev()
-        }
-        #expect(!it.isValid)
+        try expectFullScansMatch(it, model)
 
         // Random seeks (present keys, neighbours, random targets) then a few steps either way.
         var rng = SeededRandom(seed: 99)

@@ -149,3 +149,19 @@ func walkRandomly(
         expectAt(it, model, position, sourceLocation: sourceLocation)
     }
 }
+
+/// Scans `it` forward and then backward end to end, checking every entry against the model.
+func expectFullScansMatch(_ it: any InternalIterator, _ model: [ModelEntry], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    try it.seekToFirst()
+    for i in 0..<model.count {
+        expectAt(it, model, i, sourceLocation: sourceLocation)
+        try it.next()
+    }
+    #expect(!it.isValid, sourceLocation: sourceLocation)
+    try it.seekToLast()
+    for i in stride(from: model.count - 1, through: 0, by: -1) {
+        expectAt(it, model, i, sourceLocation: sourceLocation)
+        try it.prev()
+    }
+    #expect(!it.isValid, sourceLocation: sourceLocation)
+}

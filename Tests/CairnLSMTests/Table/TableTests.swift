@@ -393,18 +393,7 @@ struct TableHandmadeTests {
             return
         }
         let it = reader.makeIterator()
-        try it.seekToFirst()
-        for i in 0..<model.count {
-            expectAt(it, model, i)
-            try it.next()
-        }
-        #expect(!it.isValid)
-        try it.seekToLast()
-        for i in stride(from: model.count - 1, through: 0, by: -1) {
-            expectAt(it, model, i)
-            try it.prev()
-        }
-        #expect(!it.isValid)
+        try expectFullScansMatch(it, model)
         for (i, e) in model.enumerated() {
             try it.seek(e.key)
             expectAt(it, model, i)
