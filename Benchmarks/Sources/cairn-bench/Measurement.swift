@@ -1,0 +1,73 @@
+import Dispatch
+import Foundation
+import Histogram
+
+/// Nanoseconds on the monotonic clock.
+@inline(__always)
+func monotonicNanos() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+/// Per-operation latencies of one thread, merged after the run.
+struct LatencyRecorder {
+    var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+
+    mutating func record(_ nanos: UInt64) {
+        _ = histogram.record(max(1, nanos))
+    }
+
+    mutating func merge(_ other: LatencyRecorder) {
+        histogram.add(other.histogram)
+    }
+
+    /// Latency at `percentile` (0–100) in microseconds.
+    func micros(at percentile: Double) -> Double {
+        Double(histogram.valueAtPercentile(percentile)) / 1000
+    }
+}
+
+/// The process's storage I/O counters from /proc/self/io: bytes this process caused to be
+/// written to (or read from) the storage layer, background threads included.
+struct ProcessIO {
+    var readBytes: UInt64 = 0
+    var writeBytes: UInt64 = 0
+
+    static func now() -> ProcessIO {
+        var io = ProcessIO()
+        guard let text = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return io }
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ":")
+            guard parts.count == 2, let v = UInt64(parts[1].trimmingCharacters(in: .whitespaces)) else { continue }
+            if parts[0] == "read_bytes" { io.readBytes = v }
+            if parts[0] == "write_bytes" { io.writeBytes = v }
+        }
+        return io
+    }
+}
+
+/// Total size of the regular files under `path`.
+func directorySize(_ path: String) -> UInt64 {
+    guard let e = FileManager.default.enumerator(atPath: path) else { return 0 }
+    var total: UInt64 = 0
+    while let name = e.nextObject() as? String {
+        if let attrs = try? FileManager.default.attributesOfItem(atPath: path + "/" + name),
+           attrs[.type] as? FileAttributeType == .typeRegular,
+           let size = attrs[.size] as? NSNumber
+        {
+            total += size.uint64Value
+        }
+    }
+    return total
+}
+
+/// Reads the machine's description for reports: CPU model, cores, memory, kernel.
+func machineDescription() -> String {
+    var cpu = "unknown CPU"
+    if let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+       let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+       let colon = line.firstIndex(of: ":")
+    {
+        cpu = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let memory = ProcessInfo.processInfo.physicalMemory >> 30
+    return "\(cpu), \(cores) cores, \(memory) GiB RAM, \(ProcessInfo.processInfo.operatingSystemVersionString)"
+}

@@ -1,0 +1,65 @@
+/// The workloads, with db_bench's meanings.
+enum Workload: String, CaseIterable, Codable, Sendable {
+    /// Write --num keys in ascending order into a fresh database.
+    case fillseq
+    /// Write --num keys in a random order (each key once) into a fresh database.
+    case fillrandom
+    /// Overwrite --num keys drawn at random from the existing ones.
+    case overwrite
+    /// Read --reads random existing keys (the database holds --num keys, flushed and compacted).
+    case readrandom
+    /// Read --reads keys that do not exist (an existing key plus one byte: inside the key
+    /// ranges of the tables, so only a filter can skip them).
+    case readmissing
+    /// Seek to --reads random existing keys and read the next 10 entries after each.
+    case seekrandom
+    /// Read every entry in key order.
+    case readseq
+    /// Write --sync-num random keys, each durable before the call returns (--threads writers).
+    case fillsync
+    /// --threads readers doing random reads while one writer overwrites random keys.
+    case readwhilewriting
+
+    /// Writes into a database of its own (fresh directory).
+    var isFreshFill: Bool { self == .fillseq || self == .fillsync }
+    /// Needs the filled, compacted read database.
+    var readsFilledDatabase: Bool {
+        switch self {
+        case .readrandom, .readmissing, .seekrandom, .readseq, .readwhilewriting: return true
+        default: return false
+        }
+    }
+    /// Writes data (write amplification is reported).
+    var writes: Bool { self == .fillseq || self == .fillrandom || self == .overwrite || self == .fillsync }
+}
+
+/// The figures of one workload on one engine.
+struct WorkloadResult: Codable, Sendable {
+    var workload: Workload
+    var engine: String
+    /// Operations timed (for readseq: entries read; for seekrandom: seeks).
+    var operations: Int
+    var threads: Int
+    var seconds: Double
+    var opsPerSecond: Double
+    /// Mean latency of one operation, in microseconds.
+    var microsPerOp: Double
+    var p50Micros: Double
+    var p99Micros: Double
+    var p999Micros: Double
+    /// Logical key+value bytes moved per second (written or read), in MB (10^6 bytes).
+    var megabytesPerSecond: Double
+    /// Bytes the process sent to storage during the workload (/proc/self/io write_bytes),
+    /// background flushes and compactions included.
+    var storageBytesWritten: UInt64
+    /// Key+value bytes the workload wrote.
+    var logicalBytesWritten: UInt64
+    /// storageBytesWritten / logicalBytesWritten for writing workloads.
+    var writeAmplification: Double?
+    /// Size of the database directory after the workload.
+    var sizeOnDisk: UInt64
+    /// Lookups that found their key (read workloads).
+    var found: Int?
+    /// Anything else worth knowing (the writer's rate in readwhilewriting).
+    var note: String?
+}
