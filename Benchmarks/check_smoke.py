@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""Checks a cairn-bench --json file from the CI smoke run: every requested engine ran every
+requested workload, with the right number of operations and found-counts. Never checks a
+timing. Usage: check_smoke.py RESULTS.json ENGINES WORKLOADS"""
+import json
+import sys
+
+path, engines, workloads = sys.argv[1], sys.argv[2].split(","), sys.argv[3].split(",")
+doc = json.load(open(path))
+params = doc["parameters"]
+results = {(r["engine"], r["workload"]): r for r in doc["results"]}
+problems = []
+for engine in engines:
+    if not any(e["name"] == engine and e["settings"] for e in doc["engines"]):
+        problems.append(f"{engine}: no settings reported")
+    for workload in workloads:
+        r = results.get((engine, workload))
+        if r is None:
+            problems.append(f"{engine} {workload}: missing")
+            continue
+        for field in ("opsPerSecond", "microsPerOp", "p50Micros", "p99Micros", "p999Micros", "seconds"):
+            if not (r[field] > 0):
+                problems.append(f"{engine} {workload}: {field} = {r[field]}")
+        expected = {
+            "fillseq": params["num"], "fillrandom": params["num"], "overwrite": params["num"],
+            "readrandom": params["reads"], "readmissing": params["reads"], "seekrandom": params["reads"],
+            "readseq": params["num"], "fillsync": params["syncNum"], "readwhilewriting": params["reads"],
+        }[workload]
+        if r["operations"] != expected:
+            problems.append(f"{engine} {workload}: {r['operations']} operations, expected {expected}")
+        if workload in ("readrandom", "seekrandom", "readwhilewriting") and r.get("found") != params["reads"]:
+            problems.append(f"{engine} {workload}: found {r.get('found')} of {params['reads']}")
+        if workload == "readmissing" and r.get("found") != 0:
+            problems.append(f"{engine} readmissing: found {r.get('found')} keys that do not exist")
+        if workload in ("fillseq", "fillrandom", "overwrite", "fillsync") and r.get("writeAmplification") is None:
+            problems.append(f"{engine} {workload}: no write amplification")
+if problems:
+    print("smoke run incomplete:\n  " + "\n  ".join(problems))
+    sys.exit(1)
+print(f"smoke run complete: {len(engines)} engines x {len(workloads)} workloads")
