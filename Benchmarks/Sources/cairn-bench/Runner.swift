@@ -121,8 +121,10 @@ final class EngineRunner: @unchecked Sendable {
         let outcomes = try runThreads(threads) { t in
             var recorder = LatencyRecorder()
             let slice = Self.slice(keys.count, part: t, of: threads)
+            var ticker = ProgressTicker(label: "\(self.name)] [\(workload)", total: slice.count, enabled: t == 0)
             try self.withKeyBuffer { keyBuffer in
                 for i in slice {
+                    ticker.tick()
                     self.keys.write(keys[i], into: keyBuffer)
                     let key = UnsafeRawBufferPointer(rebasing: keyBuffer[0..<self.config.keySize])
                     let t0 = monotonicNanos()
@@ -181,8 +183,11 @@ final class EngineRunner: @unchecked Sendable {
                 recorder.record(monotonicNanos() - t0)
                 return (recorder, found)
             }
+            let slice = Self.slice(targets.count, part: t, of: threads)
+            var ticker = ProgressTicker(label: "\(self.name)] [\(workload)", total: slice.count, enabled: t == 0)
             try self.withKeyBuffer { keyBuffer in
-                for i in Self.slice(targets.count, part: t, of: threads) {
+                for i in slice {
+                    ticker.tick()
                     self.keys.write(targets[i], into: keyBuffer)
                     var keyLength = self.config.keySize
                     if workload == .readmissing {
@@ -312,4 +317,30 @@ final class ManagedFlag: Sendable {
 /// Writes a line to standard error.
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Prints "[engine] [workload] 42%" to stderr every few seconds during long loops.
+struct ProgressTicker {
+    let label: String
+    let total: Int
+    let enabled: Bool
+    private var done = 0
+    private var lastPrint = monotonicNanos()
+
+    init(label: String, total: Int, enabled: Bool) {
+        self.label = label
+        self.total = total
+        self.enabled = enabled
+    }
+
+    @inline(__always)
+    mutating func tick() {
+        done += 1
+        guard enabled, done & 0xFFFF == 0 else { return }
+        let now = monotonicNanos()
+        if now - lastPrint >= 5_000_000_000 {
+            lastPrint = now
+            printError("[\(label)] \(done * 100 / max(total, 1))%")
+        }
+    }
 }
