@@ -28,14 +28,19 @@ extension Database {
             let smallestSnapshot = stateLock.withLock { state in
                 min(snapshots.oldest ?? state.lastSequence, state.lastSequence)
             }
-            let number = versions.newFileNumber()
-            pendingOutputs.insert(number)
             compactionRunning = true
             mutex.unlock()
 
             let job = CompactionJob(
-                inputs: inputs.map(\.1), outputNumber: number, outputLevel: 1,
-                smallestSnapshot: smallestSnapshot, isBottommost: true)
+                inputs: inputs.map(\.1), outputLevel: 1, smallestSnapshot: smallestSnapshot, isBottommost: true,
+                targetFileSize: Int64(options.targetFileSize),
+                newFileNumber: { [self] in
+                    mutex.withLock {
+                        let n = versions.newFileNumber()
+                        pendingOutputs.insert(n)
+                        return n
+                    }
+                })
             let outcome = Result { try job.run(tableCache: tableCache, fileSystem: fileSystem, directory: path, options: options) }
 
             mutex.lock()
@@ -44,11 +49,11 @@ extension Database {
                 backgroundDone.broadcast()
                 mutex.unlock()
             }
-            pendingOutputs.remove(number)
             let result = try outcome.get()
+            defer { for n in result.reservedNumbers { pendingOutputs.remove(n) } }
             var edit = VersionEdit()
             edit.deletedFiles = inputs.map { VersionEdit.DeletedFile(level: $0.0, number: $0.1.number) }
-            if let f = result.newFile { edit.newFiles.append(f) }
+            edit.newFiles = result.newFiles
             do {
                 try versions.logAndApply(edit)
             } catch {

@@ -42,6 +42,8 @@ public struct Options: Sendable {
     public var blockCacheCapacity: Int = 64 << 20
     /// Most SSTables kept open at once.
     public var maxOpenFiles: Int = 1000
+    /// Size at which compaction cuts an output table (at a user-key boundary).
+    public var targetFileSize: Int = 64 << 20
     /// Verify block checksums on every read (always done for reads that fill the cache).
     public var verifyChecksums: Bool = true
 
