@@ -1,13 +1,13 @@
+import Dispatch
+
 extension Database {
-    /// Flushes the memtable, then merges every table into one sorted table at level 1,
-    /// dropping overwritten versions, deletions and range-deleted entries that no live
-    /// snapshot can see.
-    ///
-    /// This is the manual, whole-database compaction behind `cairn kv compact`; background
-    /// leveled compaction builds on the same `CompactionJob`.
+    /// Flushes the memtable, then merges every table into one sorted run at the deepest level
+    /// in use (at least 1), dropping overwritten versions, deletions and range-deleted entries
+    /// that no live snapshot can see. Runs on the compaction queue, so it never overlaps a
+    /// background compaction.
     public func compactRange() throws {
         try flush()
-        try backgroundQueue.sync {
+        try compactionQueue.sync {
             mutex.lock()
             if isClosed {
                 mutex.unlock()
@@ -17,50 +17,128 @@ extension Database {
                 mutex.unlock()
                 throw e
             }
-            let inputs = versions.current.levels.enumerated().flatMap { level, files in
-                files.map { (level, $0) }
-            }
+            let version = versions.current
+            let inputs = version.levels.enumerated().flatMap { level, files in files.map { (level, $0) } }
             if inputs.isEmpty {
                 mutex.unlock()
                 return
             }
-            // Read under the lock that also registers snapshots (see `snapshot()`).
-            let smallestSnapshot = stateLock.withLock { state in
-                min(snapshots.oldest ?? state.lastSequence, state.lastSequence)
-            }
-            compactionRunning = true
+            let outputLevel = max(1, version.levels.lastIndex { !$0.isEmpty } ?? 1)
             mutex.unlock()
+            try runCompaction(
+                inputs: inputs.map { VersionEdit.DeletedFile(level: $0.0, number: $0.1.number) },
+                files: inputs.map(\.1), outputLevel: outputLevel, isBottommost: true)
+        }
+    }
 
-            let job = CompactionJob(
-                inputs: inputs.map(\.1), outputLevel: 1, smallestSnapshot: smallestSnapshot, isBottommost: true,
-                targetFileSize: Int64(options.targetFileSize),
-                newFileNumber: { [self] in
-                    mutex.withLock {
-                        let n = versions.newFileNumber()
-                        pendingOutputs.insert(n)
-                        return n
-                    }
-                })
-            let outcome = Result { try job.run(tableCache: tableCache, fileSystem: fileSystem, directory: path, options: options) }
+    /// Runs one compaction job outside the mutex and installs its result. Caller is on the
+    /// compaction queue and does not hold `mutex`.
+    private func runCompaction(
+        inputs deleted: [VersionEdit.DeletedFile], files: [FileMetadata], outputLevel: Int, isBottommost: Bool
+    ) throws {
+        mutex.lock()
+        // Read under the lock that also registers snapshots (see `snapshot()`).
+        let smallestSnapshot = stateLock.withLock { state in
+            min(snapshots.oldest ?? state.lastSequence, state.lastSequence)
+        }
+        compactionRunning = true
+        mutex.unlock()
 
-            mutex.lock()
-            defer {
-                compactionRunning = false
+        let job = CompactionJob(
+            inputs: files, outputLevel: outputLevel, smallestSnapshot: smallestSnapshot, isBottommost: isBottommost,
+            targetFileSize: Int64(options.targetFileSize),
+            newFileNumber: { [self] in
+                mutex.withLock {
+                    let n = versions.newFileNumber()
+                    pendingOutputs.insert(n)
+                    return n
+                }
+            })
+        let outcome = Result { try job.run(tableCache: tableCache, fileSystem: fileSystem, directory: path, options: options) }
+
+        mutex.lock()
+        defer {
+            compactionRunning = false
+            backgroundDone.broadcast()
+            mutex.unlock()
+        }
+        let result = try outcome.get()
+        defer { for n in result.reservedNumbers { pendingOutputs.remove(n) } }
+        if isClosed {
+            for f in result.newFiles { try? fileSystem.removeFile(FileNames.table(path, f.number)) }
+            throw CairnError.closed("database \(path) closed during a compaction")
+        }
+        var edit = VersionEdit()
+        edit.deletedFiles = deleted
+        edit.newFiles = result.newFiles
+        do {
+            try versions.logAndApply(edit)
+        } catch {
+            backgroundError = backgroundError ?? (error as? CairnError) ?? .closed("\(error)")
+            throw error
+        }
+        counters.compactions.add(1, ordering: .relaxed)
+        counters.compactionBytesRead.add(Int(result.bytesRead), ordering: .relaxed)
+        counters.compactionBytesWritten.add(Int(result.bytesWritten), ordering: .relaxed)
+        publishReadState()
+    }
+
+    /// Queues a background compaction if one is needed and none is queued. Caller holds
+    /// `mutex`.
+    func maybeScheduleCompaction() {
+        guard !compactionScheduled, !isClosed, backgroundError == nil, !options.disableAutoCompactions else { return }
+        var pointers = compactionPointers
+        guard CompactionPicker(options: options).pick(versions.current, pointers: &pointers) != nil else { return }
+        compactionScheduled = true
+        compactionQueue.async { [self] in backgroundCompaction() }
+    }
+
+    /// Compacts while any level's score is >= 1.
+    private func backgroundCompaction() {
+        mutex.lock()
+        let picker = CompactionPicker(options: options)
+        while !isClosed, backgroundError == nil, let plan = picker.pick(versions.current, pointers: &compactionPointers) {
+            if plan.isTrivialMove, let file = plan.inputs.first {
+                var edit = VersionEdit()
+                edit.deletedFiles = [.init(level: plan.level, number: file.number)]
+                edit.newFiles = [file.newFileRecord(level: plan.outputLevel)]
+                do {
+                    try versions.logAndApply(edit)
+                    counters.trivialMoves.add(1, ordering: .relaxed)
+                    publishReadState()
+                } catch {
+                    backgroundError = backgroundError ?? (error as? CairnError) ?? .closed("\(error)")
+                }
                 backgroundDone.broadcast()
+                continue
+            }
+            let deleted = plan.inputs.map { VersionEdit.DeletedFile(level: plan.level, number: $0.number) }
+                + plan.overlapping.map { VersionEdit.DeletedFile(level: plan.outputLevel, number: $0.number) }
+            mutex.unlock()
+            do {
+                try runCompaction(
+                    inputs: deleted, files: plan.allInputs, outputLevel: plan.outputLevel, isBottommost: plan.isBottommost)
+            } catch {
+                mutex.lock()
+                if !isClosed { backgroundError = backgroundError ?? (error as? CairnError) ?? .closed("\(error)") }
                 mutex.unlock()
             }
-            let result = try outcome.get()
-            defer { for n in result.reservedNumbers { pendingOutputs.remove(n) } }
-            var edit = VersionEdit()
-            edit.deletedFiles = inputs.map { VersionEdit.DeletedFile(level: $0.0, number: $0.1.number) }
-            edit.newFiles = result.newFiles
-            do {
-                try versions.logAndApply(edit)
-            } catch {
-                backgroundError = backgroundError ?? (error as? CairnError) ?? .closed("\(error)")
-                throw error
-            }
-            publishReadState()
+            mutex.lock()
+        }
+        compactionScheduled = false
+        backgroundDone.broadcast()
+        mutex.unlock()
+    }
+}
+
+extension Database {
+    /// Waits until no flush or compaction is queued or running (tests and tools use it to
+    /// observe a settled shape).
+    public func waitForBackgroundWork() {
+        mutex.lock()
+        defer { mutex.unlock() }
+        while (flushScheduled || compactionScheduled || compactionRunning) && backgroundError == nil && !isClosed {
+            backgroundDone.wait()
         }
     }
 }

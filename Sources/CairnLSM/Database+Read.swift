@@ -162,9 +162,16 @@ extension Database {
         s.bloomUseful = counters.bloomUseful.load(ordering: .relaxed)
         s.liveSnapshots = snapshots.count
         s.recoveredTornTailBytes = recoveredTornTailBytes
+        let scores = CompactionPicker(options: options).scores(state.version)
         s.levels = state.version.levels.enumerated().map { level, files in
-            Statistics.Level(level: level, fileCount: files.count, bytes: files.reduce(0) { $0 + $1.size })
+            Statistics.Level(level: level, fileCount: files.count, bytes: files.reduce(0) { $0 + $1.size }, score: scores[level])
         }
+        s.compactions = counters.compactions.load(ordering: .relaxed)
+        s.trivialMoves = counters.trivialMoves.load(ordering: .relaxed)
+        s.compactionBytesRead = counters.compactionBytesRead.load(ordering: .relaxed)
+        s.compactionBytesWritten = counters.compactionBytesWritten.load(ordering: .relaxed)
+        s.writeSlowdowns = counters.slowdowns.load(ordering: .relaxed)
+        s.writeStops = counters.stops.load(ordering: .relaxed)
         return s
     }
 

@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One caller waiting in the write queue.
 final class PendingWrite {
@@ -188,14 +191,39 @@ extension Database {
     /// queued for flushing. Caller holds `mutex` and leads the write queue.
     func makeRoomForWrite(force: Bool) throws {
         var forced = force
+        var allowDelay = !force
         while true {
             if let e = backgroundError { throw e }
+            let level0Files = versions.current.levels[0].count
+            if !options.disableAutoCompactions {
+                if allowDelay && level0Files >= options.level0SlowdownWritesTrigger {
+                    // Many level-0 files: hand the compaction some time, once per write.
+                    allowDelay = false
+                    mutex.unlock()
+                    usleep(1000)
+                    mutex.lock()
+                    counters.stallMicros.add(1000, ordering: .relaxed)
+                    counters.slowdowns.add(1, ordering: .relaxed)
+                    continue
+                }
+                if level0Files >= options.level0StopWritesTrigger {
+                    // Background work stops once close() begins: waiting then would never end.
+                    if isClosed { throw CairnError.closed("database \(path) is closing") }
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    maybeScheduleCompaction()
+                    backgroundDone.wait()
+                    counters.stallMicros.add(Int((DispatchTime.now().uptimeNanoseconds - start) / 1000), ordering: .relaxed)
+                    counters.stops.add(1, ordering: .relaxed)
+                    continue
+                }
+            }
             let mem = memtable.memtable
             // An empty memtable is never rotated: its arena already takes some bytes, and a
             // small write buffer must not make every write rotate forever.
             if mem.isEmpty { return }
             if !forced && mem.approximateMemoryUsage <= options.writeBufferSize { return }
             if immutables.count >= options.maxImmutableMemtables {
+                if isClosed { throw CairnError.closed("database \(path) is closing") }
                 let start = DispatchTime.now().uptimeNanoseconds
                 backgroundDone.wait()
                 let waited = (DispatchTime.now().uptimeNanoseconds - start) / 1000
@@ -274,6 +302,7 @@ extension Database {
                 pendingOutputs.remove(number)
                 immutables.removeFirst()
                 publishReadState()
+                maybeScheduleCompaction()
                 counters.flushes.add(1, ordering: .relaxed)
                 counters.flushBytes.add(Int(newFile?.size ?? 0), ordering: .relaxed)
                 let obsoleteLogs = (oldest.logNumber..<versions.logNumber)

@@ -41,6 +41,9 @@ public final class Database: @unchecked Sendable {
     var backgroundError: CairnError?
     var flushScheduled = false
     var compactionRunning = false
+    var compactionScheduled = false
+    /// Per level, the largest user key of the last file compacted (round-robin picking).
+    var compactionPointers: [Int: [UInt8]] = [:]
     var isClosed = false
 
     /// What readers need, swapped atomically as memtables rotate and versions change.
@@ -52,6 +55,8 @@ public final class Database: @unchecked Sendable {
     let snapshots = SnapshotRegistry()
     let counters = StatisticsCounters()
     let backgroundQueue = DispatchQueue(label: "cairn.lsm.background")
+    /// Runs compactions (background and manual), one at a time, beside flushes.
+    let compactionQueue = DispatchQueue(label: "cairn.lsm.compaction")
     var recoveredTornTailBytes: Int64 = 0
 
     /// Opens (creating if allowed) the database in directory `path`.
@@ -126,6 +131,7 @@ public final class Database: @unchecked Sendable {
         }
         lockHeld = false
         deleteObsoleteFiles()
+        mutex.withLock { maybeScheduleCompaction() }
     }
 
     /// Stops background work and releases the directory lock. Unflushed writes stay in the
@@ -138,7 +144,9 @@ public final class Database: @unchecked Sendable {
         }
         isClosed = true
         // Queued writers finish; background work sees isClosed and stops after its step.
-        while flushScheduled || !writers.isEmpty || compactionRunning { backgroundDone.wait() }
+        while flushScheduled || !writers.isEmpty || compactionRunning || compactionScheduled {
+            backgroundDone.wait()
+        }
         stateLock.withLock { $0.memtable = nil; $0.immutables = [] }
         var firstError: Error?
         do { try log.close() } catch { firstError = error }

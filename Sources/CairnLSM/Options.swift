@@ -44,6 +44,18 @@ public struct Options: Sendable {
     public var maxOpenFiles: Int = 1000
     /// Size at which compaction cuts an output table (at a user-key boundary).
     public var targetFileSize: Int = 64 << 20
+    /// Level-0 files that trigger a compaction into level 1.
+    public var level0FileNumCompactionTrigger: Int = 4
+    /// Level-0 files at which each write is delayed by 1 ms (once per write).
+    public var level0SlowdownWritesTrigger: Int = 20
+    /// Level-0 files at which writes wait for compaction.
+    public var level0StopWritesTrigger: Int = 36
+    /// Target size of level 1; each deeper level's target is `levelSizeMultiplier` times larger.
+    public var maxBytesForLevelBase: Int = 256 << 20
+    /// Growth of the level targets.
+    public var levelSizeMultiplier: Int = 10
+    /// Turns off background compaction (manual `compactRange` still works).
+    public var disableAutoCompactions: Bool = false
     /// Verify block checksums on every read (always done for reads that fill the cache).
     public var verifyChecksums: Bool = true
 

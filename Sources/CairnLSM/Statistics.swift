@@ -2,11 +2,12 @@ import Synchronization
 
 /// A point-in-time copy of a database's counters (`Database.statistics`).
 public struct Statistics: Sendable, CustomStringConvertible {
-    /// Per-level file counts and sizes.
+    /// Per-level file counts, sizes and compaction scores (>= 1: due for compaction).
     public struct Level: Sendable {
         public var level: Int
         public var fileCount: Int
         public var bytes: Int64
+        public var score: Double
     }
 
     /// Last sequence number assigned.
@@ -27,6 +28,19 @@ public struct Statistics: Sendable, CustomStringConvertible {
     public var flushes: Int = 0
     /// Bytes written by flushes.
     public var flushBytes: Int = 0
+    /// Compactions run (not counting trivial moves), and files moved down without rewriting.
+    public var compactions: Int = 0
+    public var trivialMoves: Int = 0
+    /// Bytes read and written by compactions.
+    public var compactionBytesRead: Int = 0
+    public var compactionBytesWritten: Int = 0
+    /// Writes delayed because level 0 reached the slowdown trigger, and waits at the stop trigger.
+    public var writeSlowdowns: Int = 0
+    public var writeStops: Int = 0
+    /// Bytes written to storage by the WAL, flushes and compactions per user byte written.
+    public var writeAmplification: Double {
+        userBytesWritten == 0 ? 0 : Double(walBytes + flushBytes + compactionBytesWritten) / Double(userBytesWritten)
+    }
     /// Time writers waited for room (memtable full, flush behind), in microseconds.
     public var stallMicros: Int = 0
     /// Bytes held by the active memtable.
@@ -55,15 +69,21 @@ public struct Statistics: Sendable, CustomStringConvertible {
         lines.append("user bytes written  \(userBytesWritten)")
         lines.append("gets                \(gets)")
         lines.append("flushes             \(flushes) (\(flushBytes) bytes)")
-        lines.append("write stalls        \(stallMicros) µs")
+        lines.append("compactions         \(compactions) (\(trivialMoves) trivial moves), read \(compactionBytesRead) B, wrote \(compactionBytesWritten) B")
+        lines.append("write amplification \(String(Int(writeAmplification * 100) / 100)).\(format2(Int(writeAmplification * 100) % 100))")
+        lines.append("write stalls        \(stallMicros) µs (\(writeSlowdowns) slowdowns, \(writeStops) stops)")
         lines.append("memtable            \(memtableBytes) bytes, \(immutableMemtables) immutable")
         lines.append("block cache         \(blockCacheHits) hits, \(blockCacheMisses) misses, \(blockCacheBytes) bytes")
         lines.append("bloom filter        \(bloomChecks) checks, \(bloomUseful) useful")
         lines.append("snapshots           \(liveSnapshots)")
-        lines.append("level  files  bytes")
+        lines.append("level  files        bytes  score")
         for l in levels {
-            let files = String(l.fileCount)
-            lines.append("L\(l.level)     " + files + String(repeating: " ", count: max(1, 7 - files.count)) + String(l.bytes))
+            let files = String(l.fileCount), bytes = String(l.bytes)
+            let score = String(Int(l.score * 100) / 100) + "." + format2(Int(l.score * 100) % 100)
+            lines.append(
+                "L\(l.level)   " + String(repeating: " ", count: max(1, 7 - files.count)) + files
+                    + String(repeating: " ", count: max(1, 13 - bytes.count)) + bytes
+                    + String(repeating: " ", count: max(1, 7 - score.count)) + score)
         }
         return lines.joined(separator: "\n")
     }
@@ -80,6 +100,15 @@ final class StatisticsCounters: Sendable {
     let flushes = Atomic<Int>(0)
     let flushBytes = Atomic<Int>(0)
     let stallMicros = Atomic<Int>(0)
+    let compactions = Atomic<Int>(0)
+    let trivialMoves = Atomic<Int>(0)
+    let compactionBytesRead = Atomic<Int>(0)
+    let compactionBytesWritten = Atomic<Int>(0)
+    let slowdowns = Atomic<Int>(0)
+    let stops = Atomic<Int>(0)
     let bloomChecks = Atomic<Int>(0)
     let bloomUseful = Atomic<Int>(0)
 }
+
+/// Two digits with a leading zero.
+private func format2(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }

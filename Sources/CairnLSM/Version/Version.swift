@@ -40,7 +40,13 @@ final class Version: Sendable {
             guard !existing.contains(f.number) else {
                 throw CairnError.corruption(file: manifest, offset: 0, reason: "edit adds file \(f.number) twice")
             }
-            levels[f.level].append(FileMetadata(f))
+            if let moved = removed.firstIndex(where: { $0.number == f.number }) {
+                // Deleted and re-added by one edit: a move between levels. The file stays live,
+                // so it keeps its metadata object and is never marked obsolete.
+                levels[f.level].append(removed.remove(at: moved))
+            } else {
+                levels[f.level].append(FileMetadata(f))
+            }
         }
         levels[0].sort { ($0.largestSequence, $0.number) > ($1.largestSequence, $1.number) }
         for level in 1..<levels.count {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import CairnLSM
 
@@ -53,5 +54,85 @@ import Testing
         #expect(CompactionJob.clip(t, lower: bytes("d"), upper: bytes("f")) == RangeTombstone(start: bytes("d"), end: bytes("f"), sequence: 7))
         #expect(CompactionJob.clip(t, lower: bytes("m"), upper: nil) == nil)
         #expect(CompactionJob.clip(t, lower: nil, upper: bytes("b")) == nil)
+    }
+}
+
+/// Background leveled compaction, trivial moves and write back-pressure.
+@Suite struct BackgroundCompactionTests {
+    func smallLevels(_ fs: MemoryFileSystem) -> Options {
+        var options = memoryOptions(fs, writeBufferSize: 16 << 10)
+        options.targetFileSize = 16 << 10
+        options.maxBytesForLevelBase = 16 << 10
+        options.blockSize = 1024
+        return options
+    }
+
+    @Test func dataFlowsDownTheLevelsAndStaysCorrect() throws {
+        let fs = MemoryFileSystem()
+        let options = smallLevels(fs)
+        let db = try Database.open("/db", options: options)
+        var model = Model()
+        var rng = SeededRandom(seed: 5)
+        for i in 0..<6000 {
+            let k = bytes("k\(Int.random(in: 0..<3000, using: &rng))")
+            if i % 10 == 9 {
+                try db.delete(k)
+                model.delete(k)
+            } else {
+                let v = bytes("v\(i)-" + String(repeating: "p", count: 40))
+                try db.put(k, v)
+                model.put(k, v)
+            }
+        }
+        db.waitForBackgroundWork()
+        let stats = db.statistics
+        #expect(stats.compactions > 0)
+        #expect(stats.levels[0].fileCount < options.level0FileNumCompactionTrigger)
+        #expect(stats.levels.dropFirst(2).contains { $0.fileCount > 0 }, "data should reach level 2 or deeper: \(stats)")
+        for level in 1..<Version.levelCount {
+            let files = db.mutex.withLock { db.versions.current.levels[level] }
+            for (a, b) in zip(files, files.dropFirst()) {
+                #expect(compareBytes(a.largestUserKey, b.smallestUserKey) < 0, "level \(level) files overlap")
+            }
+        }
+        #expect(samePairs(try scanAll(db), model.sorted()))
+        #expect(samePairs(try scanAllBackward(db), model.sorted()))
+        for i in stride(from: 0, to: 3000, by: 7) { #expect(try db.get(bytes("k\(i)")) == model.entries[bytes("k\(i)")]) }
+        try db.close()
+        let reopened = try Database.open("/db", options: options)
+        #expect(samePairs(try scanAll(reopened), model.sorted()))
+        try reopened.close()
+    }
+
+    @Test func sequentialKeysMoveDownWithoutRewriting() throws {
+        let fs = MemoryFileSystem()
+        let db = try Database.open("/db", options: smallLevels(fs))
+        for i in 0..<8000 { try db.put(bytes("key\(100_000 + i)"), bytes(String(repeating: "s", count: 50))) }
+        db.waitForBackgroundWork()
+        #expect(db.statistics.trivialMoves > 0, "non-overlapping files should move down by a manifest edit")
+        #expect(try scanAll(db).count == 8000)
+        try db.close()
+    }
+
+    @Test func writesSlowDownAndStopWhileLevelZeroIsFull() throws {
+        let fs = MemoryFileSystem()
+        // A slow disk for compaction outputs, so level 0 piles up behind it.
+        fs.setOperationHook { op, path, _ in if op == .sync && path.hasSuffix(".sst") { usleep(3000) } }
+        var options = smallLevels(fs)
+        options.writeBufferSize = 8 << 10
+        options.level0FileNumCompactionTrigger = 2
+        options.level0SlowdownWritesTrigger = 3
+        options.level0StopWritesTrigger = 4
+        options.maxImmutableMemtables = 4
+        let db = try Database.open("/db", options: options)
+        for i in 0..<3000 { try db.put(bytes("k\(i % 1500)"), bytes("v\(i)-" + String(repeating: "x", count: 60))) }
+        let stats = db.statistics
+        #expect(stats.writeSlowdowns > 0)
+        #expect(stats.stallMicros > 0)
+        db.waitForBackgroundWork()
+        #expect(db.statistics.levels[0].fileCount <= options.level0StopWritesTrigger)
+        for i in 1500..<1510 { #expect(try db.get(bytes("k\(i % 1500)")) == bytes("v\(i)-" + String(repeating: "x", count: 60))) }
+        fs.setOperationHook(nil)
+        try db.close()
     }
 }

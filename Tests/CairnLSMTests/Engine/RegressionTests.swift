@@ -192,3 +192,30 @@ import Testing
         try db.close()
     }
 }
+
+@Suite struct VersionEditRegressionTests {
+    /// A trivial move deletes a file at one level and adds it at the next in one edit; the
+    /// file must stay on disk (it was deleted as obsolete before the fix).
+    @Test func aFileMovedBetweenLevelsIsNotDeleted() throws {
+        let deletedNumbers = Mutex<[UInt64]>([])
+        let sink: @Sendable (UInt64) -> Void = { n in deletedNumbers.withLock { $0.append(n) } }
+        let file = VersionEdit.NewFile(
+            level: 1, number: 7, size: 100, smallest: InternalKey.make(bytes("a"), sequence: 1, type: .value),
+            largest: InternalKey.make(bytes("b"), sequence: 1, type: .value), smallestSequence: 1, largestSequence: 1,
+            entryCount: 2, rangeDeletionCount: 0)
+        var add = VersionEdit()
+        add.newFiles = [file]
+        var v: Version? = try Version().applying(add, manifest: "m").version
+        var move = VersionEdit()
+        move.deletedFiles = [.init(level: 1, number: 7)]
+        var moved = file
+        moved.level = 2
+        move.newFiles = [moved]
+        let (next, removed) = try #require(v).applying(move, manifest: "m")
+        #expect(removed.isEmpty)
+        for f in removed { f.markObsolete(sink) }
+        v = nil
+        #expect(next.levels[2].map(\.number) == [7])
+        #expect(deletedNumbers.withLock { $0 }.isEmpty)
+    }
+}
