@@ -29,9 +29,13 @@ import Testing
         let db = try Database.open("/db", options: options)
         let captures = Captures()
         fs.setOperationHook { op, path, index in
-            let image = Captures.Image(
-                fs: fs.crashClone(), completed: captures.completed.load(ordering: .sequentiallyConsistent),
-                durable: captures.durable.load(ordering: .sequentiallyConsistent), operation: "\(op) \(path) #\(index)")
+            // Background threads run hooks too, concurrently with the writer: read the durable
+            // bound before cloning (all of it was durable at the clone) and the completed bound
+            // after (anything in the image had started by then).
+            let durable = captures.durable.load(ordering: .sequentiallyConsistent)
+            let clone = fs.crashClone()
+            let completed = captures.completed.load(ordering: .sequentiallyConsistent)
+            let image = Captures.Image(fs: clone, completed: completed, durable: durable, operation: "\(op) \(path) #\(index)")
             captures.images.withLock { $0.append(image) }
         }
 
@@ -72,6 +76,13 @@ import Testing
             let candidates = image.durable...min(image.completed + 1, states.count - 1)
             let matched = candidates.contains { samePairs(states[$0].sorted(), contents) }
             #expect(matched, "crash at \(image.operation): state is not a prefix of history in \(candidates)")
+            if !matched {
+                var got: [[UInt8]: [UInt8]] = [:]
+                for (k, v) in contents { got[k] = v }
+                let want = states[image.durable].entries
+                let missing = want.keys.filter { want[$0] != got[$0] }.prefix(5).map { String(decoding: $0, as: UTF8.self) }
+                Issue.record("keys that differ from the durable state: \(missing)")
+            }
         }
     }
 
