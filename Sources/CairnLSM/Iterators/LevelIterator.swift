@@ -1,0 +1,137 @@
+/// An `InternalIterator` over the tables of one level >= 1, whose files are sorted by key and
+/// do not overlap, so their entries concatenated are sorted (LevelDB's two-level iterator over
+/// a level's file list).
+///
+/// Only one table is open at a time, and a table is opened (through the table cache) only
+/// when the cursor reaches it: a seek binary-searches the file list by largest key and opens
+/// the one file that can hold the target. Files without point entries (a table of range
+/// tombstones only) are stepped over in both directions.
+///
+/// The iterator holds the `FileMetadata` of its files, which keeps them from being deleted
+/// while it lives. After any method throws, the iterator is invalid until the next seek.
+final class LevelIterator: InternalIterator {
+    private let files: [FileMetadata]
+    private let tableCache: TableCache
+    /// The open table's iterator, nil when unpositioned or past either end.
+    @exclusivity(unchecked) private var table: TableIterator?
+    /// Index in `files` of the table `table` reads.
+    @exclusivity(unchecked) private var fileIndex = 0
+
+    /// An unpositioned iterator over `files` (sorted by key, non-overlapping), opening tables
+    /// through `tableCache`.
+    init(files: [FileMetadata], tableCache: TableCache) {
+        self.files = files
+        self.tableCache = tableCache
+    }
+
+    /// True when positioned on an entry.
+    var isValid: Bool { table?.isValid ?? false }
+
+    /// The current internal key, valid until the iterator moves. Requires `isValid`.
+    var key: UnsafeRawBufferPointer { table?.key ?? UnsafeRawBufferPointer(start: nil, count: 0) }
+
+    /// The current value, valid until the iterator moves. Requires `isValid`.
+    var value: UnsafeRawBufferPointer { table?.value ?? UnsafeRawBufferPointer(start: nil, count: 0) }
+
+    /// Moves to the first entry of the first file that has one.
+    func seekToFirst() throws {
+        try guarded {
+            guard try open(0) else { return }
+            try table?.seekToFirst()
+            try skipExhaustedForward()
+        }
+    }
+
+    /// Moves to the last entry of the last file that has one.
+    func seekToLast() throws {
+        try guarded {
+            guard try open(files.count - 1) else { return }
+            try table?.seekToLast()
+            try skipExhaustedBackward()
+        }
+    }
+
+    /// Moves to the first entry >= `target`: into the first file whose largest key is >=
+    /// `target` (every earlier file holds only smaller keys).
+    func seek(_ target: UnsafeRawBufferPointer) throws {
+        try guarded {
+            var lo = 0, hi = files.count
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2
+                if files[mid].largest.withUnsafeBytes({ InternalKey.compare($0, target) }) < 0 {
+                    lo = mid + 1
+                } else {
+                    hi = mid
+                }
+            }
+            guard try open(lo) else { return }
+            try table?.seek(target)
+            try skipExhaustedForward()
+        }
+    }
+
+    /// Moves to the next entry, into the next file's first entry at the end of a file.
+    /// Requires `isValid`.
+    func next() throws {
+        guard let table, table.isValid else { return }
+        try guarded {
+            try table.next()
+            if !table.isValid { try skipExhaustedForward() }
+        }
+    }
+
+    /// Moves to the previous entry, into the previous file's last entry at the start of a
+    /// file. Requires `isValid`.
+    func prev() throws {
+        guard let table, table.isValid else { return }
+        try guarded {
+            try table.prev()
+            if !table.isValid { try skipExhaustedBackward() }
+        }
+    }
+
+    // MARK: - Internals
+
+    /// Runs `body`; if it throws, leaves the iterator invalid and rethrows.
+    @inline(__always)
+    private func guarded(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch {
+            table = nil
+            throw error
+        }
+    }
+
+    /// Makes `table` an (unpositioned) iterator over file `index`, reusing the open one when
+    /// it is that file. Returns false, leaving the iterator invalid, when `index` is out of
+    /// range.
+    private func open(_ index: Int) throws -> Bool {
+        guard index >= 0 && index < files.count else {
+            table = nil
+            return false
+        }
+        if table != nil && fileIndex == index { return true }
+        table = nil
+        let reader = try tableCache.reader(fileNumber: files[index].number)
+        table = reader.makeIterator()
+        fileIndex = index
+        return true
+    }
+
+    /// While the open table is exhausted, moves to the first entry of the next file.
+    private func skipExhaustedForward() throws {
+        while let table, !table.isValid {
+            guard try open(fileIndex + 1) else { return }
+            try self.table?.seekToFirst()
+        }
+    }
+
+    /// While the open table is exhausted, moves to the last entry of the previous file.
+    private func skipExhaustedBackward() throws {
+        while let table, !table.isValid {
+            guard try open(fileIndex - 1) else { return }
+            try self.table?.seekToLast()
+        }
+    }
+}
