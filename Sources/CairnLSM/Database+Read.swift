@@ -116,24 +116,40 @@ extension Database {
 
     /// An iterator over the database as of `options.snapshot` (default: now), within the
     /// bounds of `options`. It starts unpositioned: call a seek first.
+    ///
+    /// Children of the merge: each memtable with point entries, each level-0 table, and one
+    /// `LevelIterator` per non-empty level >= 1, which opens a table only when the cursor
+    /// reaches it. Range tombstones stay fragmented per source (the memtables' and each
+    /// table's cached fragments); the iterator checks them all.
     public func makeIterator(_ options: ReadOptions = ReadOptions()) throws -> DatabaseIterator {
         let state = stateLock.withLock { $0 }
         guard let mem = state.memtable else { throw CairnError.closed("database \(path) is closed") }
         let sequence = min(options.snapshot?.sequence ?? state.lastSequence, state.lastSequence)
         var children: [InternalIterator] = []
-        var tombstones: [RangeTombstone] = []
-        for handle in CollectionOfOne(mem) + state.immutables.reversed() {
-            children.append(handle.memtable.makeIterator())
-            tombstones.append(contentsOf: handle.memtable.rangeTombstones)
+        var tombstones: [FragmentedRangeTombstones] = []
+        children.reserveCapacity(2 + state.immutables.count + state.version.levels[0].count + state.version.levels.count)
+        func addMemtable(_ handle: MemtableHandle) {
+            // A memtable with no point entries now gets none this iterator can see: every
+            // later write has a sequence number above `sequence`.
+            if handle.memtable.pointEntryCount > 0 { children.append(handle.memtable.makeIterator()) }
+            if let t = handle.tombstones() { tombstones.append(t) }
         }
-        for file in state.version.allFiles {
-            let reader = try tableCache.reader(fileNumber: file.number)
-            children.append(reader.makeIterator())
-            if file.rangeDeletionCount > 0 { tombstones.append(contentsOf: reader.rangeTombstones) }
+        addMemtable(mem)
+        for handle in state.immutables.reversed() { addMemtable(handle) }
+        for (level, files) in state.version.levels.enumerated() where !files.isEmpty {
+            for file in files where file.rangeDeletionCount > 0 {
+                let reader = try tableCache.reader(fileNumber: file.number)
+                tombstones.append(file.rangeTombstones { reader.rangeTombstones })
+            }
+            if level == 0 {
+                // Level-0 tables overlap: each is its own child, newest first.
+                for file in files { children.append(try tableCache.reader(fileNumber: file.number).makeIterator()) }
+            } else {
+                children.append(LevelIterator(files: files, tableCache: tableCache))
+            }
         }
         return DatabaseIterator(
-            merging: MergingIterator(children),
-            tombstones: FragmentedRangeTombstones(tombstones.filter { $0.sequence <= sequence }),
+            merging: MergingIterator(children), tombstones: tombstones,
             sequence: sequence, options: options, pinned: [state.version, options.snapshot as AnyObject?])
     }
 

@@ -6,7 +6,10 @@
 /// database keeps changing. Not thread-safe: use one iterator from one thread at a time.
 public final class DatabaseIterator {
     private let iter: MergingIterator
-    private let tombstones: FragmentedRangeTombstones
+    /// One cursor per source that has range tombstones (none when no source has any). A key
+    /// is covered if any source covers it; the cursors make the checks of a monotonic scan
+    /// amortized O(1).
+    private var tombstoneCursors: [FragmentedRangeTombstones.Cursor]
     private let sequence: SequenceNumber
     private let lowerBound: [UInt8]?
     private let upperBound: [UInt8]?
@@ -14,17 +17,21 @@ public final class DatabaseIterator {
 
     private var valid = false
     private var forward = true
-    /// In reverse mode: the current entry's key and value. In forward mode: scratch space.
-    private var savedKey: [UInt8] = []
-    private var savedValue: [UInt8] = []
-    private var seekBuffer: [UInt8] = []
+    /// In reverse mode: the current entry's user key and value. In forward mode: the user key
+    /// whose older versions are being skipped (one memcpy into reused memory per step).
+    private let savedKey = ByteBuffer(capacity: 64)
+    private let savedValue = ByteBuffer(capacity: 256)
+    private let seekBuffer = ByteBuffer(capacity: 64)
 
+    /// An unpositioned iterator over `merging` as of `sequence`. `tombstones` are the range
+    /// tombstones of every source, one fragmented list per source (any may be empty); entries
+    /// a tombstone visible at `sequence` covers are hidden.
     init(
-        merging: MergingIterator, tombstones: FragmentedRangeTombstones, sequence: SequenceNumber,
+        merging: MergingIterator, tombstones: [FragmentedRangeTombstones], sequence: SequenceNumber,
         options: ReadOptions, pinned: [AnyObject?]
     ) {
         self.iter = merging
-        self.tombstones = tombstones
+        self.tombstoneCursors = tombstones.filter { !$0.isEmpty }.map { $0.makeCursor() }
         self.sequence = sequence
         self.lowerBound = options.lowerBound
         self.upperBound = options.upperBound
@@ -44,13 +51,13 @@ public final class DatabaseIterator {
     /// `body`. Requires `isValid`.
     public func withKey<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         if forward { return try body(InternalKey.userKey(iter.key)) }
-        return try savedKey.withUnsafeBytes(body)
+        return try body(savedKey.bytes)
     }
 
     /// Calls `body` with the current value without copying it. Requires `isValid`.
     public func withValue<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         if forward { return try body(iter.value) }
-        return try savedValue.withUnsafeBytes(body)
+        return try body(savedValue.bytes)
     }
 
     /// Moves to the first key (at or after the lower bound).
@@ -83,7 +90,7 @@ public final class DatabaseIterator {
         forward = true
         try guarded {
             setSeekBuffer(t, InternalKey.trailer(sequence, ValueType.seekMarker))
-            try seekBuffer.withUnsafeBytes { try iter.seek($0) }
+            try iter.seek(seekBuffer.bytes)
             try findNextUserEntry(skipping: false)
         }
     }
@@ -108,8 +115,7 @@ public final class DatabaseIterator {
                 forward = true
                 if iter.isValid { try iter.next() } else { try iter.seekToFirst() }
             } else {
-                savedKey.removeAll(keepingCapacity: true)
-                savedKey.append(contentsOf: InternalKey.userKey(iter.key))
+                saveKey(InternalKey.userKey(iter.key))
                 try iter.next()
             }
             try findNextUserEntry(skipping: true)
@@ -122,12 +128,11 @@ public final class DatabaseIterator {
         try guarded {
             if forward {
                 // Step back past every entry of the current key.
-                savedKey.removeAll(keepingCapacity: true)
-                savedKey.append(contentsOf: InternalKey.userKey(iter.key))
+                saveKey(InternalKey.userKey(iter.key))
                 while true {
                     try iter.prev()
                     if !iter.isValid { break }
-                    if savedKey.withUnsafeBytes({ compareBytes(InternalKey.userKey(iter.key), $0) }) < 0 { break }
+                    if compareBytes(InternalKey.userKey(iter.key), savedKey.bytes) < 0 { break }
                 }
                 forward = false
                 if !iter.isValid {
@@ -152,20 +157,40 @@ public final class DatabaseIterator {
     }
 
     private func setSeekBuffer(_ userKey: [UInt8], _ trailer: UInt64) {
-        seekBuffer.removeAll(keepingCapacity: true)
-        seekBuffer.append(contentsOf: userKey)
-        Coding.appendFixed64(&seekBuffer, trailer)
+        seekBuffer.removeAll()
+        seekBuffer.append(userKey)
+        seekBuffer.appendFixed64(trailer)
+    }
+
+    /// Replaces `savedKey` with `userKey`.
+    @inline(__always)
+    private func saveKey(_ userKey: UnsafeRawBufferPointer) {
+        savedKey.removeAll()
+        savedKey.append(userKey)
     }
 
     /// Positions `iter` on the last entry whose user key is < `userKey`.
     private func positionBefore(userKey: [UInt8]) throws {
         setSeekBuffer(userKey, InternalKey.trailer(maxSequenceNumber, ValueType.seekMarker))
-        try seekBuffer.withUnsafeBytes { try iter.seek($0) }
+        try iter.seek(seekBuffer.bytes)
         if iter.isValid { try iter.prev() } else { try iter.seekToLast() }
     }
 
+    /// True if a range tombstone visible at `sequence` and newer than the entry covers
+    /// `userKey`. Free when no source has tombstones.
+    @inline(__always)
     private func isCovered(_ userKey: UnsafeRawBufferPointer, entrySequence: SequenceNumber) -> Bool {
-        !tombstones.isEmpty && tombstones.maxCoveringSequence(userKey, visibleAt: sequence) > entrySequence
+        !tombstoneCursors.isEmpty && isCoveredByAnySource(userKey, entrySequence: entrySequence)
+    }
+
+    /// `isCovered` when some source has tombstones: the newest covering tombstone over all
+    /// sources is newer than the entry iff one source's is.
+    private func isCoveredByAnySource(_ userKey: UnsafeRawBufferPointer, entrySequence: SequenceNumber) -> Bool {
+        for i in tombstoneCursors.indices
+        where tombstoneCursors[i].maxCoveringSequence(userKey, visibleAt: sequence) > entrySequence {
+            return true
+        }
+        return false
     }
 
     /// Forward: settles `iter` on the newest visible version of the next live user key.
@@ -179,7 +204,7 @@ public final class DatabaseIterator {
             let trailer = InternalKey.trailerValue(ikey)
             let entrySequence = trailer >> 8
             if entrySequence <= sequence {
-                let hidden = skipping && savedKey.withUnsafeBytes { compareBytes(userKey, $0) <= 0 }
+                let hidden = skipping && compareBytes(userKey, savedKey.bytes) <= 0
                 if !hidden {
                     switch UInt8(truncatingIfNeeded: trailer) {
                     case ValueType.value.rawValue:
@@ -190,8 +215,7 @@ public final class DatabaseIterator {
                         fallthrough
                     default:
                         // A deletion (or a covered value) hides older versions of this key.
-                        savedKey.removeAll(keepingCapacity: true)
-                        savedKey.append(contentsOf: userKey)
+                        saveKey(userKey)
                         skipping = true
                     }
                 }
@@ -205,7 +229,7 @@ public final class DatabaseIterator {
     /// savedKey/savedValue on its newest visible value and `iter` just before its entries.
     private func findPrevUserEntry() throws {
         var haveValue = false
-        savedKey.removeAll(keepingCapacity: true)
+        savedKey.removeAll()
         while iter.isValid {
             let ikey = iter.key
             let userKey = InternalKey.userKey(ikey)
@@ -213,7 +237,7 @@ public final class DatabaseIterator {
             let trailer = InternalKey.trailerValue(ikey)
             let entrySequence = trailer >> 8
             if entrySequence <= sequence {
-                if haveValue && savedKey.withUnsafeBytes({ compareBytes(userKey, $0) }) < 0 {
+                if haveValue && compareBytes(userKey, savedKey.bytes) < 0 {
                     // A complete, live entry for savedKey is in hand.
                     break
                 }
@@ -221,14 +245,13 @@ public final class DatabaseIterator {
                     && !isCovered(userKey, entrySequence: entrySequence)
                 {
                     haveValue = true
-                    savedKey.removeAll(keepingCapacity: true)
-                    savedKey.append(contentsOf: userKey)
-                    savedValue.removeAll(keepingCapacity: true)
-                    savedValue.append(contentsOf: iter.value)
+                    saveKey(userKey)
+                    savedValue.removeAll()
+                    savedValue.append(iter.value)
                 } else {
                     haveValue = false
-                    savedKey.removeAll(keepingCapacity: true)
-                    savedValue.removeAll(keepingCapacity: true)
+                    savedKey.removeAll()
+                    savedValue.removeAll()
                 }
             }
             try iter.prev()
@@ -237,7 +260,7 @@ public final class DatabaseIterator {
             valid = true
         } else {
             valid = false
-            savedKey.removeAll(keepingCapacity: true)
+            savedKey.removeAll()
             forward = true
         }
     }

@@ -96,4 +96,49 @@ import Testing
         #expect(try scanAll(db).count == 150)
         try db.close()
     }
+
+    /// Range tombstones in three sources at once — a level-1 table, a level-0 table and a
+    /// memtable that holds only a tombstone (so it adds no point iterator) — hide what they
+    /// cover in both directions, with bounds, at seeks and under an older snapshot.
+    @Test func tombstonesFromEverySourceApplyTogether() throws {
+        let fs = MemoryFileSystem()
+        let db = try Database.open("/db", options: memoryOptions(fs, writeBufferSize: 1 << 20))
+        var model = Model()
+        for i in 0..<200 {
+            try db.put(bytes("k\(1000 + i)"), bytes("v1"))
+            model.put(bytes("k\(1000 + i)"), bytes("v1"))
+        }
+        let old = db.snapshot()
+        let oldModel = model
+        try db.deleteRange(bytes("k1010"), bytes("k1020"))
+        model.deleteRange(bytes("k1010"), bytes("k1020"))
+        try db.compactRange()
+        for i in stride(from: 0, to: 200, by: 2) {
+            try db.put(bytes("k\(1000 + i)"), bytes("v2"))
+            model.put(bytes("k\(1000 + i)"), bytes("v2"))
+        }
+        try db.deleteRange(bytes("k1050"), bytes("k1060"))
+        model.deleteRange(bytes("k1050"), bytes("k1060"))
+        try db.flush()
+        try db.deleteRange(bytes("k1100"), bytes("k1110"))
+        model.deleteRange(bytes("k1100"), bytes("k1110"))
+        #expect(db.statistics.levels[0].fileCount == 1)
+        #expect(db.statistics.levels[1].fileCount == 1)
+
+        #expect(samePairs(try scanAll(db), model.sorted()))
+        #expect(samePairs(try scanAllBackward(db), model.sorted()))
+        let bounded = ReadOptions(lowerBound: bytes("k1015"), upperBound: bytes("k1105"))
+        #expect(samePairs(try scanAll(db, bounded), model.sorted(lower: bytes("k1015"), upper: bytes("k1105"))))
+        #expect(samePairs(try scanAllBackward(db, bounded), model.sorted(lower: bytes("k1015"), upper: bytes("k1105"))))
+        #expect(samePairs(try scanAll(db, ReadOptions(snapshot: old)), oldModel.sorted()))
+        #expect(samePairs(try scanAllBackward(db, ReadOptions(snapshot: old)), oldModel.sorted()))
+        let it = try db.makeIterator()
+        for target in ["k1009", "k1010", "k1055", "k1099", "k1100", "k1105"] {
+            try it.seek(bytes(target))
+            #expect(it.key == model.sorted().first { compareBytes($0.0, bytes(target)) >= 0 }?.0, "seek \(target)")
+            try it.seekForPrev(bytes(target))
+            #expect(it.key == model.sorted().last { compareBytes($0.0, bytes(target)) <= 0 }?.0, "seekForPrev \(target)")
+        }
+        try db.close()
+    }
 }
