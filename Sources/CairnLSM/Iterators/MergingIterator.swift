@@ -2,10 +2,11 @@
 ///
 /// The valid children sit in a binary heap of child indices: a min-heap on their current keys
 /// while moving forward, a max-heap while moving backward, so a step costs one move of the
-/// current child plus O(log n) key comparisons. Each child's current key is cached in a flat
-/// array (`keys`), refreshed only when that child moves, so the heap compares raw buffers
-/// (`InternalKey.compare`, i.e. memcmp) without calling into the children. With one or two
-/// children a step is the child's move plus at most one comparison.
+/// current child plus O(log n) key comparisons. Each child's current key and value are cached
+/// in flat arrays (`keys`, `values`), refreshed only when that child moves, so the heap
+/// compares raw buffers (`InternalKey.compare`, i.e. memcmp) without calling into the
+/// children. With one or two children a step is the child's move plus at most one comparison,
+/// and stepping the engine's own iterator types is a direct, non-retaining call (`Child`).
 ///
 /// Ties (equal internal keys in two children, which a consistent database never has) go to
 /// the lower child index forward and the higher one backward, exactly as the linear scans of
@@ -17,11 +18,19 @@
 ///
 /// After any method throws, the iterator is invalid until the next seek.
 final class MergingIterator: InternalIterator {
+    /// The children (owned).
     private let children: [InternalIterator]
+    /// `kinds[i]`: child i, unretained and with its concrete type when it is one of the
+    /// engine's iterators, for the per-step path (see `Child`).
+    private let kinds: UnsafeMutablePointer<Child>
     /// `keys[i]`: child i's current key, valid while child i is valid and has not moved.
     private let keys: UnsafeMutablePointer<UnsafeRawBufferPointer>
+    /// `values[i]`: child i's current value, cached with its key.
+    private let values: UnsafeMutablePointer<UnsafeRawBufferPointer>
     /// Indices of the valid children, heap-ordered; `heap[0]` is the current child.
     private let heap: UnsafeMutablePointer<Int>
+    /// The one allocation that `keys`, `values`, `kinds` and `heap` are carved from.
+    private let storage: UnsafeMutableRawPointer
     // Exclusivity checks are disabled on these hot fields: the iterator is used by one thread
     // at a time and no method holds an access across a call that re-enters it.
     @exclusivity(unchecked) private var heapCount = 0
@@ -30,16 +39,25 @@ final class MergingIterator: InternalIterator {
     /// An unpositioned iterator over `children` (it takes ownership of them).
     init(_ children: [InternalIterator]) {
         self.children = children
+        // One allocation per iterator (it is made per database iterator, so per seek in a
+        // seek-heavy workload). Every stride is a multiple of 8, so each region is aligned.
         let capacity = max(children.count, 1)
-        keys = .allocate(capacity: capacity)
-        keys.initialize(repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: capacity)
-        heap = .allocate(capacity: capacity)
-        heap.initialize(repeating: 0, count: capacity)
+        let viewBytes = capacity * MemoryLayout<UnsafeRawBufferPointer>.stride
+        let kindBytes = capacity * MemoryLayout<Child>.stride
+        storage = .allocate(
+            byteCount: 2 * viewBytes + kindBytes + capacity * MemoryLayout<Int>.stride,
+            alignment: max(MemoryLayout<UnsafeRawBufferPointer>.alignment, MemoryLayout<Child>.alignment, 8))
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        keys = storage.initializeMemory(as: UnsafeRawBufferPointer.self, repeating: empty, count: capacity)
+        values = (storage + viewBytes).initializeMemory(as: UnsafeRawBufferPointer.self, repeating: empty, count: capacity)
+        kinds = (storage + 2 * viewBytes).initializeMemory(as: Child.self, repeating: .other, count: capacity)
+        for (i, child) in children.enumerated() { kinds[i] = Child(child) }
+        heap = (storage + 2 * viewBytes + kindBytes).initializeMemory(as: Int.self, repeating: 0, count: capacity)
     }
 
     deinit {
-        keys.deallocate()
-        heap.deallocate()
+        // Every element type is trivial (no references are owned), so no deinitialization.
+        storage.deallocate()
     }
 
     /// True when positioned on an entry.
@@ -51,9 +69,9 @@ final class MergingIterator: InternalIterator {
         heapCount > 0 ? keys[heap[0]] : UnsafeRawBufferPointer(start: nil, count: 0)
     }
 
-    /// The current value. Requires `isValid`.
+    /// The current value (cached with the key). Requires `isValid`.
     var value: UnsafeRawBufferPointer {
-        heapCount > 0 ? children[heap[0]].value : UnsafeRawBufferPointer(start: nil, count: 0)
+        heapCount > 0 ? values[heap[0]] : UnsafeRawBufferPointer(start: nil, count: 0)
     }
 
     /// Moves to the smallest first entry of all children.
@@ -77,7 +95,7 @@ final class MergingIterator: InternalIterator {
         try guarded {
             let current = heap[0]
             if forward {
-                try advance(top: current) { try $0.next() }
+                try advance(top: current, next: true)
                 return
             }
             // Every child other than the current one is before key(): move each to the first
@@ -98,7 +116,7 @@ final class MergingIterator: InternalIterator {
         try guarded {
             let current = heap[0]
             if !forward {
-                try advance(top: current) { try $0.prev() }
+                try advance(top: current, next: false)
                 return
             }
             // Every child other than the current one is after key(): move each to the last
@@ -143,6 +161,7 @@ final class MergingIterator: InternalIterator {
             try move(child)
             if child.isValid {
                 keys[i] = child.key
+                values[i] = child.value
                 heap[heapCount] = i
                 heapCount += 1
             }
@@ -152,13 +171,18 @@ final class MergingIterator: InternalIterator {
         }
     }
 
-    /// Moves the current child (`top`, at the heap's root) with `move` and restores the heap.
+    /// Moves the current child (`top`, at the heap's root) to its next (or previous) entry and
+    /// restores the heap.
     @inline(__always)
-    private func advance(top: Int, _ move: (InternalIterator) throws -> Void) throws {
-        let child = children[top]
-        try move(child)
-        if child.isValid {
-            keys[top] = child.key
+    private func advance(top: Int, next: Bool) throws {
+        let stillValid: Bool
+        switch kinds[top] {
+        case .level(let c): stillValid = try c._withUnsafeGuaranteedRef { try step($0, top, next) }
+        case .table(let c): stillValid = try c._withUnsafeGuaranteedRef { try step($0, top, next) }
+        case .memtable(let c): stillValid = try c._withUnsafeGuaranteedRef { try step($0, top, next) }
+        case .other: stillValid = try step(children[top], top, next)
+        }
+        if stillValid {
             if heapCount > 1 { siftDown(0) }
         } else {
             heapCount -= 1
@@ -169,12 +193,24 @@ final class MergingIterator: InternalIterator {
         }
     }
 
+    /// Moves `child` (child `index`) to its next or previous entry and, if it is still valid,
+    /// caches its key and value. Generic, so each concrete child type gets direct calls.
+    @inline(__always)
+    private func step<Iterator: InternalIterator>(_ child: Iterator, _ index: Int, _ next: Bool) throws -> Bool {
+        if next { try child.next() } else { try child.prev() }
+        guard child.isValid else { return false }
+        keys[index] = child.key
+        values[index] = child.value
+        return true
+    }
+
     /// Moves child `index` (not in the heap) with `move` and adds it back if still valid.
     private func reinsert(_ index: Int, _ move: (InternalIterator) throws -> Void) throws {
         let child = children[index]
         try move(child)
         guard child.isValid else { return }
         keys[index] = child.key
+        values[index] = child.value
         heap[heapCount] = index
         heapCount += 1
         siftUp(heapCount - 1)
@@ -219,5 +255,25 @@ final class MergingIterator: InternalIterator {
             i = parent
         }
         heap[i] = item
+    }
+}
+
+/// A child of a `MergingIterator` for the per-step path: the engine's own iterator types are
+/// kept unretained and concretely typed, so stepping one is a direct call that neither goes
+/// through the protocol witness nor retains and releases the child (the merging iterator's
+/// `children` array owns them). Any other iterator is called through `children`.
+private enum Child {
+    case level(Unmanaged<LevelIterator>)
+    case table(Unmanaged<TableIterator>)
+    case memtable(Unmanaged<MemtableIterator>)
+    case other
+
+    init(_ iterator: any InternalIterator) {
+        switch iterator {
+        case let i as LevelIterator: self = .level(.passUnretained(i))
+        case let i as TableIterator: self = .table(.passUnretained(i))
+        case let i as MemtableIterator: self = .memtable(.passUnretained(i))
+        default: self = .other
+        }
     }
 }
