@@ -12,8 +12,13 @@
 final class LevelIterator: InternalIterator {
     private let files: [FileMetadata]
     private let tableCache: TableCache
-    /// The open table's iterator, nil when unpositioned or past either end.
+    /// The open table's iterator, nil when unpositioned or past either end. Set only through
+    /// `setTable`.
     @exclusivity(unchecked) private var table: TableIterator?
+    /// `table`, unretained: the per-entry paths call it through this, which does not retain
+    /// and release it on every call as loading the optional would. Valid while `table` holds
+    /// the same object.
+    @exclusivity(unchecked) private var current: Unmanaged<TableIterator>?
     /// Index in `files` of the table `table` reads.
     @exclusivity(unchecked) private var fileIndex = 0
 
@@ -25,13 +30,17 @@ final class LevelIterator: InternalIterator {
     }
 
     /// True when positioned on an entry.
-    var isValid: Bool { table?.isValid ?? false }
+    var isValid: Bool { current?._withUnsafeGuaranteedRef { $0.isValid } ?? false }
 
     /// The current internal key, valid until the iterator moves. Requires `isValid`.
-    var key: UnsafeRawBufferPointer { table?.key ?? UnsafeRawBufferPointer(start: nil, count: 0) }
+    var key: UnsafeRawBufferPointer {
+        current?._withUnsafeGuaranteedRef { $0.key } ?? UnsafeRawBufferPointer(start: nil, count: 0)
+    }
 
     /// The current value, valid until the iterator moves. Requires `isValid`.
-    var value: UnsafeRawBufferPointer { table?.value ?? UnsafeRawBufferPointer(start: nil, count: 0) }
+    var value: UnsafeRawBufferPointer {
+        current?._withUnsafeGuaranteedRef { $0.value } ?? UnsafeRawBufferPointer(start: nil, count: 0)
+    }
 
     /// Moves to the first entry of the first file that has one.
     func seekToFirst() throws {
@@ -73,20 +82,28 @@ final class LevelIterator: InternalIterator {
     /// Moves to the next entry, into the next file's first entry at the end of a file.
     /// Requires `isValid`.
     func next() throws {
-        guard let table, table.isValid else { return }
+        guard let current else { return }
         try guarded {
-            try table.next()
-            if !table.isValid { try skipExhaustedForward() }
+            let exhausted = try current._withUnsafeGuaranteedRef { table in
+                guard table.isValid else { return false }
+                try table.next()
+                return !table.isValid
+            }
+            if exhausted { try skipExhaustedForward() }
         }
     }
 
     /// Moves to the previous entry, into the previous file's last entry at the start of a
     /// file. Requires `isValid`.
     func prev() throws {
-        guard let table, table.isValid else { return }
+        guard let current else { return }
         try guarded {
-            try table.prev()
-            if !table.isValid { try skipExhaustedBackward() }
+            let exhausted = try current._withUnsafeGuaranteedRef { table in
+                guard table.isValid else { return false }
+                try table.prev()
+                return !table.isValid
+            }
+            if exhausted { try skipExhaustedBackward() }
         }
     }
 
@@ -98,7 +115,7 @@ final class LevelIterator: InternalIterator {
         do {
             try body()
         } catch {
-            table = nil
+            setTable(nil)
             throw error
         }
     }
@@ -108,15 +125,21 @@ final class LevelIterator: InternalIterator {
     /// range.
     private func open(_ index: Int) throws -> Bool {
         guard index >= 0 && index < files.count else {
-            table = nil
+            setTable(nil)
             return false
         }
         if table != nil && fileIndex == index { return true }
-        table = nil
+        setTable(nil)
         let reader = try tableCache.reader(fileNumber: files[index].number)
-        table = reader.makeIterator()
+        setTable(reader.makeIterator())
         fileIndex = index
         return true
+    }
+
+    /// Replaces the open table's iterator (and its unretained alias).
+    private func setTable(_ newTable: TableIterator?) {
+        current = newTable.map { Unmanaged.passUnretained($0) }
+        table = newTable
     }
 
     /// While the open table is exhausted, moves to the first entry of the next file.
