@@ -9,19 +9,22 @@ public final class DatabaseIterator {
     /// One cursor per source that has range tombstones (none when no source has any). A key
     /// is covered if any source covers it; the cursors make the checks of a monotonic scan
     /// amortized O(1).
-    private var tombstoneCursors: [FragmentedRangeTombstones.Cursor]
+    @exclusivity(unchecked) private var tombstoneCursors: [FragmentedRangeTombstones.Cursor]
     private let sequence: SequenceNumber
     private let lowerBound: [UInt8]?
     private let upperBound: [UInt8]?
     private let pinned: [AnyObject?]
 
-    private var valid = false
-    private var forward = true
-    /// In reverse mode: the current entry's user key and value. In forward mode: the user key
-    /// whose older versions are being skipped (one memcpy into reused memory per step).
+    // Exclusivity checks are disabled on the hot fields: the iterator is used by one thread at
+    // a time and no method holds an access across a call that re-enters it.
+    @exclusivity(unchecked) private var valid = false
+    @exclusivity(unchecked) private var forward = true
+    /// In reverse mode: the current entry's user key. In forward mode: the user key whose
+    /// older versions are being skipped (one memcpy into reused memory per step).
     private let savedKey = ByteBuffer(capacity: 64)
-    private let savedValue = ByteBuffer(capacity: 256)
-    private let seekBuffer = ByteBuffer(capacity: 64)
+    /// In reverse mode: the current entry's value. Made on the first backward move, so
+    /// forward-only iterators (a seek and a few steps) do not pay for it.
+    @exclusivity(unchecked) private var savedValueBuffer: ByteBuffer?
 
     /// An unpositioned iterator over `merging` as of `sequence`. `tombstones` are the range
     /// tombstones of every source, one fragmented list per source (any may be empty); entries
@@ -57,7 +60,7 @@ public final class DatabaseIterator {
     /// Calls `body` with the current value without copying it. Requires `isValid`.
     public func withValue<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         if forward { return try body(iter.value) }
-        return try body(savedValue.bytes)
+        return try body(savedValueBuffer?.bytes ?? UnsafeRawBufferPointer(start: nil, count: 0))
     }
 
     /// Moves to the first key (at or after the lower bound).
@@ -89,8 +92,7 @@ public final class DatabaseIterator {
         if let lower = lowerBound, compareBytes(t, lower) < 0 { t = lower }
         forward = true
         try guarded {
-            setSeekBuffer(t, InternalKey.trailer(sequence, ValueType.seekMarker))
-            try iter.seek(seekBuffer.bytes)
+            try withInternalKey(t, InternalKey.trailer(sequence, ValueType.seekMarker)) { try iter.seek($0) }
             try findNextUserEntry(skipping: false)
         }
     }
@@ -156,10 +158,23 @@ public final class DatabaseIterator {
         }
     }
 
-    private func setSeekBuffer(_ userKey: [UInt8], _ trailer: UInt64) {
-        seekBuffer.removeAll()
-        seekBuffer.append(userKey)
-        seekBuffer.appendFixed64(trailer)
+    /// Calls `body` with `userKey ++ trailer`, built on the stack for ordinary key sizes.
+    private func withInternalKey(
+        _ userKey: [UInt8], _ trailer: UInt64, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        try withUnsafeTemporaryAllocation(byteCount: userKey.count + InternalKey.trailerSize, alignment: 8) { buffer in
+            userKey.withUnsafeBytes { buffer.copyMemory(from: $0) }
+            buffer.storeBytes(of: trailer.littleEndian, toByteOffset: userKey.count, as: UInt64.self)
+            try body(UnsafeRawBufferPointer(buffer))
+        }
+    }
+
+    /// The reverse-mode value buffer, made on first use.
+    private var savedValue: ByteBuffer {
+        if let buffer = savedValueBuffer { return buffer }
+        let buffer = ByteBuffer(capacity: 256)
+        savedValueBuffer = buffer
+        return buffer
     }
 
     /// Replaces `savedKey` with `userKey`.
@@ -171,8 +186,7 @@ public final class DatabaseIterator {
 
     /// Positions `iter` on the last entry whose user key is < `userKey`.
     private func positionBefore(userKey: [UInt8]) throws {
-        setSeekBuffer(userKey, InternalKey.trailer(maxSequenceNumber, ValueType.seekMarker))
-        try iter.seek(seekBuffer.bytes)
+        try withInternalKey(userKey, InternalKey.trailer(maxSequenceNumber, ValueType.seekMarker)) { try iter.seek($0) }
         if iter.isValid { try iter.prev() } else { try iter.seekToLast() }
     }
 

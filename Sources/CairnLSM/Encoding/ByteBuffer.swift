@@ -5,10 +5,12 @@
 /// semantics) used by a single owner at a time; it is not thread-safe. Views returned by
 /// `bytes` are valid until the next mutation.
 public final class ByteBuffer {
-    var storage: UnsafeMutableRawPointer
-    var capacity: Int
+    // Exclusivity checks are disabled on the fields: a buffer has one owner at a time and no
+    // method holds an access across a call that re-enters the buffer.
+    @exclusivity(unchecked) var storage: UnsafeMutableRawPointer
+    @exclusivity(unchecked) var capacity: Int
     /// Number of bytes written.
-    public private(set) var count: Int = 0
+    @exclusivity(unchecked) public private(set) var count: Int = 0
 
     /// Creates an empty buffer with room for `capacity` bytes before it grows.
     public init(capacity: Int = 4096) {
