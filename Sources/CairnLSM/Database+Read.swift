@@ -120,19 +120,26 @@ extension Database {
     /// Children of the merge: each memtable with point entries, each level-0 table, and one
     /// `LevelIterator` per non-empty level >= 1, which opens a table only when the cursor
     /// reaches it. Range tombstones stay fragmented per source (the memtables' and each
-    /// table's cached fragments); the iterator checks them all.
+    /// table's cached fragments) and the iterator checks each source's; only when more than
+    /// `maxTombstoneSources` sources have tombstones are they fragmented together once, so a
+    /// key check stays a few cursor steps.
     public func makeIterator(_ options: ReadOptions = ReadOptions()) throws -> DatabaseIterator {
         let state = stateLock.withLock { $0 }
         guard let mem = state.memtable else { throw CairnError.closed("database \(path) is closed") }
         let sequence = min(options.snapshot?.sequence ?? state.lastSequence, state.lastSequence)
         var children: [InternalIterator] = []
         var tombstones: [FragmentedRangeTombstones] = []
+        /// The unfragmented tombstones of each source in `tombstones`, fetched only if needed.
+        var rawTombstones: [() -> [RangeTombstone]] = []
         children.reserveCapacity(2 + state.immutables.count + state.version.levels[0].count + state.version.levels.count)
         func addMemtable(_ handle: MemtableHandle) {
             // A memtable with no point entries now gets none this iterator can see: every
             // later write has a sequence number above `sequence`.
             if handle.memtable.pointEntryCount > 0 { children.append(handle.memtable.makeIterator()) }
-            if let t = handle.tombstones() { tombstones.append(t) }
+            if let t = handle.tombstones() {
+                tombstones.append(t)
+                rawTombstones.append { handle.memtable.rangeTombstones }
+            }
         }
         addMemtable(mem)
         for handle in state.immutables.reversed() { addMemtable(handle) }
@@ -140,6 +147,7 @@ extension Database {
             for file in files where file.rangeDeletionCount > 0 {
                 let reader = try tableCache.reader(fileNumber: file.number)
                 tombstones.append(file.rangeTombstones { reader.rangeTombstones })
+                rawTombstones.append { reader.rangeTombstones }
             }
             if level == 0 {
                 // Level-0 tables overlap: each is its own child, newest first.
@@ -148,10 +156,19 @@ extension Database {
                 children.append(LevelIterator(files: files, tableCache: tableCache))
             }
         }
+        if tombstones.count > Self.maxTombstoneSources {
+            // Entries this iterator cannot see are ignored by the coverage checks (they pass
+            // `sequence` as the snapshot), so the union needs no filtering.
+            tombstones = [FragmentedRangeTombstones(rawTombstones.flatMap { $0() })]
+        }
         return DatabaseIterator(
             merging: MergingIterator(children), tombstones: tombstones,
             sequence: sequence, options: options, pinned: [state.version, options.snapshot as AnyObject?])
     }
+
+    /// Most sources whose range tombstones an iterator checks one by one; beyond this it
+    /// fragments them together once (see `makeIterator`).
+    static let maxTombstoneSources = 4
 
     /// Current counters and level shape.
     public var statistics: Statistics {
