@@ -186,4 +186,35 @@ import Testing
         midway = nil
         try db.close()
     }
+
+    /// An iterator opens deeper levels' tables lazily, possibly after a compaction replaced
+    /// them: the files it was made with must stay readable until it is released.
+    @Test func lazilyOpenedTablesSurviveTheirCompaction() throws {
+        let fs = MemoryFileSystem()
+        var options = memoryOptions(fs, writeBufferSize: 16 << 10)
+        options.targetFileSize = 4 << 10
+        options.maxOpenFiles = 2
+        let db = try Database.open("/db", options: options)
+        for i in 0..<2000 { try db.put(bytes("k\(10000 + i)"), bytes("old-\(i)")) }
+        try db.compactRange()
+        #expect(db.statistics.levels[1].fileCount >= 3)
+        let it = try db.makeIterator()
+        for i in 0..<2000 { try db.put(bytes("k\(10000 + i)"), bytes("new-\(i)")) }
+        try db.compactRange()
+        db.obsoleteFiles.drain()
+        var count = 0
+        try it.seekToFirst()
+        while it.isValid {
+            #expect(it.value == bytes("old-\(count)"))
+            count += 1
+            try it.next()
+        }
+        #expect(count == 2000)
+        try it.seek(bytes("k11500"))
+        #expect(it.value == bytes("old-1500"))
+        try it.prev()
+        #expect(it.value == bytes("old-1499"))
+        #expect(try scanAll(db).allSatisfy { $0.1.starts(with: bytes("new-")) })
+        try db.close()
+    }
 }
