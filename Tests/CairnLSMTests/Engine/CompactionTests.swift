@@ -136,3 +136,40 @@ import Testing
         try db.close()
     }
 }
+
+@Suite struct CompactionFailureTests {
+    /// A background compaction whose output writes fail (a full disk) stops further writes
+    /// with the error, loses nothing acknowledged, and the database reopens intact.
+    @Test func failedBackgroundCompactionStopsWritesAndLosesNothing() throws {
+        let fs = MemoryFileSystem()
+        var options = memoryOptions(fs, writeBufferSize: 64 << 10)
+        options.disableAutoCompactions = true
+        var model = Model()
+        let db = try Database.open("/db", options: options)
+        for round in 0..<3 {
+            for i in 0..<200 {
+                let k = bytes("k\(i)"), v = bytes("r\(round)-\(i)")
+                try db.put(k, v)
+                model.put(k, v)
+            }
+            try db.flush()
+        }
+        try db.close()
+
+        options.disableAutoCompactions = false
+        options.level0FileNumCompactionTrigger = 2
+        fs.injectFault(FaultRule(.append, pathContains: ".sst", trigger: .always, errno: ENOSPC))
+        let failing = try Database.open("/db", options: options)  // schedules the compaction
+        failing.waitForBackgroundWork()
+        #expect(throws: CairnError.self) { try failing.put(bytes("after"), bytes("x")) }
+        #expect(samePairs(try scanAll(failing), model.sorted()), "reads still see every table")
+        try failing.close()
+
+        fs.clearFaults()
+        let reopened = try Database.open("/db", options: options)
+        reopened.waitForBackgroundWork()
+        #expect(samePairs(try scanAll(reopened), model.sorted()))
+        #expect(reopened.statistics.compactions > 0, "the compaction succeeds once the disk has room")
+        try reopened.close()
+    }
+}
