@@ -54,7 +54,9 @@ extension Database {
                     return n
                 }
             })
+        let started = DispatchTime.now().uptimeNanoseconds
         let outcome = Result { try job.run(tableCache: tableCache, fileSystem: fileSystem, directory: path, options: options) }
+        let elapsedMicros = Int64((DispatchTime.now().uptimeNanoseconds - started) / 1000)
 
         mutex.lock()
         defer {
@@ -80,6 +82,20 @@ extension Database {
         counters.compactions.add(1, ordering: .relaxed)
         counters.compactionBytesRead.add(Int(result.bytesRead), ordering: .relaxed)
         counters.compactionBytesWritten.add(Int(result.bytesWritten), ordering: .relaxed)
+        var work = Statistics.LevelWork()
+        for (file, d) in zip(files, deleted) {
+            if d.level == outputLevel {
+                work.bytesReadFromOutputLevel += file.size
+            } else {
+                work.bytesReadFromInputLevel += file.size
+            }
+        }
+        work.bytesWritten = result.bytesWritten
+        work.count = 1
+        work.micros = elapsedMicros
+        work.entriesIn = Int64(result.entriesIn)
+        work.entriesDropped = Int64(result.entriesIn - result.entriesOut)
+        levelWork.withLock { $0[outputLevel] = $0[outputLevel] + work }
         publishReadState()
     }
 
@@ -105,6 +121,7 @@ extension Database {
                 do {
                     try versions.logAndApply(edit)
                     counters.trivialMoves.add(1, ordering: .relaxed)
+                    levelWork.withLock { $0[plan.outputLevel].bytesMoved += file.size }
                     publishReadState()
                 } catch {
                     backgroundError = backgroundError ?? (error as? CairnError) ?? .closed("\(error)")

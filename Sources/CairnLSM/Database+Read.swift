@@ -196,8 +196,11 @@ extension Database {
         s.liveSnapshots = snapshots.count
         s.recoveredTornTailBytes = recoveredTornTailBytes
         let scores = CompactionPicker(options: options).scores(state.version)
+        let work = levelWork.withLock { $0 }
         s.levels = state.version.levels.enumerated().map { level, files in
-            Statistics.Level(level: level, fileCount: files.count, bytes: files.reduce(0) { $0 + $1.size }, score: scores[level])
+            Statistics.Level(
+                level: level, fileCount: files.count, bytes: files.reduce(0) { $0 + $1.size }, score: scores[level],
+                work: work[level])
         }
         s.compactions = counters.compactions.load(ordering: .relaxed)
         s.trivialMoves = counters.trivialMoves.load(ordering: .relaxed)

@@ -282,9 +282,11 @@ extension Database {
             let number = versions.newFileNumber()
             pendingOutputs.insert(number)
             mutex.unlock()
+            let started = DispatchTime.now().uptimeNanoseconds
             let result = Result {
                 try writeLevel0Table(oldest.memtable, number: number, fileSystem: fileSystem, directory: path, options: options)
             }
+            let elapsedMicros = Int64((DispatchTime.now().uptimeNanoseconds - started) / 1000)
             mutex.lock()
             if isClosed {
                 // close() is waiting: leave the memtable to the log; the table is an orphan.
@@ -305,6 +307,12 @@ extension Database {
                 maybeScheduleCompaction()
                 counters.flushes.add(1, ordering: .relaxed)
                 counters.flushBytes.add(Int(newFile?.size ?? 0), ordering: .relaxed)
+                levelWork.withLock {
+                    $0[0].bytesWritten += newFile?.size ?? 0
+                    $0[0].count += 1
+                    $0[0].micros += elapsedMicros
+                    $0[0].entriesIn += Int64(oldest.memtable.entryCount)
+                }
                 let obsoleteLogs = (oldest.logNumber..<versions.logNumber)
                 mutex.unlock()
                 for n in obsoleteLogs { try? fileSystem.removeFile(FileNames.log(path, n)) }

@@ -54,6 +54,8 @@ public final class Database: @unchecked Sendable {
     let blockCache: BlockCache?
     let snapshots = SnapshotRegistry()
     let counters = StatisticsCounters()
+    /// Flush and compaction work per output level (`Statistics.Level.work`).
+    let levelWork = Mutex<[Statistics.LevelWork]>(Array(repeating: Statistics.LevelWork(), count: Version.levelCount))
     let backgroundQueue = DispatchQueue(label: "cairn.lsm.background")
     /// Runs compactions (background and manual), one at a time, beside flushes.
     let compactionQueue = DispatchQueue(label: "cairn.lsm.compaction")

@@ -1,0 +1,83 @@
+import Testing
+@testable import CairnLSM
+
+/// The per-level "Compaction Stats" add up to the global counters and describe the work that
+/// really happened: flushes at level 0, each compaction at its output level, trivial moves as
+/// moved bytes, dropped entries as KeyDrop.
+@Suite struct StatisticsTests {
+    func smallLevels(_ fs: MemoryFileSystem) -> Options {
+        var options = memoryOptions(fs, writeBufferSize: 16 << 10)
+        options.targetFileSize = 16 << 10
+        options.maxBytesForLevelBase = 16 << 10
+        options.blockSize = 1024
+        return options
+    }
+
+    @Test func perLevelWorkAddsUpToTheCounters() throws {
+        let fs = MemoryFileSystem()
+        let db = try Database.open("/db", options: smallLevels(fs))
+        var rng = SeededRandom(seed: 17)
+        for i in 0..<8000 {
+            // Overwrites of 2,000 keys: compactions must drop shadowed versions.
+            try db.put(bytes("k\(Int.random(in: 0..<2000, using: &rng))"), bytes("v\(i)-" + String(repeating: "q", count: 40)))
+        }
+        db.waitForBackgroundWork()
+        let stats = db.statistics
+        let work = stats.levels.map(\.work)
+
+        #expect(stats.flushes > 0 && stats.compactions > 0)
+        #expect(work[0].count == stats.flushes)
+        #expect(work[0].bytesWritten == Int64(stats.flushBytes))
+        #expect(work[0].bytesRead == 0, "a flush reads no tables")
+        #expect(work[0].entriesIn > 0)
+
+        let deeper = work.dropFirst()
+        #expect(deeper.reduce(0) { $0 + $1.count } == stats.compactions)
+        #expect(deeper.reduce(0) { $0 + $1.bytesWritten } == Int64(stats.compactionBytesWritten))
+        #expect(deeper.reduce(0) { $0 + $1.bytesRead } == Int64(stats.compactionBytesRead))
+        #expect(work[1].bytesReadFromInputLevel > 0, "level 0 files were compacted into level 1")
+        #expect(work[1].bytesReadFromOutputLevel > 0, "later level-0 compactions merged with level-1 files")
+        #expect(work.dropFirst(2).contains { $0.count > 0 }, "compactions should reach level 2: \(stats)")
+        #expect(deeper.reduce(0) { $0 + $1.entriesDropped } > 0, "overwritten versions are dropped")
+        #expect(deeper.allSatisfy { $0.entriesDropped <= $0.entriesIn })
+        #expect(work.allSatisfy { $0.count == 0 || $0.micros > 0 })
+
+        let table = stats.compactionStatsTable
+        let lines = table.split(separator: "\n").map(String.init)
+        #expect(lines.first == "** Compaction Stats **")
+        let header = lines[1].split(separator: " ")
+        #expect(header.first == "Level" && header.contains("W-Amp") && header.contains("KeyDrop"))
+        let l1 = try #require(lines.first { $0.hasPrefix("L1 ") }).split(separator: " ")
+        #expect(l1.count == header.count)
+        #expect(l1[header.firstIndex(of: "Comp(cnt)")!] == Substring(String(work[1].count)))
+        #expect(l1[header.firstIndex(of: "KeyIn")!] == Substring(String(work[1].entriesIn)))
+        let sum = try #require(lines.first { $0.hasPrefix("Sum ") }).split(separator: " ")
+        #expect(sum[header.firstIndex(of: "Comp(cnt)")!] == Substring(String(stats.flushes + stats.compactions)))
+        #expect(table.contains("Stalls:"))
+        try db.close()
+    }
+
+    @Test func trivialMovesCountAsMovedBytes() throws {
+        let fs = MemoryFileSystem()
+        let db = try Database.open("/db", options: smallLevels(fs))
+        for i in 0..<8000 { try db.put(bytes("key\(100_000 + i)"), bytes(String(repeating: "s", count: 50))) }
+        db.waitForBackgroundWork()
+        let stats = db.statistics
+        #expect(stats.trivialMoves > 0)
+        let moved = stats.levels.reduce(Int64(0)) { $0 + $1.work.bytesMoved }
+        #expect(moved > 0)
+        // Nothing is rewritten by a move, so moved bytes are bytes that flushes wrote.
+        #expect(moved <= Int64(stats.flushBytes) * Int64(Version.levelCount))
+        try db.close()
+    }
+
+    @Test func fixedFormatsDecimals() {
+        #expect(fixed(0, 2) == "0.00")
+        #expect(fixed(1.005, 1) == "1.0")
+        #expect(fixed(12.345, 2) == "12.35" || fixed(12.345, 2) == "12.34")
+        #expect(fixed(-0.5, 1) == "-0.5")
+        #expect(fixed(-0.001, 1) == "0.0")
+        #expect(fixed(3, 0) == "3")
+        #expect(fixed(.infinity, 1) == "-")
+    }
+}
