@@ -32,6 +32,9 @@ for engine in engines:
             problems.append(f"{engine} {workload}: found {r.get('found')} of {params['reads']}")
         if workload == "readmissing" and r.get("found") != 0:
             problems.append(f"{engine} readmissing: found {r.get('found')} keys that do not exist")
+        peak, floor = r.get("peakResidentBytes"), r.get("residentBytesAtStart")
+        if not peak or floor is None or peak < floor:
+            problems.append(f"{engine} {workload}: peak resident size {peak} (at start {floor})")
         if workload in ("fillseq", "fillrandom", "overwrite", "fillsync") and r.get("writeAmplification") is None:
             problems.append(f"{engine} {workload}: no write amplification")
 if problems:

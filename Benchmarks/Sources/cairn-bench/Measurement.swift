@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Histogram
 
@@ -70,4 +73,48 @@ func machineDescription() -> String {
     let cores = ProcessInfo.processInfo.activeProcessorCount
     let memory = ProcessInfo.processInfo.physicalMemory >> 30
     return "\(cpu), \(cores) cores, \(memory) GiB RAM, \(ProcessInfo.processInfo.operatingSystemVersionString)"
+}
+
+/// Resident memory of the process over one workload: the kernel's high-water mark (VmHWM),
+/// reset at the start through /proc/self/clear_refs, and the resident size when it started.
+struct MemoryWindow {
+    /// Resident bytes when the window began (the harness's key arrays, earlier engines'
+    /// leftovers in the allocator).
+    let residentAtStart: UInt64
+
+    /// Returns freed heap to the OS, resets the peak and starts a window.
+    static func begin() -> MemoryWindow {
+        releaseFreeHeap()
+        // "5" resets the peak resident size (Linux 4.0+); if it fails the peak is the
+        // process's lifetime peak, which only overstates.
+        if let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") {
+            try? handle.write(contentsOf: Data("5".utf8))
+            try? handle.close()
+        }
+        return MemoryWindow(residentAtStart: statusField("VmRSS") ?? 0)
+    }
+
+    /// Peak resident bytes since `begin` (VmHWM).
+    func peak() -> UInt64 { MemoryWindow.statusField("VmHWM") ?? 0 }
+
+    /// A "kB" field of /proc/self/status, in bytes.
+    static func statusField(_ name: String) -> UInt64? {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
+            let number = line.dropFirst(name.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first
+            return number.flatMap { UInt64($0) }.map { $0 * 1024 }
+        }
+        return nil
+    }
+}
+
+/// glibc's malloc_trim(0), looked up at run time (malloc.h is not in the Glibc module): hands
+/// freed heap back to the OS so one engine's leftovers do not count against the next.
+func releaseFreeHeap() {
+    #if canImport(Glibc)
+    typealias Trim = @convention(c) (Int) -> Int32
+    if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+        _ = unsafeBitCast(symbol, to: Trim.self)(0)
+    }
+    #endif
 }

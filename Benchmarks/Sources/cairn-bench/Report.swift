@@ -7,7 +7,7 @@ enum Report {
         guard !rows.isEmpty else { return "" }
         let base = rows.first { $0.engine == baseline }
         var lines: [[String]] = [[
-            "engine", "ops/s", "µs/op", "p50 µs", "p99 µs", "p99.9 µs", "MB/s", "write-amp", "disk MB", "vs " + baseline,
+            "engine", "ops/s", "µs/op", "p50 µs", "p99 µs", "p99.9 µs", "MB/s", "write-amp", "disk MB", "peak RSS MB", "vs " + baseline,
         ]]
         for r in rows {
             lines.append([
@@ -20,6 +20,7 @@ enum Report {
                 format(r.megabytesPerSecond, 1),
                 r.writeAmplification.map { format($0, 2) } ?? "-",
                 format(Double(r.sizeOnDisk) / 1e6, 1),
+                r.peakResidentBytes.map { format(Double($0) / 1e6, 0) } ?? "-",
                 base.map { format(r.opsPerSecond / max($0.opsPerSecond, 1e-9), 2) + "x" } ?? "-",
             ])
         }

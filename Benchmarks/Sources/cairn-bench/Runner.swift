@@ -116,6 +116,7 @@ final class EngineRunner: @unchecked Sendable {
     func fill(_ db: any BenchEngine, path: String, workload: Workload, keys: [UInt64]) throws -> WorkloadResult {
         let threads = workload == .fillsync ? config.threads : 1
         progress("\(workload) \(keys.count) ops, \(threads) thread(s)")
+        let memory = MemoryWindow.begin()
         let ioBefore = ProcessIO.now()
         let start = monotonicNanos()
         let outcomes = try runThreads(threads) { t in
@@ -140,7 +141,7 @@ final class EngineRunner: @unchecked Sendable {
         return summarize(
             workload: workload, operations: keys.count, threads: threads, seconds: seconds, outcomes: outcomes,
             bytesMoved: logical, storageWritten: ioAfter.writeBytes &- ioBefore.writeBytes, logicalWritten: logical,
-            path: path, found: nil, note: nil)
+            path: path, found: nil, note: nil, memory: memory)
     }
 
     // MARK: - Reading
@@ -149,6 +150,7 @@ final class EngineRunner: @unchecked Sendable {
         let threads = workload == .readseq ? 1 : config.threads
         progress("\(workload) \(config.reads) ops, \(threads) thread(s)")
         let targets = sequences.uniform(count: config.reads, salt: 4 + UInt64(Workload.allCases.firstIndex(of: workload) ?? 0))
+        let memory = MemoryWindow.begin()
         let ioBefore = ProcessIO.now()
         let writerStop = ManagedFlag()
         let writerOps = ManagedCounter()
@@ -229,7 +231,7 @@ final class EngineRunner: @unchecked Sendable {
         var result = summarize(
             workload: workload, operations: operations, threads: threads, seconds: seconds, outcomes: outcomes,
             bytesMoved: bytesMoved, storageWritten: ioAfter.writeBytes &- ioBefore.writeBytes, logicalWritten: 0,
-            path: path, found: workload == .readseq ? nil : found, note: note)
+            path: path, found: workload == .readseq ? nil : found, note: note, memory: memory)
         if workload == .readseq {
             // One timed call covered the whole scan: report per-entry figures.
             result.microsPerOp = seconds * 1e6 / Double(max(operations, 1))
@@ -244,7 +246,8 @@ final class EngineRunner: @unchecked Sendable {
 
     func summarize(
         workload: Workload, operations: Int, threads: Int, seconds: Double, outcomes: [(LatencyRecorder, Int)],
-        bytesMoved: UInt64, storageWritten: UInt64, logicalWritten: UInt64, path: String, found: Int?, note: String?
+        bytesMoved: UInt64, storageWritten: UInt64, logicalWritten: UInt64, path: String, found: Int?, note: String?,
+        memory: MemoryWindow
     ) -> WorkloadResult {
         var merged = LatencyRecorder()
         for (r, _) in outcomes { merged.merge(r) }
@@ -256,7 +259,8 @@ final class EngineRunner: @unchecked Sendable {
             megabytesPerSecond: Double(bytesMoved) / 1e6 / max(seconds, 1e-9),
             storageBytesWritten: storageWritten, logicalBytesWritten: logicalWritten,
             writeAmplification: logicalWritten > 0 ? Double(storageWritten) / Double(logicalWritten) : nil,
-            sizeOnDisk: directorySize(path), found: found, note: note)
+            sizeOnDisk: directorySize(path), peakResidentBytes: memory.peak(),
+            residentBytesAtStart: memory.residentAtStart, found: found, note: note)
     }
 
     /// The index range of part `part` of `count` items split into `parts`.

@@ -58,6 +58,10 @@ struct WorkloadResult: Codable, Sendable {
     var writeAmplification: Double?
     /// Size of the database directory after the workload.
     var sizeOnDisk: UInt64
+    /// Highest resident size of the process during the workload (VmHWM), and the resident
+    /// size when it began; the difference is what the engine added.
+    var peakResidentBytes: UInt64?
+    var residentBytesAtStart: UInt64?
     /// Lookups that found their key (read workloads).
     var found: Int?
     /// Anything else worth knowing (the writer's rate in readwhilewriting).
