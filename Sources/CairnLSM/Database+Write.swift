@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,12 +13,14 @@ final class PendingWrite {
     var error: Error?
     /// Sequence number given to the batch's first update.
     var sequence: SequenceNumber = 0
-    let condition: ConditionMutex.Condition
+    /// Created only if the writer has to wait (a writer that finds the queue empty leads at
+    /// once and is never signalled), so an uncontended write allocates no condition.
+    /// Read and written under the database mutex.
+    var condition: ConditionMutex.Condition?
 
-    init(batch: WriteBatch?, sync: Bool, condition: ConditionMutex.Condition) {
+    init(batch: WriteBatch?, sync: Bool) {
         self.batch = batch
         self.sync = sync
-        self.condition = condition
     }
 }
 
@@ -76,7 +79,7 @@ extension Database {
                     "key and value of \(key.count + value.count) bytes exceed the \(TableBuilder.maxEntrySize)-byte entry limit")
             }
         }
-        return try enqueue(PendingWrite(batch: batch, sync: sync, condition: mutex.makeCondition()))
+        return try enqueue(PendingWrite(batch: batch, sync: sync))
     }
 
     /// Queues `w`, waits to become the leader or to be written by one; returns its sequence.
@@ -87,24 +90,28 @@ extension Database {
             throw CairnError.closed("database \(path) is closed")
         }
         writers.append(w)
-        while !w.done && writers.first !== w { w.condition.wait() }
+        while !w.done && writers.first !== w {
+            if w.condition == nil { w.condition = mutex.makeCondition() }
+            w.condition?.wait()
+        }
         if w.done {
             mutex.unlock()
             if let e = w.error { throw e }
             return w.sequence
         }
 
-        // This thread leads a commit group.
-        var group: [PendingWrite] = [w]
+        // This thread leads a commit group: writers[0..<groupSize]. Only the leader removes
+        // entries, so the group stays at the front while the lock is dropped below.
+        var groupSize = 1
         do {
             try makeRoomForWrite(force: w.batch == nil)
         } catch {
-            finishGroup(group, error: error)
+            finishGroup(groupSize, error: error)
             mutex.unlock()
             throw error
         }
         guard let leaderBatch = w.batch else {
-            finishGroup(group, error: nil)
+            finishGroup(groupSize, error: nil)
             mutex.unlock()
             return 0
         }
@@ -117,25 +124,28 @@ extension Database {
             guard let b = follower.batch, size + b.byteSize <= maxSize else { break }
             size += b.byteSize
             anySync = anySync || follower.sync
-            group.append(follower)
+            groupSize += 1
         }
         let lastSequence = stateLock.withLock { $0.lastSequence }
         var next = lastSequence + 1
         var merged: WriteBatch
-        if group.count == 1 {
+        if groupSize == 1 {
             merged = leaderBatch
         } else {
             merged = WriteBatch()
             merged.rep.reserveCapacity(size)
-            for member in group { if let b = member.batch { merged.append(contentsOf: b) } }
+            for member in writers[0..<groupSize] { if let b = member.batch { merged.append(contentsOf: b) } }
         }
         merged.sequence = next
-        for member in group {
+        for member in writers[0..<groupSize] {
             member.sequence = next
             next += UInt64(member.batch?.count ?? 0)
         }
         let log = self.log
         let mem = self.memtable.memtable
+        // A synced write makes every older log durable first, so no machine crash can keep
+        // it while losing an earlier write (rotation leaves old logs unsynced).
+        let olderLogs = anySync ? closedLogs : []
         mutex.unlock()
 
         // Log, then apply to the memtable, outside the lock: followers queue meanwhile.
@@ -143,6 +153,7 @@ extension Database {
         do {
             try merged.rep.withUnsafeBytes { try log.addRecord($0) }
             if anySync {
+                for older in olderLogs { try older.syncUnlessClosed() }
                 try log.sync()
                 counters.walSyncs.add(1, ordering: .relaxed)
             }
@@ -156,7 +167,7 @@ extension Database {
         }
         counters.walWrites.add(1, ordering: .relaxed)
         counters.walBytes.add(merged.byteSize, ordering: .relaxed)
-        counters.batchesWritten.add(group.count, ordering: .relaxed)
+        counters.batchesWritten.add(groupSize, ordering: .relaxed)
         counters.userBytesWritten.add(merged.byteSize - WriteBatch.headerSize, ordering: .relaxed)
 
         mutex.lock()
@@ -167,22 +178,22 @@ extension Database {
             let last = next - 1
             stateLock.withLock { $0.lastSequence = last }
         }
-        finishGroup(group, error: failure)
+        finishGroup(groupSize, error: failure)
         mutex.unlock()
         if let failure { throw failure }
         return w.sequence
     }
 
-    /// Pops `group` off the writer queue, marks each done and wakes the next leader.
-    /// Caller holds `mutex`.
-    private func finishGroup(_ group: [PendingWrite], error: Error?) {
-        writers.removeFirst(group.count)
-        for member in group {
+    /// Pops the first `count` writers (the leader's group) off the queue, marks each done and
+    /// wakes the next leader. Caller holds `mutex`.
+    private func finishGroup(_ count: Int, error: Error?) {
+        for member in writers[0..<count] {
             member.done = true
             member.error = error
-            member.condition.signal()
+            member.condition?.signal()
         }
-        writers.first?.condition.signal()
+        writers.removeFirst(count)
+        writers.first?.condition?.signal()
         if writers.isEmpty { backgroundDone.broadcast() }
     }
 
@@ -235,14 +246,19 @@ extension Database {
         }
     }
 
-    /// Starts a new log and memtable; the old memtable joins the flush queue. The old log is
-    /// synced first so that a machine crash can never keep a newer log's writes while losing
-    /// an older one's. Caller holds `mutex`.
+    /// Starts a new log and memtable; the old memtable joins the flush queue.
+    ///
+    /// The old log is *not* synced here (that fdatasync of a whole write buffer's worth of
+    /// log stalled every writer, under the mutex). Its data becomes durable either in the
+    /// level-0 table its flush writes, or when a synced write on a newer log syncs it first
+    /// (`closedLogs`). So a synced write still implies every earlier write is durable, and a
+    /// machine crash that loses part of an older log's unsynced tail can only leave newer
+    /// logs holding unsynced writes too; recovery stops at the first gap in sequence numbers
+    /// (`replayLogs`), so it still recovers a prefix. Caller holds `mutex`.
     private func rotateMemtable() throws {
         let number = versions.newFileNumber()
         let newLog: LogWriter
         do {
-            try log.sync()
             let file = try fileSystem.newWritableFile(FileNames.log(path, number))
             newLog = try LogWriter(file: file, fileNumber: number, kind: .wal)
             try fileSystem.syncDirectory(path)
@@ -250,7 +266,7 @@ extension Database {
             backgroundError = backgroundError ?? (error as? CairnError) ?? .closed("\(error)")
             throw error
         }
-        try? log.close()
+        closedLogs.append(ClosedLog(log, number: memtable.logNumber))
         log = newLog
         immutables.append(memtable)
         memtable = MemtableHandle(Memtable.sized(for: options), logNumber: number)
@@ -314,6 +330,13 @@ extension Database {
                     $0[0].entriesIn += Int64(oldest.memtable.entryCount)
                 }
                 let obsoleteLogs = (oldest.logNumber..<versions.logNumber)
+                // Their records are in a synced table now: close them (a concurrent synced
+                // write then skips them) and forget them.
+                closedLogs.removeAll { closed in
+                    guard closed.number < versions.logNumber else { return false }
+                    closed.close()
+                    return true
+                }
                 mutex.unlock()
                 for n in obsoleteLogs { try? fileSystem.removeFile(FileNames.log(path, n)) }
                 mutex.lock()
@@ -331,7 +354,7 @@ extension Database {
     /// Writes the active memtable to a level-0 table and, with `wait`, returns only when every
     /// memtable written before the call is in a table.
     public func flush(wait: Bool = true) throws {
-        _ = try enqueue(PendingWrite(batch: nil, sync: false, condition: mutex.makeCondition()))
+        _ = try enqueue(PendingWrite(batch: nil, sync: false))
         guard wait else { return }
         mutex.lock()
         defer { mutex.unlock() }
@@ -350,4 +373,35 @@ extension Database {
 
     /// Number of immutable memtables waiting for a flush.
     var immutableMemtableCount: Int { stateLock.withLock { $0.immutables.count } }
+}
+
+/// The log of an immutable memtable: written, maybe not yet synced. A synced write on a newer
+/// log syncs it first; the flush that makes its records durable in a table closes it. The two
+/// can race (the writer syncs outside the database mutex), so both go through `state`.
+final class ClosedLog: Sendable {
+    let number: UInt64
+    private let state: Mutex<(log: LogWriter, synced: Bool, closed: Bool)>
+
+    init(_ log: LogWriter, number: UInt64) {
+        self.number = number
+        state = Mutex((log, false, false))
+    }
+
+    /// Makes the log durable unless that was done already or its flush closed it.
+    func syncUnlessClosed() throws {
+        try state.withLock { s in
+            guard !s.synced && !s.closed else { return }
+            try s.log.sync()
+            s.synced = true
+        }
+    }
+
+    /// Closes the file (its records are durable elsewhere, or the database is closing).
+    func close() {
+        state.withLock { s in
+            guard !s.closed else { return }
+            try? s.log.close()
+            s.closed = true
+        }
+    }
 }

@@ -36,6 +36,9 @@ public final class Database: @unchecked Sendable {
     var memtable: MemtableHandle
     var immutables: [MemtableHandle] = []
     var log: LogWriter
+    /// Logs of immutable memtables not yet flushed, oldest first, possibly unsynced
+    /// (rotation does not sync them: see `rotateMemtable`).
+    var closedLogs: [ClosedLog] = []
     var versions: VersionSet
     var writers: [PendingWrite] = []
     var backgroundError: CairnError?
@@ -152,6 +155,8 @@ public final class Database: @unchecked Sendable {
         stateLock.withLock { $0.memtable = nil; $0.immutables = [] }
         var firstError: Error?
         do { try log.close() } catch { firstError = error }
+        for closed in closedLogs { closed.close() }
+        closedLogs = []
         versions.close()
         mutex.unlock()
         obsoleteFiles.drain()
@@ -169,6 +174,9 @@ public final class Database: @unchecked Sendable {
         var edit = VersionEdit()
         var lastSequence: SequenceNumber
         var droppedBytes: Int64 = 0
+        /// Set when replay stopped at a gap in sequence numbers: the sequence expected, the
+        /// one found, and the log it was found in.
+        var stoppedAtSequenceGap: (expected: SequenceNumber, found: SequenceNumber, log: String)?
     }
 
     /// Replays every WAL numbered at or after the manifest's log number into memtables,
@@ -194,12 +202,29 @@ public final class Database: @unchecked Sendable {
             }
             mem = Memtable.sized(for: options)
         }
-        for number in logs {
+        // Batches carry consecutive sequence numbers across logs. A gap means a machine crash
+        // lost the unsynced tail of an older log while a newer log's unsynced writes reached
+        // the disk (rotation does not sync the old log; see `rotateMemtable`). No synced write
+        // can follow a gap (it would have synced the older log first), so replay stops there
+        // and recovers the prefix before it, as RocksDB's point-in-time recovery does.
+        var expectedSequence: SequenceNumber? = nil
+        replay: for (index, number) in logs.enumerated() {
             let logPath = FileNames.log(directory, number)
-            let reader = try LogReader(
-                file: try fs.newRandomAccessFile(logPath), kind: .wal, expectedFileNumber: number)
+            let file = try fs.newRandomAccessFile(logPath)
+            let reader = try LogReader(file: file, kind: .wal, expectedFileNumber: number)
             while let record = try reader.readRecord() {
                 let batch = try WriteBatch.decodeLogRecord(record, file: logPath, offset: reader.lastRecordOffset)
+                if batch.count > 0 {
+                    if let expected = expectedSequence, batch.sequence != expected {
+                        result.droppedBytes += file.size - reader.lastRecordOffset
+                        for later in logs[(index + 1)...] {
+                            result.droppedBytes += (try? fs.fileSize(FileNames.log(directory, later))) ?? 0
+                        }
+                        result.stoppedAtSequenceGap = (expected, batch.sequence, logPath)
+                        break replay
+                    }
+                    expectedSequence = batch.sequence + UInt64(batch.count)
+                }
                 var sequence = batch.sequence
                 try batch.forEach(file: logPath, offset: reader.lastRecordOffset) { type, key, value in
                     mem.add(sequence: sequence, type: type, key: key, value: value)

@@ -29,6 +29,8 @@ struct CairnBench: ParsableCommand {
     @Option(help: "Write the results as JSON to this file.") var json: String?
     @Option(help: "Directory for the databases.") var db = "./cairn-bench-data"
     @Flag(help: "Keep the databases afterwards.") var keep = false
+    @Flag(help: "Print each engine's own statistics (compaction stats, stalls) to stderr after every workload.")
+    var statistics = false
 
     func run() throws {
         let engineTypes = try engines.split(separator: ",").map { name -> any BenchEngine.Type in
@@ -57,7 +59,7 @@ struct CairnBench: ParsableCommand {
         let config = RunConfig(
             num: num, reads: reads ?? num, syncNum: syncNum ?? max(100, num / 100), keySize: keySize,
             valueSize: valueSize, threads: threads, seed: seed, baseDirectory: db, keep: keep,
-            engineOptions: engineOptions)
+            engineOptions: engineOptions, printStatistics: statistics)
         try FileManager.default.createDirectory(atPath: db, withIntermediateDirectories: true)
 
         let machine = machineDescription()

@@ -13,6 +13,8 @@ struct RunConfig: Sendable {
     var baseDirectory: String
     var keep: Bool
     var engineOptions: EngineOptions
+    /// Print each engine's own statistics to stderr after every workload.
+    var printStatistics = false
 }
 
 /// Runs the selected workloads on one engine, in an order that lets the read workloads share
@@ -137,6 +139,7 @@ final class EngineRunner: @unchecked Sendable {
         }
         let seconds = Double(monotonicNanos() - start) / 1e9
         let ioAfter = ProcessIO.now()
+        reportStatistics(db, after: workload)
         let logical = UInt64(keys.count) * UInt64(config.keySize + config.valueSize)
         return summarize(
             workload: workload, operations: keys.count, threads: threads, seconds: seconds, outcomes: outcomes,
@@ -213,6 +216,7 @@ final class EngineRunner: @unchecked Sendable {
         writerStop.set()
         if writerThread != nil { writerDone.wait() }
         let ioAfter = ProcessIO.now()
+        reportStatistics(db, after: workload)
         let found = outcomes.reduce(0) { $0 + $1.1 }
         var operations = targets.count
         var bytesMoved = UInt64(found) * UInt64(config.keySize + config.valueSize)
@@ -243,6 +247,12 @@ final class EngineRunner: @unchecked Sendable {
     }
 
     // MARK: - Helpers
+
+    /// Prints the engine's statistics report to stderr when --statistics is on.
+    func reportStatistics(_ db: any BenchEngine, after workload: Workload) {
+        guard config.printStatistics, let report = db.statisticsReport() else { return }
+        progress("statistics after \(workload):\n\(report)")
+    }
 
     func summarize(
         workload: Workload, operations: Int, threads: Int, seconds: Double, outcomes: [(LatencyRecorder, Int)],

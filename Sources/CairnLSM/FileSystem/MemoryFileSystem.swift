@@ -58,6 +58,15 @@ public final class MemoryFileSystem: FileSystem {
         MemoryFileSystem(state: state.withLock { $0.durableImage() })
     }
 
+    /// A new file system holding everything written so far, synced or not, as durable: what a
+    /// process crash (the OS keeps running) leaves. Tests then damage it (`truncate`,
+    /// `flipBit`) to model a machine crash that kept some unsynced data but not other.
+    ///
+    /// Safe to call from inside the operation hook.
+    public func processCrashClone() -> MemoryFileSystem {
+        MemoryFileSystem(state: state.withLock { $0.currentImage() })
+    }
+
     /// Resets this file system to its durable state, as after a power loss: unsynced data and
     /// unsynced namespace changes are lost, all locks are released, and every handle opened
     /// before the crash throws `CairnError.io(errno: EIO, ...)` from then on. The operation
@@ -418,16 +427,24 @@ extension MemoryFileSystem {
         /// The state a machine would come back with after a power loss now: the durable
         /// namespace with fresh inodes holding durable bytes (names that shared an inode still
         /// share one), the same directories, and nothing else.
-        func durableImage() -> State {
+        func durableImage() -> State { image(of: durable, contents: \.durableBytes) }
+
+        /// What a process crash leaves: the current namespace and bytes, all of it reached
+        /// the operating system.
+        func currentImage() -> State { image(of: current, contents: \.bytes) }
+
+        /// A fresh state whose namespace is `names` (copying each inode once, so hard links
+        /// stay shared) with `contents` of each file, current and durable alike.
+        private func image(of names: [String: Inode], contents: KeyPath<Inode, [UInt8]>) -> State {
             var image = State()
             image.directories = directories
             var copies: [ObjectIdentifier: Inode] = [:]
-            for (name, inode) in durable {
+            for (name, inode) in names {
                 let id = ObjectIdentifier(inode)
                 if let copy = copies[id] {
                     image.durable[name] = copy
                 } else {
-                    let copy = Inode(bytes: inode.durableBytes)
+                    let copy = Inode(bytes: inode[keyPath: contents])
                     copies[id] = copy
                     image.durable[name] = copy
                 }

@@ -35,6 +35,13 @@ protocol BenchEngine: AnyObject, Sendable {
     func flushAndCompact() throws
     /// Closes the database.
     func close() throws
+    /// The engine's own statistics report (compaction stats, stalls), printed after each
+    /// workload with --statistics; nil if the engine has none.
+    func statisticsReport() -> String?
+}
+
+extension BenchEngine {
+    func statisticsReport() -> String? { nil }
 }
 
 /// An engine failure with a message.

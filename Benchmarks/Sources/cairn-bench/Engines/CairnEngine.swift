@@ -71,6 +71,9 @@ final class CairnEngine: BenchEngine, @unchecked Sendable {
     /// Closes the database.
     func close() throws { try db.close() }
 
+    /// `Database.statistics`, with the per-level "Compaction Stats" table.
+    func statisticsReport() -> String? { db.statistics.description }
+
     /// Reads key and value (without copying) of up to `limit` entries from the iterator.
     private func readEntries(_ iterator: DatabaseIterator, limit: Int) throws -> Int {
         var n = 0

@@ -187,6 +187,13 @@ final class LevelDBEngine: BenchEngine, @unchecked Sendable {
     }
 
     /// Reads key and value of up to `limit` entries from the iterator's position.
+    /// The "leveldb.stats" property (per-level compaction stats, stalls).
+    func statisticsReport() -> String? {
+        guard let text = leveldb_property_value(db, "leveldb.stats") else { return nil }
+        defer { free(text) }
+        return String(cString: text)
+    }
+
     private func readEntries(_ iterator: OpaquePointer, limit: Int) -> Int {
         var n = 0
         var keyLength = 0
