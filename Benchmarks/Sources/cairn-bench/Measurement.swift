@@ -21,6 +21,15 @@ struct LatencyRecorder {
         histogram.add(other.histogram)
     }
 
+    /// Total seconds spent in operations that took longer than `nanos`.
+    func secondsAbove(nanos: UInt64) -> Double {
+        var total: Double = 0
+        for bucket in histogram.recordedValues() where bucket.value > nanos {
+            total += Double(bucket.value) * Double(bucket.count)
+        }
+        return total / 1e9
+    }
+
     /// Latency at `percentile` (0–100) in microseconds.
     func micros(at percentile: Double) -> Double {
         Double(histogram.valueAtPercentile(percentile)) / 1000

@@ -37,6 +37,9 @@ enum Report {
             var extras: [String] = []
             if let f = r.found { extras.append("found \(f) of \(r.operations)") }
             if let n = r.note { extras.append(n) }
+            if let max = r.maxMicros, let slow = r.secondsInOpsOver1ms, slow > 0 {
+                extras.append("slowest op \(format(max / 1000, 1)) ms; \(format(slow, 2)) s in ops over 1 ms")
+            }
             if !extras.isEmpty { out += "  \(r.engine): " + extras.joined(separator: "; ") + "\n" }
         }
         return out

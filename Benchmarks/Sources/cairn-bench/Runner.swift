@@ -242,6 +242,8 @@ final class EngineRunner: @unchecked Sendable {
             result.p50Micros = result.microsPerOp
             result.p99Micros = result.microsPerOp
             result.p999Micros = result.microsPerOp
+            result.maxMicros = result.microsPerOp
+            result.secondsInOpsOver1ms = nil
         }
         return result
     }
@@ -266,6 +268,7 @@ final class EngineRunner: @unchecked Sendable {
             workload: workload, engine: name, operations: operations, threads: threads, seconds: seconds,
             opsPerSecond: Double(operations) / max(seconds, 1e-9), microsPerOp: mean,
             p50Micros: merged.micros(at: 50), p99Micros: merged.micros(at: 99), p999Micros: merged.micros(at: 99.9),
+            maxMicros: Double(merged.histogram.max) / 1000, secondsInOpsOver1ms: merged.secondsAbove(nanos: 1_000_000),
             megabytesPerSecond: Double(bytesMoved) / 1e6 / max(seconds, 1e-9),
             storageBytesWritten: storageWritten, logicalBytesWritten: logicalWritten,
             writeAmplification: logicalWritten > 0 ? Double(storageWritten) / Double(logicalWritten) : nil,

@@ -47,6 +47,10 @@ struct WorkloadResult: Codable, Sendable {
     var p50Micros: Double
     var p99Micros: Double
     var p999Micros: Double
+    /// The slowest operation, and the share of the total time spent in operations slower
+    /// than 1 ms (stalls: memtable switches, write slowdowns).
+    var maxMicros: Double?
+    var secondsInOpsOver1ms: Double?
     /// Logical key+value bytes moved per second (written or read), in MB (10^6 bytes).
     var megabytesPerSecond: Double
     /// Bytes the process sent to storage during the workload (/proc/self/io write_bytes),

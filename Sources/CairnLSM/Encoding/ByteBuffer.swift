@@ -43,6 +43,17 @@ public final class ByteBuffer {
         if count + additional > capacity { grow(count + additional) }
     }
 
+    /// Empties the buffer and, if its allocation grew past `limit` bytes (for one unusually
+    /// large payload), replaces it with one of `capacity` bytes.
+    public func shrink(ifCapacityAbove limit: Int, to capacity: Int) {
+        count = 0
+        guard self.capacity > limit else { return }
+        let newCapacity = max(capacity, 16)
+        storage.deallocate()
+        storage = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+        self.capacity = newCapacity
+    }
+
     func grow(_ needed: Int) {
         var newCapacity = capacity * 2
         while newCapacity < needed { newCapacity *= 2 }

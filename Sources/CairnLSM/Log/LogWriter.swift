@@ -22,7 +22,8 @@ public final class LogWriter: @unchecked Sendable {
     /// Position inside the current block where the next physical record starts.
     private var blockOffset = 0
     /// Scratch space for framing one logical record.
-    private var buffer = ByteBuffer(capacity: 64 * 1024)
+    /// (A `let`, so framing does not retain and release it for every append.)
+    private let buffer = ByteBuffer(capacity: 64 * 1024)
     /// The first append or sync error; later calls rethrow it.
     private var failure: (any Error)?
 
@@ -57,9 +58,7 @@ public final class LogWriter: @unchecked Sendable {
         }
         fileSize += Int64(buffer.count)
         blockOffset = newBlockOffset
-        if buffer.capacity > Self.retainedBufferCapacity {
-            buffer = ByteBuffer(capacity: 64 * 1024)
-        }
+        buffer.shrink(ifCapacityAbove: Self.retainedBufferCapacity, to: 64 * 1024)
     }
 
     /// Appends one logical record held in an array.
