@@ -29,7 +29,6 @@ extension Database {
     @discardableResult
     public func put(_ key: [UInt8], _ value: [UInt8], sync: Bool = false) throws -> SequenceNumber {
         var batch = WriteBatch()
-        batch.rep.reserveCapacity(WriteBatch.headerSize + 11 + key.count + value.count)
         batch.put(key, value)
         return try write(batch, sync: sync)
     }
