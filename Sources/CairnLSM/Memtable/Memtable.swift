@@ -34,6 +34,9 @@ final class Memtable: @unchecked Sendable {
     let arena: Arena
     /// The point entries, in internal-key order.
     private let list: SkipList<MemtableEntry>
+
+    /// Whether the skiplist's levels are ordered and nested (tests).
+    func skipListIsConsistent() -> Bool { list.levelsAreConsistent() }
     /// Guards `tombstoneList`.
     private let tombstoneGuard = SpinGuard()
     /// Range tombstones in insertion order. Guarded by `tombstoneGuard`.

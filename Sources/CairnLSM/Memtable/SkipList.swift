@@ -67,6 +67,10 @@ final class SkipList<Order: SkipListKeyOrder>: @unchecked Sendable {
     private var random: UInt64
     /// Writer-owned scratch for the predecessors of an insert, `maxHeight` entries.
     private let splice: UnsafeMutablePointer<UnsafeMutableRawPointer>
+    /// Writer-owned: the last node of every level (the head for an empty level), so an
+    /// insert past the largest key (sequential loads) links in with one comparison instead
+    /// of a search from the top.
+    private let tails: UnsafeMutablePointer<UnsafeMutableRawPointer>
     /// Number of nodes inserted (excluding the head). Readable from any thread.
     private let nodeCount = Atomic<Int>(0)
 
@@ -81,11 +85,15 @@ final class SkipList<Order: SkipListKeyOrder>: @unchecked Sendable {
         head = base + maxHeight * MemoryLayout<Link>.stride
         splice = .allocate(capacity: maxHeight)
         splice.initialize(repeating: head, count: maxHeight)
+        tails = .allocate(capacity: maxHeight)
+        tails.initialize(repeating: head, count: maxHeight)
     }
 
     deinit {
         splice.deinitialize(count: Self.maxHeight)
         splice.deallocate()
+        tails.deinitialize(count: Self.maxHeight)
+        tails.deallocate()
     }
 
     /// Number of entries inserted; safe from any thread.
@@ -146,8 +154,14 @@ final class SkipList<Order: SkipListKeyOrder>: @unchecked Sendable {
     /// one, and lookups would then see either. Single writer only.
     func insert(_ node: PendingNode) {
         let key = Self.key(node.entry)
-        _ = findGreaterOrEqual(key, predecessors: splice)
         let current = height.load(ordering: .relaxed)
+        let last = tails[0]
+        if last != head && Order.compare(Self.key(last), key) < 0 {
+            // Past the largest key: the predecessors are the levels' last nodes.
+            for level in 0..<current { splice[level] = tails[level] }
+        } else {
+            _ = findGreaterOrEqual(key, predecessors: splice)
+        }
         if node.height > current {
             for level in current..<node.height { splice[level] = head }
             height.store(node.height, ordering: .relaxed)
@@ -161,6 +175,7 @@ final class SkipList<Order: SkipListKeyOrder>: @unchecked Sendable {
             let successor = Self.link(predecessor, level).load(ordering: .relaxed)
             Self.link(node.entry, level).store(successor, ordering: .relaxed)
             Self.link(predecessor, level).store(address, ordering: .releasing)
+            if successor == 0 { tails[level] = node.entry }
         }
         nodeCount.wrappingAdd(1, ordering: .relaxed)
     }
@@ -190,6 +205,27 @@ final class SkipList<Order: SkipListKeyOrder>: @unchecked Sendable {
                 level -= 1
             }
         }
+    }
+
+    /// Checks the structure (tests): every level is strictly ascending, and each level's nodes
+    /// are a subsequence of the level below. Searches stay correct even when an upper level is
+    /// out of order (they only ever step to smaller keys), so only this sees such damage.
+    func levelsAreConsistent() -> Bool {
+        var below: Set<Int>? = nil
+        for level in 0..<height.load(ordering: .relaxed) {
+            var seen = Set<Int>()
+            var previous: UnsafeMutableRawPointer? = nil
+            var x = Self.next(head, level)
+            while let n = x {
+                if let p = previous, Order.compare(Self.key(p), Self.key(n)) >= 0 { return false }
+                if let below, !below.contains(Int(bitPattern: n)) { return false }
+                seen.insert(Int(bitPattern: n))
+                previous = n
+                x = Self.next(n, level)
+            }
+            below = seen
+        }
+        return true
     }
 
     /// The last node whose key is < `key`, or nil if there is none.

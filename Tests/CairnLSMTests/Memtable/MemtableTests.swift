@@ -81,6 +81,52 @@ struct MemtableTests {
         #expect(backward.elementsEqual(expected.reversed()) { $0.0 == $1.0 && $0.1 == $1.1 })
     }
 
+    /// The skiplist links keys past its largest one through its per-level tails; runs of
+    /// ascending keys interleaved with keys in the middle and at the front must still give a
+    /// sorted list at every level (forward, backward and seeks all use the levels).
+    @Test("ascending runs mixed with earlier keys stay sorted")
+    func ascendingRunsMixedWithEarlierKeys() throws {
+        var rng = MemtableTestRandom(seed: 29)
+        let memtable = Memtable(arenaBlockSize: 4096)
+        var keys: [[UInt8]] = []
+        var next = 5000
+        for run in 0..<60 {
+            for _ in 0..<Int.random(in: 1...80, using: &rng) {
+                keys.append(Array("k\(next)".utf8))
+                next += Int.random(in: 1...3, using: &rng)
+            }
+            // Then a few keys below the current maximum (middle and front).
+            for _ in 0..<Int.random(in: 0...5, using: &rng) {
+                keys.append(Array("k\(Int.random(in: 1000..<next, using: &rng))x\(run)".utf8))
+            }
+        }
+        for (i, key) in keys.enumerated() {
+            memtable.add(sequence: SequenceNumber(i + 1), type: .value, key: key, value: [UInt8(i & 0xFF)])
+        }
+        #expect(memtable.skipListIsConsistent(), "every level sorted and nested")
+        let sorted = Set(keys).sorted { compareBytes($0, $1) < 0 }
+        let it = memtable.makeIterator()
+        var forward: [[UInt8]] = []
+        try it.seekToFirst()
+        while it.isValid {
+            forward.append(Array(InternalKey.userKey(it.key)))
+            try it.next()
+        }
+        #expect(forward == sorted)
+        var backward: [[UInt8]] = []
+        try it.seekToLast()
+        while it.isValid {
+            backward.append(Array(InternalKey.userKey(it.key)))
+            try it.prev()
+        }
+        #expect(backward == sorted.reversed())
+        for key in sorted.shuffled(using: &rng).prefix(300) {
+            try it.seek(InternalKey.make(key, sequence: maxSequenceNumber, type: .value))
+            #expect(it.isValid && Array(InternalKey.userKey(it.key)) == key)
+            #expect(memtable.get(key, sequence: maxSequenceNumber) != .notFound)
+        }
+    }
+
     @Test("seek and seekForPrev match the model for random targets")
     func seeks() throws {
         let (memtable, model, keys) = Self.build(seed: 12, count: 2000)
