@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 extension Database {
     /// Flushes the memtable, then merges every table into one sorted run at the deepest level
@@ -44,28 +45,38 @@ extension Database {
         compactionRunning = true
         mutex.unlock()
 
+        // Numbers handed to the job, kept here too so a failed job's outputs can be removed.
+        let reserved = Mutex<[UInt64]>([])
         let job = CompactionJob(
             inputs: files, outputLevel: outputLevel, smallestSnapshot: smallestSnapshot, isBottommost: isBottommost,
             targetFileSize: Int64(options.targetFileSize),
             newFileNumber: { [self] in
-                mutex.withLock {
+                let n = mutex.withLock {
                     let n = versions.newFileNumber()
                     pendingOutputs.insert(n)
                     return n
                 }
+                reserved.withLock { $0.append(n) }
+                return n
             })
         let started = DispatchTime.now().uptimeNanoseconds
         let outcome = Result { try job.run(tableCache: tableCache, fileSystem: fileSystem, directory: path, options: options) }
         let elapsedMicros = Int64((DispatchTime.now().uptimeNanoseconds - started) / 1000)
+        let reservedNumbers = reserved.withLock { $0 }
+        if case .failure = outcome {
+            // Outputs finished before the failure belong to no version: remove them now
+            // rather than leaving them to the next open.
+            for n in reservedNumbers { try? fileSystem.removeFile(FileNames.table(path, n)) }
+        }
 
         mutex.lock()
         defer {
+            for n in reservedNumbers { pendingOutputs.remove(n) }
             compactionRunning = false
             backgroundDone.broadcast()
             mutex.unlock()
         }
         let result = try outcome.get()
-        defer { for n in result.reservedNumbers { pendingOutputs.remove(n) } }
         if isClosed {
             for f in result.newFiles { try? fileSystem.removeFile(FileNames.table(path, f.number)) }
             throw CairnError.closed("database \(path) closed during a compaction")

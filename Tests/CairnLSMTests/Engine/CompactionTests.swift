@@ -172,4 +172,27 @@ import Testing
         #expect(reopened.statistics.compactions > 0, "the compaction succeeds once the disk has room")
         try reopened.close()
     }
+
+    /// A compaction that fails after finishing some of its outputs removes them at once and
+    /// releases their numbers; the database keeps only the tables its version names.
+    @Test func failedCompactionRemovesTheOutputsItFinished() throws {
+        let fs = MemoryFileSystem()
+        var options = memoryOptions(fs, writeBufferSize: 64 << 10, compression: .none)
+        options.disableAutoCompactions = true
+        options.targetFileSize = 4 << 10
+        options.blockSize = 512
+        let db = try Database.open("/db", options: options)
+        for round in 0..<2 {
+            for i in 0..<600 { try db.put(bytes("k\(1000 + i)"), bytes("r\(round)-" + String(repeating: "z", count: 30))) }
+            try db.flush()
+        }
+        let tablesBefore = Set(try fs.listDirectory("/db").filter { $0.hasSuffix(".sst") })
+        // The syncs of the first outputs succeed; a later one fails.
+        fs.injectFault(FaultRule(.sync, pathContains: ".sst", trigger: .onceAfter(3), errno: EIO))
+        #expect(throws: CairnError.self) { try db.compactRange() }
+        let tablesAfter = Set(try fs.listDirectory("/db").filter { $0.hasSuffix(".sst") })
+        #expect(tablesAfter == tablesBefore, "finished outputs of the failed compaction are gone")
+        #expect(db.mutex.withLock { db.pendingOutputs.isEmpty })
+        try db.close()
+    }
 }
