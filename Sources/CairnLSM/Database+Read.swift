@@ -62,11 +62,14 @@ extension Database {
                 if level == 0 {
                     candidates = files[...]
                 } else {
-                    // Non-overlapping: binary search the first file whose largest key >= key.
+                    // Non-overlapping: binary search the first file whose largest internal key
+                    // is >= the seek key. Internal keys, not user keys: a file cut inside a range
+                    // tombstone ends at the next file's first user key with the largest trailer
+                    // (the tombstone's exclusive end), and that key lives in the next file.
                     var lo = 0, hi = files.count
                     while lo < hi {
                         let mid = (lo + hi) / 2
-                        let before = files[mid].largest.withUnsafeBytes { compareBytes(InternalKey.userKey($0), key) < 0 }
+                        let before = files[mid].largest.withUnsafeBytes { InternalKey.compare($0, seekKey) < 0 }
                         if before { lo = mid + 1 } else { hi = mid }
                     }
                     candidates = files[lo..<min(lo + 1, files.count)]
