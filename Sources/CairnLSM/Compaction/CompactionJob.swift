@@ -37,7 +37,7 @@ struct CompactionJob {
         var tombstones: [RangeTombstone] = []
         for f in inputs {
             let reader = try tableCache.reader(fileNumber: f.number)
-            children.append(reader.makeIterator())
+            children.append(reader.makeIterator(fillCache: false))
             tombstones.append(contentsOf: reader.rangeTombstones)
         }
         let fragments = FragmentedRangeTombstones(tombstones)

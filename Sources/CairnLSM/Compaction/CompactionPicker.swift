@@ -55,7 +55,7 @@ struct CompactionPicker {
         }
         let inputs: [FileMetadata]
         if level == 0 {
-            inputs = version.levels[0]
+            inputs = Self.levelZeroInputs(version.levels[0])
         } else {
             let files = version.levels[level]
             let pointer = pointers[level]
@@ -73,6 +73,22 @@ struct CompactionPicker {
         return CompactionPlan(
             level: level, outputLevel: outputLevel, inputs: inputs, overlapping: overlapping,
             isBottommost: bottommost, score: score)
+    }
+
+    /// The oldest level-0 file and every level-0 file that overlaps the set, transitively
+    /// (LevelDB's expansion). Files left behind overlap none of the chosen ones, so moving
+    /// the set down keeps every key's newer versions above its older ones. Level-0 files of a
+    /// sequential load overlap nothing, so each is chosen alone and moves down without a
+    /// rewrite; before this, all of level 0 was merged whatever the overlap.
+    static func levelZeroInputs(_ files: [FileMetadata]) -> [FileMetadata] {
+        guard let oldest = files.min(by: { $0.number < $1.number }) else { return [] }
+        var chosen = [oldest]
+        while let range = userKeyRange(chosen) {
+            let grown = overlapping(files, range.lower, range.upper)
+            if grown.count == chosen.count { break }
+            chosen = grown
+        }
+        return chosen
     }
 
     /// Smallest and largest user keys of `files` (inclusive).

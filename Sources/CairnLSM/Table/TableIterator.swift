@@ -14,10 +14,15 @@ final class TableIterator: InternalIterator {
     private let data: Block.Iterator
     @exclusivity(unchecked) private var dataAttached = false
     @exclusivity(unchecked) private var dataBlockOffset: UInt64 = 0
+    /// Whether blocks read from the file are inserted into the block cache (false for
+    /// compaction, whose one-pass reads would evict the blocks readers use, as RocksDB's
+    /// `fill_cache = false` for compaction inputs).
+    private let fillCache: Bool
 
     /// An unpositioned iterator over `reader`'s table.
-    init(_ reader: TableReader) {
+    init(_ reader: TableReader, fillCache: Bool = true) {
         self.reader = reader
+        self.fillCache = fillCache
         self.index = reader.indexBlock.makeIterator(keyCapacity: reader.indexKeyCapacity)
         self.data = reader.indexBlock.makeIterator(keyCapacity: 16)
     }
@@ -100,7 +105,7 @@ final class TableIterator: InternalIterator {
         let handle = try reader.decodeHandle(index.value, entryOffset: index.entryOffset)
         if dataAttached && handle.offset == dataBlockOffset { return }
         dataAttached = false
-        let block = try reader.dataBlock(handle)
+        let block = try reader.dataBlock(handle, fillCache: fillCache)
         data.attach(block)
         dataAttached = true
         dataBlockOffset = handle.offset

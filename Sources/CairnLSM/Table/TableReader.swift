@@ -199,12 +199,12 @@ public final class TableReader: Sendable {
     }
 
     /// The data block at `handle`, from the block cache when there is one (a missing block is
-    /// read, verified and inserted), else read directly.
-    func dataBlock(_ handle: BlockHandle) throws -> Block {
+    /// read, verified and, with `fillCache`, inserted), else read directly.
+    func dataBlock(_ handle: BlockHandle, fillCache: Bool = true) throws -> Block {
         if let cache = blockCache, cache.isEnabled {
             if let block = cache.lookup(fileNumber: fileNumber, offset: handle.offset) { return block }
             let block = try readBlock(handle, verify: true)
-            cache.insert(fileNumber: fileNumber, offset: handle.offset, block: block)
+            if fillCache { cache.insert(fileNumber: fileNumber, offset: handle.offset, block: block) }
             return block
         }
         return try readBlock(handle, verify: verifyChecksums)
@@ -288,8 +288,8 @@ public final class TableReader: Sendable {
     }
 
     /// A two-level iterator over the table's point entries (not its range tombstones).
-    func makeIterator() -> TableIterator {
-        TableIterator(self)
+    func makeIterator(fillCache: Bool = true) -> TableIterator {
+        TableIterator(self, fillCache: fillCache)
     }
 
     /// Reads every block around the cache with checksums verified, decodes every entry, and

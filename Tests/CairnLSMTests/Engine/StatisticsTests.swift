@@ -64,6 +64,9 @@ import Testing
         db.waitForBackgroundWork()
         let stats = db.statistics
         #expect(stats.trivialMoves > 0)
+        // Level-0 files of a sequential load overlap nothing, so none is ever rewritten (all
+        // of level 0 used to be merged into level 1 whatever the overlap).
+        #expect(stats.compactions == 0 && stats.compactionBytesWritten == 0, "\(stats)")
         let moved = stats.levels.reduce(Int64(0)) { $0 + $1.work.bytesMoved }
         #expect(moved > 0)
         // Nothing is rewritten by a move, so moved bytes are bytes that flushes wrote.
@@ -79,5 +82,26 @@ import Testing
         #expect(fixed(-0.001, 1) == "0.0")
         #expect(fixed(3, 0) == "3")
         #expect(fixed(.infinity, 1) == "-")
+    }
+
+    @Test func levelZeroPicksTheOldestFileAndWhatOverlapsIt() throws {
+        let fs = MemoryFileSystem()
+        var options = memoryOptions(fs, writeBufferSize: 1 << 20)
+        options.disableAutoCompactions = true
+        let db = try Database.open("/db", options: options)
+        // Files 1..4 in age order: [a0,a9], [c0,c9], [a5,b5] (overlaps the first), [e0,e9].
+        for (lo, hi) in [("a0", "a9"), ("c0", "c9"), ("a5", "b5"), ("e0", "e9")] {
+            try db.put(bytes(lo), bytes("v"))
+            try db.put(bytes(hi), bytes("v"))
+            try db.flush()
+        }
+        let levelZero = db.mutex.withLock { db.versions.current.levels[0] }
+        #expect(levelZero.count == 4)
+        let byAge = levelZero.sorted { $0.number < $1.number }
+        let chosen = CompactionPicker.levelZeroInputs(levelZero).map(\.number).sorted()
+        #expect(chosen == [byAge[0].number, byAge[2].number])
+        // Without the oldest, the remaining files overlap nothing: each goes alone.
+        #expect(CompactionPicker.levelZeroInputs(Array(byAge[1...])).map(\.number) == [byAge[1].number])
+        try db.close()
     }
 }
