@@ -104,4 +104,22 @@ import Testing
         #expect(CompactionPicker.levelZeroInputs(Array(byAge[1...])).map(\.number) == [byAge[1].number])
         try db.close()
     }
+
+    @Test func compactionReadsDoNotFillTheBlockCache() throws {
+        let fs = MemoryFileSystem()
+        var options = memoryOptions(fs, writeBufferSize: 1 << 20)
+        options.disableAutoCompactions = true
+        let db = try Database.open("/db", options: options)
+        for round in 0..<3 {
+            for i in 0..<2000 { try db.put(bytes("k\(10_000 + i)"), bytes("r\(round)-\(i)")) }
+            try db.flush()
+        }
+        try db.compactRange()
+        let afterCompaction = db.statistics
+        #expect(afterCompaction.blockCacheMisses > 0, "the compaction read its inputs through the cache")
+        #expect(afterCompaction.blockCacheBytes == 0, "and left nothing in it")
+        #expect(try db.get(bytes("k10000")) == bytes("r2-0"))
+        #expect(db.statistics.blockCacheBytes > 0, "reads still fill it")
+        try db.close()
+    }
 }
