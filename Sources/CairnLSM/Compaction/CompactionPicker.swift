@@ -23,8 +23,9 @@ struct CompactionPlan {
 /// Chooses what to compact, RocksDB-style leveled: level 0 by file count
 /// (`level0FileNumCompactionTrigger`), levels 1 and up by size against a target that starts at
 /// `maxBytesForLevelBase` and grows `levelSizeMultiplier`-fold per level. The level with the
-/// highest score >= 1 wins. Within a level, files are taken round-robin after a per-level
-/// compaction pointer so the whole key space gets its turn.
+/// highest score >= 1 wins. Within level 0, the oldest file and what overlaps it; within
+/// deeper levels, the file with the least overlap below per byte (ties taken round-robin
+/// after a per-level compaction pointer).
 struct CompactionPicker {
     let options: Options
 
@@ -59,8 +60,8 @@ struct CompactionPicker {
         } else {
             let files = version.levels[level]
             let pointer = pointers[level]
-            let chosen = files.first { f in pointer.map { compareBytes(f.smallestUserKey, $0) > 0 } ?? true } ?? files[0]
-            inputs = [chosen]
+            let start = files.firstIndex { f in pointer.map { compareBytes(f.smallestUserKey, $0) > 0 } ?? true } ?? 0
+            inputs = [Self.leastOverlappingFile(files, below: version.levels[level + 1], startingAt: start)]
         }
         guard let range = Self.userKeyRange(inputs) else { return nil }
         pointers[level] = range.upper
@@ -73,6 +74,35 @@ struct CompactionPicker {
         return CompactionPlan(
             level: level, outputLevel: outputLevel, inputs: inputs, overlapping: overlapping,
             isBottommost: bottommost, score: score)
+    }
+
+    /// The file of a level whose compaction rewrites the fewest bytes of the level below per
+    /// byte it moves down: least overlapping bytes in `below` divided by its own size
+    /// (RocksDB's default `kMinOverlappingRatio`). Ties go to the first file at or after
+    /// `start` (the round-robin pointer), so equal candidates still take turns. Both levels
+    /// are sorted and non-overlapping, so one sweep finds every file's overlap.
+    static func leastOverlappingFile(_ files: [FileMetadata], below: [FileMetadata], startingAt start: Int) -> FileMetadata {
+        var overlap = [Int64](repeating: 0, count: files.count)
+        var j = 0
+        for (i, f) in files.enumerated() {
+            while j < below.count && compareBytes(below[j].largestUserKey, f.smallestUserKey) < 0 { j += 1 }
+            var k = j
+            while k < below.count && compareBytes(below[k].smallestUserKey, f.largestUserKey) <= 0 {
+                overlap[i] += below[k].size
+                k += 1
+            }
+        }
+        var best = start % files.count
+        var bestRatio = Double.infinity
+        for step in 0..<files.count {
+            let i = (start + step) % files.count
+            let ratio = Double(overlap[i]) / Double(max(files[i].size, 1))
+            if ratio < bestRatio {
+                bestRatio = ratio
+                best = i
+            }
+        }
+        return files[best]
     }
 
     /// The oldest level-0 file and every level-0 file that overlaps the set, transitively

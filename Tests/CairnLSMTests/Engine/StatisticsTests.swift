@@ -122,4 +122,25 @@ import Testing
         #expect(db.statistics.blockCacheBytes > 0, "reads still fill it")
         try db.close()
     }
+
+    @Test func deeperLevelsCompactTheFileWithTheLeastOverlapBelow() throws {
+        let fs = MemoryFileSystem()
+        var options = memoryOptions(fs, writeBufferSize: 1 << 20, compression: .none)
+        options.disableAutoCompactions = true
+        let db = try Database.open("/db", options: options)
+        func table(_ keys: [String], value: Int) throws -> FileMetadata {
+            for k in keys { try db.put(bytes(k), bytes(String(repeating: "v", count: value))) }
+            try db.flush()
+            return try #require(db.mutex.withLock { db.versions.current.levels[0].max { $0.number < $1.number } })
+        }
+        // Upper level: three equal files; below: a big file under "b", a small one under "c",
+        // nothing under "d".
+        let upper = [try table(["b1", "b2"], value: 500), try table(["c1", "c2"], value: 500), try table(["d1", "d2"], value: 500)]
+        let below = [try table(["b0", "b9"], value: 4000), try table(["c0", "c9"], value: 100)]
+        #expect(CompactionPicker.leastOverlappingFile(upper, below: below, startingAt: 0).number == upper[2].number)
+        #expect(CompactionPicker.leastOverlappingFile(Array(upper[0...1]), below: below, startingAt: 0).number == upper[1].number)
+        // Equal ratios (no overlap at all): the pointer decides.
+        #expect(CompactionPicker.leastOverlappingFile(upper, below: [], startingAt: 1).number == upper[1].number)
+        try db.close()
+    }
 }
