@@ -89,7 +89,9 @@ extension Database {
                     }
                     if let hit = try reader.get(seekKey, checkFilter: file.rangeDeletionCount > 0) {
                         switch hit.type {
-                        case .value: found = .some(hit.sequence > tombstoneSequence ? hit.value : nil)
+                        // Not covered unless a tombstone is newer: bottommost compaction writes
+                        // values every reader sees with sequence 0, and 0 means "no tombstone".
+                        case .value: found = .some(tombstoneSequence <= hit.sequence ? hit.value : nil)
                         case .deletion, .rangeDeletion: found = .some(nil)
                         }
                         return

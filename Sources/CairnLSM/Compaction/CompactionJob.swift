@@ -7,7 +7,10 @@
 /// - a point deletion with sequence <= smallestSnapshot is dropped when nothing below the
 ///   output level overlaps the job (`isBottommost`): nothing older can remain below it;
 /// - an entry covered by a range tombstone that every reader sees is dropped, and such
-///   tombstones are dropped when `isBottommost`.
+///   tombstones are dropped when `isBottommost`;
+/// - when `isBottommost`, a value every reader sees (sequence <= smallestSnapshot) is written
+///   with sequence 0: no older version survives it, every surviving tombstone is newer than
+///   it was, and zeroed trailers compress.
 ///
 /// Outputs are cut at user-key boundaries once they reach `targetFileSize`, so a key's
 /// versions never straddle two files. Surviving range tombstones are clipped to each output's
@@ -50,6 +53,7 @@ struct CompactionJob {
         var haveKey = false
         var lastSequenceForKey = maxSequenceNumber
         var lowerBound: [UInt8]? = nil
+        var zeroedKey: [UInt8] = []
         try merged.seekToFirst()
         while true {
             var splitKey: [UInt8]? = nil
@@ -85,7 +89,17 @@ struct CompactionJob {
                         drop = true
                     }
                     lastSequenceForKey = sequence
-                    if !drop {
+                    if !drop && isBottommost && sequence <= smallestSnapshot && type == ValueType.value.rawValue {
+                        // Every reader sees this version and nothing older survives below it:
+                        // its sequence number carries no information, so it is written as 0
+                        // (RocksDB does the same), which lets the trailers compress.
+                        zeroedKey.removeAll(keepingCapacity: true)
+                        zeroedKey.append(contentsOf: userKey)
+                        zeroedKey.append(type)
+                        zeroedKey.append(contentsOf: repeatElement(0, count: 7))
+                        try zeroedKey.withUnsafeBytes { try builder.add($0, merged.value) }
+                        result.entriesOut += 1
+                    } else if !drop {
                         try builder.add(key, merged.value)
                         result.entriesOut += 1
                     }
