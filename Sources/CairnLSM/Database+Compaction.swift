@@ -5,9 +5,11 @@ extension Database {
     /// Flushes the memtable, then merges every table into one sorted run at the deepest level
     /// in use (at least 1), dropping overwritten versions, deletions and range-deleted entries
     /// that no live snapshot can see. Runs on the compaction queue, so it never overlaps a
-    /// background compaction.
+    /// background compaction. Returns once the replaced tables are deleted (those no
+    /// iterator still reads), so their space is back when it returns.
     public func compactRange() throws {
         try flush()
+        defer { obsoleteFiles.drain() }
         try compactionQueue.sync {
             mutex.lock()
             if isClosed {
