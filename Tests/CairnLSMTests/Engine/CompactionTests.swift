@@ -103,17 +103,9 @@ import Testing
 
 /// Background leveled compaction, trivial moves and write back-pressure.
 @Suite struct BackgroundCompactionTests {
-    func smallLevels(_ fs: MemoryFileSystem) -> Options {
-        var options = memoryOptions(fs, writeBufferSize: 16 << 10)
-        options.targetFileSize = 16 << 10
-        options.maxBytesForLevelBase = 16 << 10
-        options.blockSize = 1024
-        return options
-    }
-
     @Test func dataFlowsDownTheLevelsAndStaysCorrect() throws {
         let fs = MemoryFileSystem()
-        let options = smallLevels(fs)
+        let options = smallLevelOptions(fs)
         let db = try Database.open("/db", options: options)
         var model = Model()
         var rng = SeededRandom(seed: 5)
@@ -150,7 +142,7 @@ import Testing
 
     @Test func sequentialKeysMoveDownWithoutRewriting() throws {
         let fs = MemoryFileSystem()
-        let db = try Database.open("/db", options: smallLevels(fs))
+        let db = try Database.open("/db", options: smallLevelOptions(fs))
         for i in 0..<8000 { try db.put(bytes("key\(100_000 + i)"), bytes(String(repeating: "s", count: 50))) }
         db.waitForBackgroundWork()
         #expect(db.statistics.trivialMoves > 0, "non-overlapping files should move down by a manifest edit")
@@ -162,7 +154,7 @@ import Testing
         let fs = MemoryFileSystem()
         // A slow disk for compaction outputs, so level 0 piles up behind it.
         fs.setOperationHook { op, path, _ in if op == .sync && path.hasSuffix(".sst") { usleep(3000) } }
-        var options = smallLevels(fs)
+        var options = smallLevelOptions(fs)
         options.writeBufferSize = 8 << 10
         options.level0FileNumCompactionTrigger = 2
         options.level0SlowdownWritesTrigger = 3

@@ -5,17 +5,9 @@ import Testing
 /// really happened: flushes at level 0, each compaction at its output level, trivial moves as
 /// moved bytes, dropped entries as KeyDrop.
 @Suite struct StatisticsTests {
-    func smallLevels(_ fs: MemoryFileSystem) -> Options {
-        var options = memoryOptions(fs, writeBufferSize: 16 << 10)
-        options.targetFileSize = 16 << 10
-        options.maxBytesForLevelBase = 16 << 10
-        options.blockSize = 1024
-        return options
-    }
-
     @Test func perLevelWorkAddsUpToTheCounters() throws {
         let fs = MemoryFileSystem()
-        let db = try Database.open("/db", options: smallLevels(fs))
+        let db = try Database.open("/db", options: smallLevelOptions(fs))
         var rng = SeededRandom(seed: 17)
         for i in 0..<8000 {
             // Overwrites of 2,000 keys: compactions must drop shadowed versions.
@@ -59,7 +51,7 @@ import Testing
 
     @Test func trivialMovesCountAsMovedBytes() throws {
         let fs = MemoryFileSystem()
-        let db = try Database.open("/db", options: smallLevels(fs))
+        let db = try Database.open("/db", options: smallLevelOptions(fs))
         for i in 0..<8000 { try db.put(bytes("key\(100_000 + i)"), bytes(String(repeating: "s", count: 50))) }
         db.waitForBackgroundWork()
         let stats = db.statistics

@@ -83,3 +83,13 @@ func scanAllBackward(_ db: Database, _ options: ReadOptions = ReadOptions()) thr
 func samePairs(_ a: [([UInt8], [UInt8])], _ b: [([UInt8], [UInt8])]) -> Bool {
     a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
 }
+
+/// Options under which data flows through several levels within a few thousand writes:
+/// 16 KiB memtables, tables and level-1 target, 1 KiB blocks.
+func smallLevelOptions(_ fs: MemoryFileSystem) -> Options {
+    var options = memoryOptions(fs, writeBufferSize: 16 << 10)
+    options.targetFileSize = 16 << 10
+    options.maxBytesForLevelBase = 16 << 10
+    options.blockSize = 1024
+    return options
+}
