@@ -126,6 +126,7 @@ private let compactionQueueKey = DispatchSpecificKey<Bool>()
         o.targetFileSize = 4 << 10
         o.maxBytesForLevelBase = 8 << 10
         o.level0FileNumCompactionTrigger = 4
+        o.tableWriteBufferSize = 0  // one append per block: a crash point between blocks
         return o
     }
 

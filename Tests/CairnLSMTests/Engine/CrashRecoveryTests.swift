@@ -26,6 +26,7 @@ import Testing
         let fs = MemoryFileSystem()
         var options = memoryOptions(fs, writeBufferSize: 6 << 10)
         options.blockSize = 512
+        options.tableWriteBufferSize = 0  // one append per block: a crash point between blocks
         let db = try Database.open("/db", options: options)
         let captures = Captures()
         fs.setOperationHook { op, path, index in

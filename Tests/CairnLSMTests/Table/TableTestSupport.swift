@@ -9,9 +9,14 @@ final class MemoryWritableFile: WritableFile, @unchecked Sendable {
     // Single owner per the WritableFile contract; tests never share one across threads.
     let path: String
     private(set) var bytes: [UInt8] = []
+    /// Number of `append` calls.
+    private(set) var appends = 0
     var size: Int64 { Int64(bytes.count) }
     init(path: String = "/mem/000001.sst") { self.path = path }
-    func append(_ data: UnsafeRawBufferPointer) throws { bytes.append(contentsOf: data) }
+    func append(_ data: UnsafeRawBufferPointer) throws {
+        bytes.append(contentsOf: data)
+        appends += 1
+    }
     func sync() throws {}
     func close() throws {}
 }

@@ -130,6 +130,29 @@ struct TableTests {
         #expect(reader.filterNegatives > 1_900)
     }
 
+    /// Gathering blocks before appending changes only how the file is written: the bytes are
+    /// the same as with one append per block, in a handful of appends.
+    @Test func bufferedWritesProduceTheSameTableInFewAppends() throws {
+        let model = Self.versionedModel(users: 20_000, seed: 77)
+        var files: [MemoryWritableFile] = []
+        for bufferSize in [0, 64 << 10, 256 << 10] {
+            var options = TableBuilderOptions()
+            options.writeBufferSize = bufferSize
+            let file = MemoryWritableFile()
+            let builder = TableBuilder(file: file, options: options)
+            for e in model { try builder.add(e.key, e.value) }
+            let props = try builder.finish()
+            #expect(props.fileSize == UInt64(file.bytes.count))
+            files.append(file)
+        }
+        #expect(files[1].bytes == files[0].bytes && files[2].bytes == files[0].bytes)
+        let size = files[0].bytes.count
+        #expect(files[0].appends > 100, "one append per block")
+        #expect(files[1].appends <= size / (64 << 10) + 1)
+        #expect(files[2].appends <= size / (256 << 10) + 1)
+        try openTable(files[2].bytes).verifyAllBlocks()
+    }
+
     @Test func rangeTombstonesAndProperties() throws {
         let model = Self.versionedModel(users: 300, seed: 9)
         let tombstones = [
