@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "CairnLSM", targets: ["CairnLSM"]),
+        .library(name: "Cairn", targets: ["Cairn"]),
         .executable(name: "cairn", targets: ["cairn"]),
     ],
     dependencies: [
@@ -27,6 +28,8 @@ let package = Package(
                 .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
+        // DynamoDB's item model on top of CairnLSM.
+        .target(name: "Cairn", dependencies: ["CairnLSM"]),
         .executableTarget(
             name: "cairn",
             dependencies: [
@@ -35,5 +38,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CairnLSMTests", dependencies: ["CairnLSM"]),
+        .testTarget(name: "CairnTests", dependencies: ["Cairn"]),
     ]
 )
