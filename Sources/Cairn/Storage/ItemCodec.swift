@@ -1,0 +1,191 @@
+import CairnLSM
+
+/// The compact, versioned binary form of an item stored as a CairnLSM value. Layout and
+/// invariants: Docs/item_format.md.
+///
+/// Decoding checks every length and tag against the bytes present and throws
+/// `CairnError.corruption` for anything malformed; it never traps on bad bytes.
+public enum ItemCodec {
+    /// Format version written in the first byte.
+    public static let version: UInt8 = 1
+
+    enum Tag: UInt8 {
+        case s = 1, n, b, boolFalse, boolTrue, null, m, l, ss, ns, bs
+    }
+
+    /// Encodes `item`, attributes in name order (so equal items encode equally).
+    public static func encode(_ item: Item) -> [UInt8] {
+        var out: [UInt8] = [version]
+        appendMap(item, to: &out)
+        return out
+    }
+
+    /// Decodes bytes written by `encode`.
+    public static func decode(_ bytes: [UInt8]) throws -> Item {
+        var reader = Reader(bytes: bytes)
+        let v = try reader.byte()
+        guard v == version else { throw reader.corrupt("unknown item format version \(v)") }
+        let item = try reader.map(depth: 0)
+        guard reader.offset == bytes.count else { throw reader.corrupt("\(bytes.count - reader.offset) bytes after the item") }
+        return item
+    }
+
+    // MARK: Writing
+
+    private static func appendVarint(_ v: Int, to out: inout [UInt8]) {
+        var x = UInt64(v)
+        while x >= 0x80 {
+            out.append(UInt8(truncatingIfNeeded: x) | 0x80)
+            x >>= 7
+        }
+        out.append(UInt8(x))
+    }
+
+    private static func appendBytes<C: Collection>(_ bytes: C, to out: inout [UInt8]) where C.Element == UInt8 {
+        appendVarint(bytes.count, to: &out)
+        out.append(contentsOf: bytes)
+    }
+
+    private static func appendMap(_ map: Item, to out: inout [UInt8]) {
+        appendVarint(map.count, to: &out)
+        for name in map.keys.sorted() {
+            appendBytes(name.utf8, to: &out)
+            if let value = map[name] { append(value, to: &out) }
+        }
+    }
+
+    private static func append(_ value: AttributeValue, to out: inout [UInt8]) {
+        switch value {
+        case .s(let s):
+            out.append(Tag.s.rawValue)
+            appendBytes(s.utf8, to: &out)
+        case .n(let n):
+            out.append(Tag.n.rawValue)
+            KeyEncoding.appendNumber(n, to: &out)
+        case .b(let b):
+            out.append(Tag.b.rawValue)
+            appendBytes(b, to: &out)
+        case .bool(let v):
+            out.append(v ? Tag.boolTrue.rawValue : Tag.boolFalse.rawValue)
+        case .null:
+            out.append(Tag.null.rawValue)
+        case .m(let map):
+            out.append(Tag.m.rawValue)
+            appendMap(map, to: &out)
+        case .l(let list):
+            out.append(Tag.l.rawValue)
+            appendVarint(list.count, to: &out)
+            for element in list { append(element, to: &out) }
+        case .ss(let set):
+            out.append(Tag.ss.rawValue)
+            appendVarint(set.count, to: &out)
+            for s in set { appendBytes(s.utf8, to: &out) }
+        case .ns(let set):
+            out.append(Tag.ns.rawValue)
+            appendVarint(set.count, to: &out)
+            for n in set { KeyEncoding.appendNumber(n, to: &out) }
+        case .bs(let set):
+            out.append(Tag.bs.rawValue)
+            appendVarint(set.count, to: &out)
+            for b in set { appendBytes(b, to: &out) }
+        }
+    }
+
+    // MARK: Reading
+
+    private struct Reader {
+        let bytes: [UInt8]
+        var offset = 0
+
+        func corrupt(_ reason: String) -> CairnError {
+            .corruption(file: "item value", offset: Int64(offset), reason: reason)
+        }
+
+        mutating func byte() throws -> UInt8 {
+            guard offset < bytes.count else { throw corrupt("item ends early") }
+            defer { offset += 1 }
+            return bytes[offset]
+        }
+
+        /// A varint that is also a plausible count or length: at most the bytes left.
+        mutating func count() throws -> Int {
+            var result: UInt64 = 0
+            var shift: UInt64 = 0
+            while true {
+                let b = try byte()
+                guard shift < 63 else { throw corrupt("varint too long") }
+                result |= UInt64(b & 0x7F) << shift
+                if b < 0x80 { break }
+                shift += 7
+            }
+            guard result <= UInt64(bytes.count - offset) else { throw corrupt("length \(result) exceeds the item") }
+            return Int(result)
+        }
+
+        mutating func raw() throws -> [UInt8] {
+            let n = try count()
+            defer { offset += n }
+            return Array(bytes[offset..<(offset + n)])
+        }
+
+        mutating func string() throws -> String {
+            let start = offset
+            let raw = try raw()
+            guard let s = String(validating: raw, as: UTF8.self) else {
+                offset = start
+                throw corrupt("string is not UTF-8")
+            }
+            return s
+        }
+
+        mutating func number() throws -> Number {
+            guard let n = KeyEncoding.decodeNumber(bytes, &offset) else { throw corrupt("bad number") }
+            return n
+        }
+
+        mutating func map(depth: Int) throws -> Item {
+            let n = try count()
+            var map: Item = [:]
+            map.reserveCapacity(n)
+            for _ in 0..<n {
+                let name = try string()
+                map[name] = try value(depth: depth)
+            }
+            guard map.count == n else { throw corrupt("duplicate attribute name") }
+            return map
+        }
+
+        mutating func value(depth: Int) throws -> AttributeValue {
+            guard depth <= AttributeValue.maxNestingDepth else { throw corrupt("nested deeper than \(AttributeValue.maxNestingDepth) levels") }
+            let tagOffset = offset
+            guard let tag = Tag(rawValue: try byte()) else {
+                offset = tagOffset
+                throw corrupt("unknown value tag")
+            }
+            switch tag {
+            case .s: return .s(try string())
+            case .n: return .n(try number())
+            case .b: return .b(try raw())
+            case .boolFalse: return .bool(false)
+            case .boolTrue: return .bool(true)
+            case .null: return .null
+            case .m: return .m(try map(depth: depth + 1))
+            case .l:
+                let n = try count()
+                var list: [AttributeValue] = []
+                list.reserveCapacity(n)
+                for _ in 0..<n { list.append(try value(depth: depth + 1)) }
+                return .l(list)
+            case .ss:
+                let n = try count()
+                return .ss(try (0..<n).map { _ in try string() })
+            case .ns:
+                let n = try count()
+                return .ns(try (0..<n).map { _ in try number() })
+            case .bs:
+                let n = try count()
+                return .bs(try (0..<n).map { _ in try raw() })
+            }
+        }
+    }
+}
