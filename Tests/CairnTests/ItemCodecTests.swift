@@ -3,15 +3,6 @@ import Testing
 @testable import Cairn
 
 @Suite struct ItemCodecTests {
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return state >> 11
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     static func randomValue(_ rng: inout Rng, depth: Int) throws -> AttributeValue {
         switch rng.below(depth > 3 ? 7 : 10) {
         case 0: return .s(String((0..<rng.below(20)).map { _ in ["a", "é", "\u{0}", "💡", "z"][rng.below(5)] }))

@@ -2,15 +2,6 @@ import Testing
 @testable import Cairn
 
 @Suite struct KeyEncodingTests {
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return state >> 11
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     func encode(_ values: AttributeValue...) throws -> [UInt8] {
         var out: [UInt8] = []
         for v in values { try KeyEncoding.append(v, to: &out) }
