@@ -1,0 +1,33 @@
+/// Literals for writing items in Swift: `["name": "widget", "count": 3, "tags": ["a", "b"]]`.
+/// A string literal is S, an integer literal N, a boolean BOOL, `nil` NULL, an array L and a
+/// dictionary M. Sets have no literal; use `.ss`, `.ns` or `.bs`.
+extension AttributeValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByNilLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
+{
+    public init(stringLiteral value: String) { self = .s(value) }
+
+    public init(integerLiteral value: Int) {
+        // Every Int has at most 19 digits, so it is always a valid DynamoDB number.
+        self = .n(Number(exactly: value))
+    }
+
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+
+    public init(nilLiteral: ()) { self = .null }
+
+    public init(arrayLiteral elements: AttributeValue...) { self = .l(elements) }
+
+    public init(dictionaryLiteral elements: (String, AttributeValue)...) {
+        self = .m(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+}
+
+extension Number: ExpressibleByIntegerLiteral {
+    /// The number equal to `value` (always representable: at most 19 digits).
+    public init(exactly value: Int) {
+        // Int's decimal text is valid number syntax within every limit, so parsing succeeds.
+        self = (try? Number(parsing: String(value))) ?? .zero
+    }
+
+    public init(integerLiteral value: Int) { self.init(exactly: value) }
+}
