@@ -186,14 +186,14 @@ final class LevelDBEngine: BenchEngine, @unchecked Sendable {
         return n
     }
 
-    /// Reads key and value of up to `limit` entries from the iterator's position.
     /// The "leveldb.stats" property (per-level compaction stats, stalls).
     func statisticsReport() -> String? {
         guard let text = leveldb_property_value(db, "leveldb.stats") else { return nil }
-        defer { free(text) }
+        defer { leveldb_free(text) }
         return String(cString: text)
     }
 
+    /// Reads key and value of up to `limit` entries from the iterator's position.
     private func readEntries(_ iterator: OpaquePointer, limit: Int) -> Int {
         var n = 0
         var keyLength = 0

@@ -197,14 +197,14 @@ final class RocksDBEngine: BenchEngine, @unchecked Sendable {
         return n
     }
 
-    /// Reads key and value of up to `limit` entries from the iterator's position.
     /// The "rocksdb.stats" property (per-level compaction stats, stalls).
     func statisticsReport() -> String? {
         guard let text = rocksdb_property_value(db, "rocksdb.stats") else { return nil }
-        defer { free(text) }
+        defer { rocksdb_free(text) }
         return String(cString: text)
     }
 
+    /// Reads key and value of up to `limit` entries from the iterator's position.
     private func readEntries(_ iterator: OpaquePointer, limit: Int) -> Int {
         var n = 0
         var keyLength = 0
