@@ -92,9 +92,6 @@ extension Database {
             backgroundError = backgroundError ?? (error as? CairnError) ?? .closed("\(error)")
             throw error
         }
-        counters.compactions.add(1, ordering: .relaxed)
-        counters.compactionBytesRead.add(Int(result.bytesRead), ordering: .relaxed)
-        counters.compactionBytesWritten.add(Int(result.bytesWritten), ordering: .relaxed)
         var work = Statistics.LevelWork()
         for (file, d) in zip(files, deleted) {
             if d.level == outputLevel {

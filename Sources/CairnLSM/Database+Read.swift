@@ -186,8 +186,6 @@ extension Database {
         s.walBytes = counters.walBytes.load(ordering: .relaxed)
         s.userBytesWritten = counters.userBytesWritten.load(ordering: .relaxed)
         s.gets = counters.gets.load(ordering: .relaxed)
-        s.flushes = counters.flushes.load(ordering: .relaxed)
-        s.flushBytes = counters.flushBytes.load(ordering: .relaxed)
         s.stallMicros = counters.stallMicros.load(ordering: .relaxed)
         s.memtableBytes = state.memtable?.memtable.approximateMemoryUsage ?? 0
         s.immutableMemtables = state.immutables.count
@@ -207,10 +205,14 @@ extension Database {
                 level: level, fileCount: files.count, bytes: files.reduce(0) { $0 + $1.size }, score: scores[level],
                 work: work[level])
         }
-        s.compactions = counters.compactions.load(ordering: .relaxed)
+        // Flush and compaction totals are the per-level work summed: one source of truth.
+        s.flushes = work[0].count
+        s.flushBytes = Int(work[0].bytesWritten)
+        let deeper = work.dropFirst().reduce(Statistics.LevelWork(), +)
+        s.compactions = deeper.count
+        s.compactionBytesRead = Int(deeper.bytesRead)
+        s.compactionBytesWritten = Int(deeper.bytesWritten)
         s.trivialMoves = counters.trivialMoves.load(ordering: .relaxed)
-        s.compactionBytesRead = counters.compactionBytesRead.load(ordering: .relaxed)
-        s.compactionBytesWritten = counters.compactionBytesWritten.load(ordering: .relaxed)
         s.writeSlowdowns = counters.slowdowns.load(ordering: .relaxed)
         s.writeStops = counters.stops.load(ordering: .relaxed)
         return s

@@ -320,8 +320,6 @@ extension Database {
                 immutables.removeFirst()
                 publishReadState()
                 maybeScheduleCompaction()
-                counters.flushes.add(1, ordering: .relaxed)
-                counters.flushBytes.add(Int(newFile?.size ?? 0), ordering: .relaxed)
                 levelWork.withLock {
                     $0[0].bytesWritten += newFile?.size ?? 0
                     $0[0].count += 1

@@ -27,12 +27,9 @@ struct CompactionJob {
     /// What a finished job produced and consumed.
     struct Result {
         var newFiles: [VersionEdit.NewFile] = []
-        var bytesRead: Int64 = 0
         var bytesWritten: Int64 = 0
         var entriesIn = 0
         var entriesOut = 0
-        /// File numbers reserved, including ones that ended up with no file.
-        var reservedNumbers: [UInt64] = []
     }
 
     func run(tableCache: TableCache, fileSystem fs: any FileSystem, directory: String, options: Options) throws -> Result {
@@ -47,7 +44,6 @@ struct CompactionJob {
         let surviving = tombstones.filter { !(isBottommost && $0.sequence <= smallestSnapshot) }
         let merged = MergingIterator(children)
         var result = Result()
-        result.bytesRead = inputs.reduce(0) { $0 + $1.size }
 
         var currentKey: [UInt8] = []
         var haveKey = false
@@ -58,7 +54,6 @@ struct CompactionJob {
         while true {
             var splitKey: [UInt8]? = nil
             let number = newFileNumber()
-            result.reservedNumbers.append(number)
             let props = try writeTable(number: number, fileSystem: fs, directory: directory, options: options) { builder in
                 while merged.isValid {
                     let key = merged.key
