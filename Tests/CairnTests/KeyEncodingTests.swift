@@ -87,5 +87,11 @@ import Testing
         #expect(KeyEncoding.decode("S", from: [0xC3, 0x00, 0x01], offset: &offset) == nil, "invalid UTF-8")
         offset = 0
         #expect(KeyEncoding.decode("N", from: [0xC0, 10, 11, 0], offset: &offset) == nil, "digit byte out of range")
+        offset = 0
+        #expect(KeyEncoding.decode("N", from: [0xC0, 0x82, 0x01, 0x02, 0x00], offset: &offset) == nil, "leading zero digit")
+        offset = 0
+        #expect(KeyEncoding.decode("N", from: [0x40, 0x7D, 0x09, 0x0A, 0xFF], offset: &offset) == nil, "trailing zero digit")
+        offset = 0
+        #expect(KeyEncoding.decode("N", from: [0xC0, 0x82, 0x00], offset: &offset) == nil, "no digits")
     }
 }

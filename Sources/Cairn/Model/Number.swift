@@ -98,7 +98,7 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// A normalized number, or DynamoDB's precision, overflow or underflow error.
-    private static func checked(isNegative: Bool, digits: [UInt8], exponent: Int) throws -> Number {
+    static func checked(isNegative: Bool, digits: [UInt8], exponent: Int) throws -> Number {
         if digits.isEmpty { return .zero }
         guard exponent <= maxExponent else {
             throw DynamoDBError.validation(

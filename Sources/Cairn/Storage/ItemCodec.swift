@@ -33,12 +33,7 @@ public enum ItemCodec {
     // MARK: Writing
 
     private static func appendVarint(_ v: Int, to out: inout [UInt8]) {
-        var x = UInt64(v)
-        while x >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: x) | 0x80)
-            x >>= 7
-        }
-        out.append(UInt8(x))
+        Coding.appendVarint(&out, UInt64(v))
     }
 
     private static func appendBytes<C: Collection>(_ bytes: C, to out: inout [UInt8]) where C.Element == UInt8 {
@@ -109,14 +104,10 @@ public enum ItemCodec {
 
         /// A varint that is also a plausible count or length: at most the bytes left.
         mutating func count() throws -> Int {
-            var result: UInt64 = 0
-            var shift: UInt64 = 0
-            while true {
-                let b = try byte()
-                guard shift < 63 else { throw corrupt("varint too long") }
-                result |= UInt64(b & 0x7F) << shift
-                if b < 0x80 { break }
-                shift += 7
+            let start = offset
+            guard let result = bytes.withUnsafeBytes({ Coding.readVarint64($0, &offset) }) else {
+                offset = start
+                throw corrupt("truncated or overlong varint")
             }
             guard result <= UInt64(bytes.count - offset) else { throw corrupt("length \(result) exceeds the item") }
             return Int(result)

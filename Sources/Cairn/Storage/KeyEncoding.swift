@@ -107,21 +107,21 @@ public enum KeyEncoding {
         guard tag == negativeTag || tag == positiveTag, offset + 1 < bytes.count else { return nil }
         let negative = tag == negativeTag
         let biased = negative ? 255 - bytes[offset + 1] : bytes[offset + 1]
-        var text = negative ? "-0." : "0."
+        var digits: [UInt8] = []
         var i = offset + 2
         while i < bytes.count {
             let byte = bytes[i]
             if byte == (negative ? 0xFF : 0x00) {
-                let exponent = Int(biased) + Number.minExponent
-                guard text.count > (negative ? 3 : 2), let n = try? Number(parsing: text + "e" + String(exponent)) else {
-                    return nil
-                }
+                // Only the normalized form is valid: no leading or trailing zero digit.
+                guard let first = digits.first, let last = digits.last, first != 0, last != 0,
+                    let n = try? Number.checked(
+                        isNegative: negative, digits: digits, exponent: Int(biased) + Number.minExponent)
+                else { return nil }
                 offset = i + 1
                 return n
             }
             guard byte >= 1 && byte <= 10 else { return nil }
-            let digit = negative ? 10 - byte : byte - 1
-            text.append(Character(Unicode.Scalar(UInt8(ascii: "0") + digit)))
+            digits.append(negative ? 10 - byte : byte - 1)
             i += 1
         }
         return nil
