@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct LiteralTests {
     @Test func literalsBuildTheExpectedValues() throws {
-        let item: Item = ["name": "widget", "count": 3, "ok": true, "gone": nil, "tags": ["a", 1], "dims": ["w": 2]]
+        let item: Item = ["name": "widget", "count": 3, "ok": true, "gone": .null, "tags": ["a", 1], "dims": ["w": 2]]
         #expect(item["name"] == .s("widget"))
         #expect(item["count"] == .n(try Number(parsing: "3")))
         #expect(item["ok"] == .bool(true))

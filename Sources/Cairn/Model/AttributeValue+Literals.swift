@@ -1,8 +1,10 @@
 /// Literals for writing items in Swift: `["name": "widget", "count": 3, "tags": ["a", "b"]]`.
-/// A string literal is S, an integer literal N, a boolean BOOL, `nil` NULL, an array L and a
-/// dictionary M. Sets have no literal; use `.ss`, `.ns` or `.bs`.
+/// A string literal is S, an integer literal N, a boolean BOOL, an array L and a dictionary M.
+/// NULL is `.null` and sets are `.ss`, `.ns` or `.bs`. There is deliberately no `nil` literal:
+/// with one, `nil` in an expression typed `AttributeValue` silently became NULL instead of
+/// "no value" (a bug it caused in key handling).
 extension AttributeValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
-    ExpressibleByNilLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {
     public init(stringLiteral value: String) { self = .s(value) }
 
@@ -12,8 +14,6 @@ extension AttributeValue: ExpressibleByStringLiteral, ExpressibleByIntegerLitera
     }
 
     public init(booleanLiteral value: Bool) { self = .bool(value) }
-
-    public init(nilLiteral: ()) { self = .null }
 
     public init(arrayLiteral elements: AttributeValue...) { self = .l(elements) }
 

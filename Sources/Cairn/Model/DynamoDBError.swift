@@ -6,10 +6,14 @@ public struct DynamoDBError: Error, Equatable, Sendable, CustomStringConvertible
     public var name: String
     /// The human-readable message.
     public var message: String
+    /// The item as it was when a condition failed, for a request that asked for it with
+    /// `ReturnValuesOnConditionCheckFailure: ALL_OLD` (DynamoDB's error field `Item`).
+    public var item: Item?
 
-    public init(name: String, message: String) {
+    public init(name: String, message: String, item: Item? = nil) {
         self.name = name
         self.message = message
+        self.item = item
     }
 
     /// A `ValidationException` with `message`.
@@ -17,5 +21,44 @@ public struct DynamoDBError: Error, Equatable, Sendable, CustomStringConvertible
         DynamoDBError(name: "ValidationException", message: message)
     }
 
+    /// A `ResourceNotFoundException`: the table (or index) does not exist.
+    public static func resourceNotFound(_ message: String = "Requested resource not found") -> DynamoDBError {
+        DynamoDBError(name: "ResourceNotFoundException", message: message)
+    }
+
+    /// A `ResourceInUseException`, e.g. creating a table that exists.
+    public static func resourceInUse(_ message: String) -> DynamoDBError {
+        DynamoDBError(name: "ResourceInUseException", message: message)
+    }
+
+    /// A `ConditionalCheckFailedException`, carrying the current item when it was asked for.
+    public static func conditionalCheckFailed(item: Item? = nil) -> DynamoDBError {
+        DynamoDBError(name: "ConditionalCheckFailedException", message: "The conditional request failed", item: item)
+    }
+
+    /// An `InternalServerError`: the storage engine failed (I/O, corruption); `message` says how.
+    public static func internalError(_ message: String) -> DynamoDBError {
+        DynamoDBError(name: "InternalServerError", message: message)
+    }
+
     public var description: String { "\(name): \(message)" }
+}
+
+/// Collects the constraint violations DynamoDB's request validation reports together, as in
+/// "2 validation errors detected: Value 'ab' at 'tableName' failed to satisfy constraint: ...;
+/// Value ... ".
+struct ConstraintViolations {
+    private var messages: [String] = []
+
+    /// Records that `value` at `field` broke `constraint` (the text after "Member must ...").
+    mutating func add(value: String, field: String, constraint: String) {
+        messages.append("Value \(value) at '\(field)' failed to satisfy constraint: \(constraint)")
+    }
+
+    /// Throws one ValidationException listing every violation, if there is any.
+    func check() throws {
+        guard !messages.isEmpty else { return }
+        let count = messages.count == 1 ? "1 validation error" : "\(messages.count) validation errors"
+        throw DynamoDBError.validation("\(count) detected: " + messages.joined(separator: "; "))
+    }
 }

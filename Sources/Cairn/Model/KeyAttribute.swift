@@ -1,6 +1,6 @@
 /// A key attribute of a table: its name, its type (S, N or B) and whether it is the partition
 /// (hash) key or the sort (range) key.
-public struct KeyAttribute: Sendable, Hashable {
+public struct KeyAttribute: Sendable, Hashable, Codable {
     /// The scalar types a key attribute can have.
     public enum KeyType: String, Sendable, Hashable, Codable {
         case s = "S", n = "N", b = "B"

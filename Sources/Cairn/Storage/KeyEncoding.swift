@@ -127,3 +127,23 @@ public enum KeyEncoding {
         return nil
     }
 }
+
+extension KeyEncoding {
+    /// Appends the encoding of a string or binary *prefix*: the escaped bytes without the
+    /// terminator, which is a byte prefix of the encoding of every value starting with it
+    /// (Query's `begins_with` on the sort key).
+    ///
+    /// - Throws: `ValidationException` if `value` is not S or B.
+    static func appendPrefix(_ value: AttributeValue, to out: inout [UInt8]) throws {
+        let bytes: [UInt8]
+        switch value {
+        case .s(let s): bytes = Array(s.utf8)
+        case .b(let b): bytes = b
+        default:
+            throw DynamoDBError.validation(
+                "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: \(value.typeName)")
+        }
+        appendBytes(bytes, to: &out)
+        out.removeLast(2)
+    }
+}

@@ -2,7 +2,7 @@
 ///
 /// Used for bloom filters, so the output is part of the SSTable format: it must never change.
 /// Reads input 8 bytes at a time with unaligned little-endian loads.
-enum XXHash64 {
+public enum XXHash64 {
     private static let p1: UInt64 = 0x9E37_79B1_85EB_CA87
     private static let p2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
     private static let p3: UInt64 = 0x1656_67B1_9E37_79F9
@@ -23,7 +23,7 @@ enum XXHash64 {
     }
 
     /// The XXH64 hash of `bytes` with `seed`.
-    static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
+    public static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
         let n = bytes.count
         guard let base = bytes.baseAddress, n > 0 else {
             return avalanche(seed &+ p5)
@@ -74,7 +74,7 @@ enum XXHash64 {
     }
 
     /// The hash of an array's bytes.
-    static func hash(_ bytes: [UInt8], seed: UInt64 = 0) -> UInt64 {
+    public static func hash(_ bytes: [UInt8], seed: UInt64 = 0) -> UInt64 {
         bytes.withUnsafeBytes { hash($0, seed: seed) }
     }
 

@@ -1,0 +1,131 @@
+import CairnLSM
+import Foundation
+import Synchronization
+
+/// The durable list of tables: loaded from the catalog key space at open, kept in memory, and
+/// changed only by writing the catalog records synchronously first.
+final class Catalog: Sendable {
+    private struct State {
+        var tables: [String: TableDefinition] = [:]
+        var nextNumber: UInt32 = 1
+    }
+
+    private let lsm: Database
+    private let state: Mutex<State>
+
+    /// Loads the catalog of `lsm`, writing the format marker into an empty database.
+    init(lsm: Database) throws {
+        self.lsm = lsm
+        var loaded = State()
+        if let marker = try lsm.get(KeySpace.formatMarkerKey) {
+            guard marker.count == KeySpace.formatMagic.count + 1,
+                  Array(marker.prefix(KeySpace.formatMagic.count)) == KeySpace.formatMagic else {
+                throw CairnError.corruption(file: "format marker", offset: 0, reason: "bad magic in Cairn's format marker")
+            }
+            guard marker.last == KeySpace.formatVersion else {
+                throw CairnError.notSupported(
+                    "item format version \(marker.last ?? 0) (this build reads \(KeySpace.formatVersion))")
+            }
+        } else {
+            let iterator = try lsm.makeIterator()
+            try iterator.seekToFirst()
+            guard !iterator.isValid else {
+                throw CairnError.invalidArgument(
+                    "\(lsm.path) holds keys but no Cairn format marker: it is a plain key-value database, not a Cairn item database")
+            }
+            _ = try lsm.put(KeySpace.formatMarkerKey, KeySpace.formatMagic + [KeySpace.formatVersion], sync: true)
+        }
+        if let next = try lsm.get(KeySpace.nextTableNumberKey) {
+            guard next.count == 8 else {
+                throw CairnError.corruption(file: "table catalog", offset: 0, reason: "next table number is \(next.count) bytes, not 8")
+            }
+            let value = next.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            guard value <= UInt64(UInt32.max) else {
+                throw CairnError.corruption(file: "table catalog", offset: 0, reason: "next table number \(value) out of range")
+            }
+            loaded.nextNumber = UInt32(value)
+        }
+        let prefix = KeySpace.tableDefinitionPrefix
+        let iterator = try lsm.makeIterator(ReadOptions(lowerBound: prefix, upperBound: prefix.prefixSuccessor))
+        try iterator.seekToFirst()
+        while iterator.isValid {
+            let definition = try TableDefinition.decode(record: iterator.value, key: iterator.key)
+            loaded.tables[definition.name] = definition
+            loaded.nextNumber = max(loaded.nextNumber, definition.number &+ 1)
+            try iterator.next()
+        }
+        state = Mutex(loaded)
+    }
+
+    /// The definition of table `name`, or ResourceNotFoundException.
+    func table(_ name: String) throws -> TableDefinition {
+        guard let definition = state.withLock({ $0.tables[name] }) else {
+            throw DynamoDBError.resourceNotFound()
+        }
+        return definition
+    }
+
+    /// The definition of table `name`, if it exists.
+    func lookup(_ name: String) -> TableDefinition? {
+        state.withLock { $0.tables[name] }
+    }
+
+    /// Whether `definition` is still the live definition of its table (the table was not
+    /// deleted, or deleted and created again, since it was looked up).
+    func isCurrent(_ definition: TableDefinition) -> Bool {
+        state.withLock { $0.tables[definition.name]?.number == definition.number }
+    }
+
+    /// All table names, sorted by their UTF-8 bytes (ListTables' order).
+    func names() -> [String] {
+        state.withLock { Array($0.tables.keys) }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    }
+
+    /// Creates a table: `make` receives the new table number and returns the definition.
+    func create(_ name: String, _ make: (UInt32) -> TableDefinition) throws -> TableDefinition {
+        try state.withLock { state in
+            guard state.tables[name] == nil else {
+                throw DynamoDBError.resourceInUse("Table already exists: \(name)")
+            }
+            guard state.nextNumber < UInt32.max else {
+                throw DynamoDBError.validation("Too many tables have been created in this database")
+            }
+            let definition = make(state.nextNumber)
+            var batch = WriteBatch()
+            batch.put(KeySpace.tableDefinitionKey(name), try definition.record())
+            var next: [UInt8] = []
+            let nextValue = UInt64(state.nextNumber) + 1
+            for shift in stride(from: 56, through: 0, by: -8) { next.append(UInt8(truncatingIfNeeded: nextValue >> UInt64(shift))) }
+            batch.put(KeySpace.nextTableNumberKey, next)
+            _ = try lsm.write(batch, sync: true)
+            state.tables[name] = definition
+            state.nextNumber += 1
+            return definition
+        }
+    }
+
+    /// Replaces a table's definition (UpdateTable).
+    func update(_ definition: TableDefinition) throws {
+        try state.withLock { state in
+            guard state.tables[definition.name]?.number == definition.number else {
+                throw DynamoDBError.resourceNotFound()
+            }
+            _ = try lsm.put(KeySpace.tableDefinitionKey(definition.name), try definition.record(), sync: true)
+            state.tables[definition.name] = definition
+        }
+    }
+
+    /// Removes a table's definition and, in the same atomic write, all its items.
+    func delete(_ definition: TableDefinition) throws {
+        try state.withLock { state in
+            guard state.tables[definition.name]?.number == definition.number else {
+                throw DynamoDBError.resourceNotFound()
+            }
+            var batch = WriteBatch()
+            batch.delete(KeySpace.tableDefinitionKey(definition.name))
+            batch.deleteRange(KeySpace.tablePrefix(definition.number), KeySpace.tableEnd(definition.number))
+            _ = try lsm.write(batch, sync: true)
+            state.tables[definition.name] = nil
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import CairnLSM
+import Foundation
+
+/// A table's durable definition: what the catalog stores under `0x00 'T' <name>` (format:
+/// Docs/item_keyspace.md). The record is a version byte followed by this struct as JSON, so
+/// later versions can add fields without rewriting old records.
+struct TableDefinition: Codable, Sendable, Hashable {
+    /// The record format version this build writes and reads.
+    static let recordVersion: UInt8 = 1
+
+    /// The table number that prefixes the table's items; never reused.
+    var number: UInt32
+    var name: String
+    /// A random UUID, reported as DynamoDB's TableId.
+    var uuid: String
+    var partitionKey: KeyAttribute
+    var sortKey: KeyAttribute?
+    var billingMode: BillingMode
+    var readCapacityUnits: Int64
+    var writeCapacityUnits: Int64
+    /// Seconds since 1970.
+    var creationDateTime: Double
+    /// Seconds since 1970 of the last switch to PAY_PER_REQUEST (or creation in that mode).
+    var payPerRequestSince: Double?
+    var deletionProtectionEnabled: Bool
+
+    /// The key attributes, partition key first.
+    var keyAttributes: [KeyAttribute] { [partitionKey] + (sortKey.map { [$0] } ?? []) }
+
+    /// Encodes the catalog record.
+    func record() throws -> [UInt8] {
+        [Self.recordVersion] + Array(try JSONEncoder().encode(self))
+    }
+
+    /// Decodes a catalog record; damage or an unknown version is a `CairnError`.
+    static func decode(record bytes: [UInt8], key: [UInt8]) throws -> TableDefinition {
+        guard let version = bytes.first else {
+            throw CairnError.corruption(file: "table catalog", offset: 0, reason: "empty table definition record")
+        }
+        guard version == recordVersion else {
+            throw CairnError.notSupported("table definition record version \(version) (this build reads \(recordVersion))")
+        }
+        do {
+            return try JSONDecoder().decode(TableDefinition.self, from: Data(bytes[1...]))
+        } catch {
+            let name = String(decoding: key.dropFirst(KeySpace.tableDefinitionPrefix.count), as: UTF8.self)
+            throw CairnError.corruption(file: "table catalog", offset: 0, reason: "undecodable definition of table \(name): \(error)")
+        }
+    }
+
+    /// The key schema in DynamoDB's shape.
+    var keySchema: [KeySchemaElement] {
+        var schema = [KeySchemaElement(attributeName: partitionKey.name, keyType: .hash)]
+        if let sortKey { schema.append(KeySchemaElement(attributeName: sortKey.name, keyType: .range)) }
+        return schema
+    }
+
+    /// The attribute definitions in DynamoDB's shape.
+    var attributeDefinitions: [AttributeDefinition] {
+        keyAttributes.map { AttributeDefinition(attributeName: $0.name, attributeType: $0.type) }
+    }
+
+    /// The description DescribeTable reports; item count and size are filled in by the caller.
+    func description(status: String = "ACTIVE", itemCount: Int64 = 0, sizeBytes: Int64 = 0) -> TableDescription {
+        TableDescription(
+            attributeDefinitions: attributeDefinitions, tableName: name, keySchema: keySchema,
+            tableStatus: status, creationDateTime: creationDateTime,
+            provisionedThroughput: ProvisionedThroughputDescription(
+                readCapacityUnits: readCapacityUnits, writeCapacityUnits: writeCapacityUnits),
+            tableSizeBytes: sizeBytes, itemCount: itemCount,
+            tableArn: "arn:aws:dynamodb:local:000000000000:table/\(name)", tableId: uuid,
+            billingModeSummary: BillingModeSummary(
+                billingMode: billingMode,
+                lastUpdateToPayPerRequestDateTime: billingMode == .payPerRequest ? payPerRequestSince : nil),
+            deletionProtectionEnabled: deletionProtectionEnabled)
+    }
+
+    /// The key attributes of `item`, checked against the schema (present, right type, sizes).
+    ///
+    /// - Parameter isKey: true for a request's `Key` (which must hold exactly the key
+    ///   attributes), false for a whole item (PutItem).
+    func keyValues(of item: Item, isKey: Bool) throws -> (partition: AttributeValue, sort: AttributeValue?) {
+        if isKey, item.count != keyAttributes.count || !keyAttributes.allSatisfy({ item[$0.name] != nil }) {
+            throw DynamoDBError.validation("The provided key element does not match the schema")
+        }
+        var values: [AttributeValue] = []
+        for attribute in keyAttributes {
+            guard let value = item[attribute.name] else {
+                throw DynamoDBError.validation(
+                    "One or more parameter values were invalid: Missing the key \(attribute.name) in the item")
+            }
+            if isKey, value.typeName != attribute.type.rawValue {
+                throw DynamoDBError.validation("The provided key element does not match the schema")
+            }
+            try attribute.validate(value)
+            values.append(value)
+        }
+        return (values[0], values.count > 1 ? values[1] : nil)
+    }
+
+    /// The CairnLSM key of the item with these key values.
+    func itemKey(_ key: (partition: AttributeValue, sort: AttributeValue?)) throws -> [UInt8] {
+        try KeySpace.itemKey(table: number, partitionKey: key.partition, sortKey: key.sort)
+    }
+
+    /// The key attributes of a stored item (for LastEvaluatedKey).
+    func key(of item: Item) -> Item {
+        var key: Item = [:]
+        for attribute in keyAttributes { key[attribute.name] = item[attribute.name] }
+        return key
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+
+/// CreateTable's request.
+public struct CreateTableInput: Codable, Sendable {
+    public var tableName: String
+    public var keySchema: [KeySchemaElement]
+    public var attributeDefinitions: [AttributeDefinition]
+    /// Defaults to PROVISIONED, as in DynamoDB, which then needs `provisionedThroughput`.
+    public var billingMode: BillingMode?
+    public var provisionedThroughput: ProvisionedThroughput?
+    /// Not supported yet: a request with indexes is refused.
+    public var globalSecondaryIndexes: [SecondaryIndexRequest]?
+    /// Not supported yet: a request with indexes is refused.
+    public var localSecondaryIndexes: [SecondaryIndexRequest]?
+    /// Only `StreamEnabled: false` is accepted until change streams exist.
+    public var streamSpecification: StreamSpecification?
+    public var deletionProtectionEnabled: Bool?
+
+    public init(tableName: String, keySchema: [KeySchemaElement], attributeDefinitions: [AttributeDefinition],
+                billingMode: BillingMode? = .payPerRequest, provisionedThroughput: ProvisionedThroughput? = nil,
+                deletionProtectionEnabled: Bool? = nil) {
+        self.tableName = tableName
+        self.keySchema = keySchema
+        self.attributeDefinitions = attributeDefinitions
+        self.billingMode = billingMode
+        self.provisionedThroughput = provisionedThroughput
+        self.deletionProtectionEnabled = deletionProtectionEnabled
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case tableName = "TableName", keySchema = "KeySchema", attributeDefinitions = "AttributeDefinitions"
+        case billingMode = "BillingMode", provisionedThroughput = "ProvisionedThroughput"
+        case globalSecondaryIndexes = "GlobalSecondaryIndexes", localSecondaryIndexes = "LocalSecondaryIndexes"
+        case streamSpecification = "StreamSpecification", deletionProtectionEnabled = "DeletionProtectionEnabled"
+    }
+}
+
+/// A table's change-stream setting. Streams come in a later version; until then only
+/// `StreamEnabled: false` is accepted.
+public struct StreamSpecification: Codable, Sendable, Hashable {
+    public var streamEnabled: Bool
+    public var streamViewType: String?
+
+    enum CodingKeys: String, CodingKey {
+        case streamEnabled = "StreamEnabled", streamViewType = "StreamViewType"
+    }
+}
+
+/// CreateTable's response.
+public struct CreateTableOutput: Codable, Sendable {
+    public var tableDescription: TableDescription
+
+    enum CodingKeys: String, CodingKey {
+        case tableDescription = "TableDescription"
+    }
+}
+
+extension ItemDatabase {
+    /// Creates a table (DynamoDB's CreateTable). The table is ACTIVE at once and its
+    /// definition is durable when this returns.
+    ///
+    /// - Throws: `ValidationException` for a bad name, key schema or billing settings, or a
+    ///   request defining secondary indexes or a stream; `ResourceInUseException` if the
+    ///   table exists.
+    @discardableResult
+    public func createTable(_ input: CreateTableInput) throws -> CreateTableOutput {
+        try TableNameRule.validate(input.tableName)
+        if input.globalSecondaryIndexes != nil || input.localSecondaryIndexes != nil {
+            throw DynamoDBError.validation(
+                "Secondary indexes are not supported yet: remove GlobalSecondaryIndexes and LocalSecondaryIndexes from the request")
+        }
+        if input.streamSpecification?.streamEnabled == true {
+            throw DynamoDBError.validation("Streams are not supported yet: StreamSpecification must have StreamEnabled false")
+        }
+        let (partitionKey, sortKey) = try Self.keyAttributes(input.keySchema, input.attributeDefinitions)
+        let billingMode = input.billingMode ?? .provisioned
+        let throughput = try Self.checkThroughput(billingMode, input.provisionedThroughput)
+        let now = Date().timeIntervalSince1970
+        let definition = try catalog.create(input.tableName) { number in
+            TableDefinition(
+                number: number, name: input.tableName, uuid: UUID().uuidString.lowercased(),
+                partitionKey: partitionKey, sortKey: sortKey, billingMode: billingMode,
+                readCapacityUnits: throughput.readCapacityUnits, writeCapacityUnits: throughput.writeCapacityUnits,
+                creationDateTime: now, payPerRequestSince: billingMode == .payPerRequest ? now : nil,
+                deletionProtectionEnabled: input.deletionProtectionEnabled ?? false)
+        }
+        return CreateTableOutput(tableDescription: definition.description())
+    }
+
+    /// Checks a key schema against the attribute definitions the way DynamoDB does.
+    static func keyAttributes(_ schema: [KeySchemaElement], _ definitions: [AttributeDefinition]) throws
+        -> (KeyAttribute, KeyAttribute?)
+    {
+        var violations = ConstraintViolations()
+        if schema.isEmpty {
+            violations.add(value: "[]", field: "keySchema", constraint: "Member must have length greater than or equal to 1")
+        } else if schema.count > 2 {
+            violations.add(value: "[\(schema.map(\.attributeName).joined(separator: ", "))]", field: "keySchema",
+                           constraint: "Member must have length less than or equal to 2")
+        }
+        for (i, definition) in definitions.enumerated() where KeyAttribute.KeyType(rawValue: definition.attributeType) == nil {
+            violations.add(value: "'\(definition.attributeType)'", field: "attributeDefinitions.\(i + 1).member.attributeType",
+                           constraint: "Member must satisfy enum value set: [B, N, S]")
+        }
+        try violations.check()
+        guard schema[0].keyType == .hash else {
+            throw DynamoDBError.validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+        }
+        if schema.count == 2 {
+            guard schema[1].keyType == .range else {
+                throw DynamoDBError.validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
+            }
+            guard schema[0].attributeName != schema[1].attributeName else {
+                throw DynamoDBError.validation(
+                    "Both the Hash Key and the Range Key element in the KeySchema have the same name")
+            }
+        }
+        var types: [String: KeyAttribute.KeyType] = [:]
+        for definition in definitions {
+            guard types[definition.attributeName] == nil else {
+                throw DynamoDBError.validation(
+                    "Cannot have two attributes with the same name: duplicate AttributeName \(definition.attributeName) in AttributeDefinitions")
+            }
+            types[definition.attributeName] = KeyAttribute.KeyType(rawValue: definition.attributeType)
+        }
+        let missing = schema.map(\.attributeName).filter { types[$0] == nil }
+        guard missing.isEmpty else {
+            throw DynamoDBError.validation(
+                "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [\(missing.joined(separator: ", "))], AttributeDefinitions: [\(definitions.map(\.attributeName).joined(separator: ", "))]")
+        }
+        guard definitions.count == schema.count else {
+            throw DynamoDBError.validation(
+                "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
+        }
+        func attribute(_ element: KeySchemaElement) -> KeyAttribute {
+            KeyAttribute(name: element.attributeName, type: types[element.attributeName] ?? .s,
+                         isPartitionKey: element.keyType == .hash)
+        }
+        return (attribute(schema[0]), schema.count == 2 ? attribute(schema[1]) : nil)
+    }
+
+    /// Checks the throughput settings against the billing mode; returns the capacities to keep.
+    static func checkThroughput(_ mode: BillingMode, _ throughput: ProvisionedThroughput?) throws -> ProvisionedThroughput {
+        switch mode {
+        case .payPerRequest:
+            guard throughput == nil else {
+                throw DynamoDBError.validation(
+                    "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+            }
+            return ProvisionedThroughput(readCapacityUnits: 0, writeCapacityUnits: 0)
+        case .provisioned:
+            guard let throughput else {
+                throw DynamoDBError.validation(
+                    "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED")
+            }
+            var violations = ConstraintViolations()
+            if throughput.readCapacityUnits < 1 {
+                violations.add(value: "'\(throughput.readCapacityUnits)'", field: "provisionedThroughput.readCapacityUnits",
+                               constraint: "Member must have value greater than or equal to 1")
+            }
+            if throughput.writeCapacityUnits < 1 {
+                violations.add(value: "'\(throughput.writeCapacityUnits)'", field: "provisionedThroughput.writeCapacityUnits",
+                               constraint: "Member must have value greater than or equal to 1")
+            }
+            try violations.check()
+            return throughput
+        }
+    }
+}
+
+/// DynamoDB's rule for table names: 3 to 255 characters from `[a-zA-Z0-9_.-]`.
+enum TableNameRule {
+    static func validate(_ name: String, field: String = "tableName") throws {
+        var violations = ConstraintViolations()
+        check(name, field: field, into: &violations)
+        try violations.check()
+    }
+
+    static func check(_ name: String, field: String, into violations: inout ConstraintViolations) {
+        let count = name.unicodeScalars.count
+        if count < 3 {
+            violations.add(value: "'\(name)'", field: field, constraint: "Member must have length greater than or equal to 3")
+        }
+        if count > 255 {
+            violations.add(value: "'\(name)'", field: field, constraint: "Member must have length less than or equal to 255")
+        }
+        let allowed = name.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
+        }
+        if !allowed {
+            violations.add(value: "'\(name)'", field: field,
+                           constraint: "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+        }
+    }
+}

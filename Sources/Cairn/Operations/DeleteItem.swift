@@ -1,0 +1,70 @@
+/// DeleteItem's request.
+public struct DeleteItemInput: Codable, Sendable {
+    public var tableName: String
+    /// Exactly the table's key attributes.
+    public var key: Item
+    public var conditionExpression: String?
+    public var expressionAttributeNames: [String: String]?
+    public var expressionAttributeValues: [String: AttributeValue]?
+    /// NONE (default) or ALL_OLD.
+    public var returnValues: ReturnValue?
+    public var returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure?
+
+    public init(tableName: String, key: Item, conditionExpression: String? = nil,
+                expressionAttributeNames: [String: String]? = nil,
+                expressionAttributeValues: [String: AttributeValue]? = nil,
+                returnValues: ReturnValue? = nil,
+                returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure? = nil) {
+        self.tableName = tableName
+        self.key = key
+        self.conditionExpression = conditionExpression
+        self.expressionAttributeNames = expressionAttributeNames
+        self.expressionAttributeValues = expressionAttributeValues
+        self.returnValues = returnValues
+        self.returnValuesOnConditionCheckFailure = returnValuesOnConditionCheckFailure
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case tableName = "TableName", key = "Key", conditionExpression = "ConditionExpression"
+        case expressionAttributeNames = "ExpressionAttributeNames"
+        case expressionAttributeValues = "ExpressionAttributeValues"
+        case returnValues = "ReturnValues"
+        case returnValuesOnConditionCheckFailure = "ReturnValuesOnConditionCheckFailure"
+    }
+}
+
+/// DeleteItem's response: the deleted item, when ReturnValues is ALL_OLD and there was one.
+public struct DeleteItemOutput: Codable, Sendable {
+    public var attributes: Item?
+
+    enum CodingKeys: String, CodingKey {
+        case attributes = "Attributes"
+    }
+}
+
+extension ItemDatabase {
+    /// Deletes an item by its key (DynamoDB's DeleteItem), if the condition holds. Deleting an
+    /// item that does not exist succeeds (unless a condition fails).
+    ///
+    /// - Throws: `ConditionalCheckFailedException`, `ValidationException`,
+    ///   `ResourceNotFoundException`.
+    @discardableResult
+    public func deleteItem(_ input: DeleteItemInput) throws -> DeleteItemOutput {
+        let definition = try catalog.table(input.tableName)
+        let returnValues = input.returnValues ?? .none
+        try returnValues.checkAllOldOrNone()
+        let key = try definition.itemKey(try definition.keyValues(of: input.key, isKey: true))
+        let expressions = try RequestExpressions(
+            condition: input.conditionExpression,
+            names: input.expressionAttributeNames, values: input.expressionAttributeValues)
+        let old = try withItemLock(definition, key) { () -> Item? in
+            let old = expressions.condition != nil || returnValues == .allOld ? try readItem(key) : nil
+            if let condition = expressions.condition, try !condition.evaluate(on: old) {
+                throw Self.conditionFailed(old, input.returnValuesOnConditionCheckFailure)
+            }
+            _ = try lsm.delete(key, sync: options.syncWrites)
+            return old
+        }
+        return DeleteItemOutput(attributes: returnValues == .allOld ? old : nil)
+    }
+}

@@ -1,0 +1,44 @@
+/// DeleteTable's request.
+public struct DeleteTableInput: Codable, Sendable {
+    public var tableName: String
+
+    public init(tableName: String) {
+        self.tableName = tableName
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case tableName = "TableName"
+    }
+}
+
+/// DeleteTable's response: the table as it was, with status DELETING.
+public struct DeleteTableOutput: Codable, Sendable {
+    public var tableDescription: TableDescription
+
+    enum CodingKeys: String, CodingKey {
+        case tableDescription = "TableDescription"
+    }
+}
+
+extension ItemDatabase {
+    /// Deletes a table and all its items (DynamoDB's DeleteTable). The table is gone when this
+    /// returns: its definition and items go in one durable write (a range deletion, so the
+    /// cost does not grow with the table; compaction reclaims the space later).
+    ///
+    /// - Throws: `ResourceNotFoundException` if the table does not exist; `ValidationException`
+    ///   if deletion protection is on.
+    @discardableResult
+    public func deleteTable(_ input: DeleteTableInput) throws -> DeleteTableOutput {
+        try locks.withAllLocks {
+            guard let definition = catalog.lookup(input.tableName) else {
+                throw DynamoDBError.resourceNotFound("Requested resource not found: Table: \(input.tableName) not found")
+            }
+            guard !definition.deletionProtectionEnabled else {
+                throw DynamoDBError.validation(
+                    "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")
+            }
+            try catalog.delete(definition)
+            return DeleteTableOutput(tableDescription: definition.description(status: "DELETING"))
+        }
+    }
+}

@@ -1,0 +1,74 @@
+/// PutItem's request.
+public struct PutItemInput: Codable, Sendable {
+    public var tableName: String
+    public var item: Item
+    public var conditionExpression: String?
+    public var expressionAttributeNames: [String: String]?
+    public var expressionAttributeValues: [String: AttributeValue]?
+    /// NONE (default) or ALL_OLD.
+    public var returnValues: ReturnValue?
+    public var returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure?
+
+    public init(tableName: String, item: Item, conditionExpression: String? = nil,
+                expressionAttributeNames: [String: String]? = nil,
+                expressionAttributeValues: [String: AttributeValue]? = nil,
+                returnValues: ReturnValue? = nil,
+                returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure? = nil) {
+        self.tableName = tableName
+        self.item = item
+        self.conditionExpression = conditionExpression
+        self.expressionAttributeNames = expressionAttributeNames
+        self.expressionAttributeValues = expressionAttributeValues
+        self.returnValues = returnValues
+        self.returnValuesOnConditionCheckFailure = returnValuesOnConditionCheckFailure
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case tableName = "TableName", item = "Item", conditionExpression = "ConditionExpression"
+        case expressionAttributeNames = "ExpressionAttributeNames"
+        case expressionAttributeValues = "ExpressionAttributeValues"
+        case returnValues = "ReturnValues"
+        case returnValuesOnConditionCheckFailure = "ReturnValuesOnConditionCheckFailure"
+    }
+}
+
+/// PutItem's response: the replaced item, when ReturnValues is ALL_OLD and there was one.
+public struct PutItemOutput: Codable, Sendable {
+    public var attributes: Item?
+
+    enum CodingKeys: String, CodingKey {
+        case attributes = "Attributes"
+    }
+}
+
+extension ItemDatabase {
+    /// Creates or replaces an item (DynamoDB's PutItem), if the condition holds.
+    ///
+    /// The check and the write are atomic with respect to every other write of the item; the
+    /// write is durable when this returns (unless `Options.syncWrites` is off).
+    ///
+    /// - Throws: `ConditionalCheckFailedException` if the condition is false (nothing is
+    ///   written); `ValidationException`; `ResourceNotFoundException`.
+    @discardableResult
+    public func putItem(_ input: PutItemInput) throws -> PutItemOutput {
+        let definition = try catalog.table(input.tableName)
+        let returnValues = input.returnValues ?? .none
+        try returnValues.checkAllOldOrNone()
+        let keyValues = try definition.keyValues(of: input.item, isKey: false)
+        try Self.validateItem(input.item)
+        let expressions = try RequestExpressions(
+            condition: input.conditionExpression,
+            names: input.expressionAttributeNames, values: input.expressionAttributeValues)
+        let key = try definition.itemKey(keyValues)
+        let value = ItemCodec.encode(input.item)
+        let old = try withItemLock(definition, key) { () -> Item? in
+            let old = expressions.condition != nil || returnValues == .allOld ? try readItem(key) : nil
+            if let condition = expressions.condition, try !condition.evaluate(on: old) {
+                throw Self.conditionFailed(old, input.returnValuesOnConditionCheckFailure)
+            }
+            _ = try lsm.put(key, value, sync: options.syncWrites)
+            return old
+        }
+        return PutItemOutput(attributes: returnValues == .allOld ? old : nil)
+    }
+}

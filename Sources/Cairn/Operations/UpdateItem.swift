@@ -1,0 +1,104 @@
+/// UpdateItem's request.
+public struct UpdateItemInput: Codable, Sendable {
+    public var tableName: String
+    /// Exactly the table's key attributes.
+    public var key: Item
+    /// SET, REMOVE, ADD and DELETE clauses; without one, UpdateItem creates the item with only
+    /// its key if it does not exist.
+    public var updateExpression: String?
+    public var conditionExpression: String?
+    public var expressionAttributeNames: [String: String]?
+    public var expressionAttributeValues: [String: AttributeValue]?
+    /// Any of the five; NONE by default.
+    public var returnValues: ReturnValue?
+    public var returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure?
+
+    public init(tableName: String, key: Item, updateExpression: String? = nil, conditionExpression: String? = nil,
+                expressionAttributeNames: [String: String]? = nil,
+                expressionAttributeValues: [String: AttributeValue]? = nil,
+                returnValues: ReturnValue? = nil,
+                returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure? = nil) {
+        self.tableName = tableName
+        self.key = key
+        self.updateExpression = updateExpression
+        self.conditionExpression = conditionExpression
+        self.expressionAttributeNames = expressionAttributeNames
+        self.expressionAttributeValues = expressionAttributeValues
+        self.returnValues = returnValues
+        self.returnValuesOnConditionCheckFailure = returnValuesOnConditionCheckFailure
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case tableName = "TableName", key = "Key", updateExpression = "UpdateExpression"
+        case conditionExpression = "ConditionExpression"
+        case expressionAttributeNames = "ExpressionAttributeNames"
+        case expressionAttributeValues = "ExpressionAttributeValues"
+        case returnValues = "ReturnValues"
+        case returnValuesOnConditionCheckFailure = "ReturnValuesOnConditionCheckFailure"
+    }
+}
+
+/// UpdateItem's response: the attributes ReturnValues asked for (absent if there are none).
+public struct UpdateItemOutput: Codable, Sendable {
+    public var attributes: Item?
+
+    enum CodingKeys: String, CodingKey {
+        case attributes = "Attributes"
+    }
+}
+
+extension ItemDatabase {
+    /// Edits an item's attributes, creating the item if needed (DynamoDB's UpdateItem), if the
+    /// condition holds. Reading the old item, checking, applying and writing are atomic with
+    /// respect to every other write of the item.
+    ///
+    /// An update that only removes or deletes from attributes of an item that does not exist
+    /// creates nothing, as in DynamoDB.
+    ///
+    /// - Throws: `ConditionalCheckFailedException` (nothing is written), `ValidationException`
+    ///   (including updates of key attributes and operands of the wrong type),
+    ///   `ResourceNotFoundException`.
+    @discardableResult
+    public func updateItem(_ input: UpdateItemInput) throws -> UpdateItemOutput {
+        let definition = try catalog.table(input.tableName)
+        let returnValues = input.returnValues ?? .none
+        let keyValues = try definition.keyValues(of: input.key, isKey: true)
+        let key = try definition.itemKey(keyValues)
+        let expressions = try RequestExpressions(
+            condition: input.conditionExpression, update: input.updateExpression,
+            names: input.expressionAttributeNames, values: input.expressionAttributeValues)
+        let keyNames = Set(definition.keyAttributes.map(\.name))
+        for path in expressions.update?.updatedPaths ?? [] where keyNames.contains(path.attribute) {
+            throw DynamoDBError.validation(
+                "One or more parameter values were invalid: Cannot update attribute \(path.attribute). This attribute is part of the key")
+        }
+        let (old, new) = try withItemLock(definition, key) { () -> (Item?, Item?) in
+            let old = try readItem(key)
+            if let condition = expressions.condition, try !condition.evaluate(on: old) {
+                throw Self.conditionFailed(old, input.returnValuesOnConditionCheckFailure)
+            }
+            let base = old ?? input.key
+            guard let update = expressions.update else {
+                if old == nil { _ = try lsm.put(key, ItemCodec.encode(base), sync: options.syncWrites) }
+                return (old, base)
+            }
+            let new = try update.apply(to: base)
+            if old == nil, new.keys.allSatisfy(keyNames.contains) {
+                return (nil, nil)  // nothing to create
+            }
+            try Self.validateItem(new, sizeMessage: "Item size to update has exceeded the maximum allowed size")
+            _ = try lsm.put(key, ItemCodec.encode(new), sync: options.syncWrites)
+            return (old, new)
+        }
+        let paths = Projection(paths: expressions.update?.updatedPaths ?? [])
+        let attributes: Item?
+        switch returnValues {
+        case .none: attributes = nil
+        case .allOld: attributes = old
+        case .allNew: attributes = new
+        case .updatedOld: attributes = old.map { paths.apply(to: $0) }
+        case .updatedNew: attributes = new.map { paths.apply(to: $0) }
+        }
+        return UpdateItemOutput(attributes: attributes?.isEmpty == false ? attributes : nil)
+    }
+}

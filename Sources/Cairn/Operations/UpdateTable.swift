@@ -1,0 +1,95 @@
+import Foundation
+
+/// UpdateTable's request. Cairn applies the billing mode, provisioned throughput and deletion
+/// protection; index and stream changes are refused until those features exist.
+public struct UpdateTableInput: Codable, Sendable {
+    public var tableName: String
+    public var billingMode: BillingMode?
+    public var provisionedThroughput: ProvisionedThroughput?
+    public var deletionProtectionEnabled: Bool?
+    /// Not supported yet: refused.
+    public var attributeDefinitions: [AttributeDefinition]?
+    /// Not supported yet: refused.
+    public var globalSecondaryIndexUpdates: [SecondaryIndexUpdate]?
+    /// Only `StreamEnabled: false` is accepted until change streams exist.
+    public var streamSpecification: StreamSpecification?
+
+    public init(tableName: String, billingMode: BillingMode? = nil, provisionedThroughput: ProvisionedThroughput? = nil,
+                deletionProtectionEnabled: Bool? = nil) {
+        self.tableName = tableName
+        self.billingMode = billingMode
+        self.provisionedThroughput = provisionedThroughput
+        self.deletionProtectionEnabled = deletionProtectionEnabled
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case tableName = "TableName", billingMode = "BillingMode", provisionedThroughput = "ProvisionedThroughput"
+        case deletionProtectionEnabled = "DeletionProtectionEnabled", attributeDefinitions = "AttributeDefinitions"
+        case globalSecondaryIndexUpdates = "GlobalSecondaryIndexUpdates", streamSpecification = "StreamSpecification"
+    }
+}
+
+/// An index change in UpdateTable (recognized only to refuse it while indexes are unsupported).
+public struct SecondaryIndexUpdate: Codable, Sendable, Hashable {
+    public var create: SecondaryIndexRequest?
+    public var update: SecondaryIndexRequest?
+    public var delete: SecondaryIndexRequest?
+
+    enum CodingKeys: String, CodingKey {
+        case create = "Create", update = "Update", delete = "Delete"
+    }
+}
+
+/// UpdateTable's response.
+public struct UpdateTableOutput: Codable, Sendable {
+    public var tableDescription: TableDescription
+
+    enum CodingKeys: String, CodingKey {
+        case tableDescription = "TableDescription"
+    }
+}
+
+extension ItemDatabase {
+    /// Changes a table's billing mode, throughput or deletion protection (DynamoDB's
+    /// UpdateTable). The change is durable when this returns.
+    ///
+    /// - Throws: `ResourceNotFoundException`; `ValidationException` for an update with nothing
+    ///   to change, bad throughput settings, or index and stream changes.
+    @discardableResult
+    public func updateTable(_ input: UpdateTableInput) throws -> UpdateTableOutput {
+        if input.globalSecondaryIndexUpdates != nil || input.attributeDefinitions != nil {
+            throw DynamoDBError.validation(
+                "Secondary indexes are not supported yet: remove GlobalSecondaryIndexUpdates and AttributeDefinitions from the request")
+        }
+        if input.streamSpecification?.streamEnabled == true {
+            throw DynamoDBError.validation("Streams are not supported yet: StreamSpecification must have StreamEnabled false")
+        }
+        guard var definition = catalog.lookup(input.tableName) else {
+            throw DynamoDBError.resourceNotFound("Requested resource not found: Table: \(input.tableName) not found")
+        }
+        guard input.billingMode != nil || input.provisionedThroughput != nil || input.deletionProtectionEnabled != nil
+                || input.streamSpecification != nil else {
+            throw DynamoDBError.validation(
+                "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
+        }
+        let mode = input.billingMode ?? definition.billingMode
+        if input.billingMode != nil || input.provisionedThroughput != nil {
+            let throughput = try Self.checkThroughput(
+                mode, input.provisionedThroughput ?? (mode == definition.billingMode && mode == .provisioned
+                    ? ProvisionedThroughput(readCapacityUnits: definition.readCapacityUnits,
+                                            writeCapacityUnits: definition.writeCapacityUnits)
+                    : nil))
+            if mode == .payPerRequest, definition.billingMode != .payPerRequest {
+                definition.payPerRequestSince = Date().timeIntervalSince1970
+            }
+            definition.billingMode = mode
+            definition.readCapacityUnits = throughput.readCapacityUnits
+            definition.writeCapacityUnits = throughput.writeCapacityUnits
+        }
+        if let protection = input.deletionProtectionEnabled {
+            definition.deletionProtectionEnabled = protection
+        }
+        try catalog.update(definition)
+        return UpdateTableOutput(tableDescription: definition.description())
+    }
+}

@@ -1,0 +1,98 @@
+import CairnLSM
+
+/// Where everything Cairn stores lives in CairnLSM's one ordered key space (layout and
+/// invariants: Docs/item_keyspace.md).
+///
+/// ```
+/// 0x00 'F'                       format marker: "CAIRNITM" + version
+/// 0x00 'N'                       next table number (8 bytes, big-endian)
+/// 0x00 'T' <table name>          table definition (TableDefinition record)
+/// 0x01 <table number: 4 bytes>   a table's items:
+///      <partition hash: 4 bytes> <partition key> [<sort key>]  ->  ItemCodec bytes
+/// ```
+/// Table numbers are never reused, so deleting a table is one range deletion of its prefix and
+/// a new table of the same name starts empty. Items are ordered by a 32-bit hash of the encoded
+/// partition key first, as DynamoDB orders a Scan: partitions spread evenly over Scan segments,
+/// and within a partition items are in sort-key order (KeyEncoding).
+enum KeySpace {
+    static let catalogTag: UInt8 = 0x00
+    static let tableTag: UInt8 = 0x01
+
+    /// The format marker's key and value.
+    static let formatMarkerKey: [UInt8] = [catalogTag, UInt8(ascii: "F")]
+    static let formatMagic: [UInt8] = Array("CAIRNITM".utf8)
+    static let formatVersion: UInt8 = 1
+
+    static let nextTableNumberKey: [UInt8] = [catalogTag, UInt8(ascii: "N")]
+    static let tableDefinitionPrefix: [UInt8] = [catalogTag, UInt8(ascii: "T")]
+
+    /// The key of table `name`'s definition.
+    static func tableDefinitionKey(_ name: String) -> [UInt8] {
+        tableDefinitionPrefix + Array(name.utf8)
+    }
+
+    /// The first key of table `number`'s items.
+    static func tablePrefix(_ number: UInt32) -> [UInt8] {
+        var key: [UInt8] = [tableTag]
+        appendBigEndian(number, to: &key)
+        return key
+    }
+
+    /// The first key after table `number`'s items.
+    static func tableEnd(_ number: UInt32) -> [UInt8] {
+        number == .max ? [tableTag + 1] : tablePrefix(number + 1)
+    }
+
+    /// The 32-bit hash that orders partitions (xxHash64's high half over the encoded key).
+    static func partitionHash(_ encodedPartitionKey: [UInt8]) -> UInt32 {
+        UInt32(truncatingIfNeeded: XXHash64.hash(encodedPartitionKey) >> 32)
+    }
+
+    /// The key prefix of one partition: table prefix, partition hash, encoded partition key.
+    static func partitionPrefix(table number: UInt32, partitionKey: AttributeValue) throws -> [UInt8] {
+        var encoded: [UInt8] = []
+        try KeyEncoding.append(partitionKey, to: &encoded)
+        var key = tablePrefix(number)
+        appendBigEndian(partitionHash(encoded), to: &key)
+        key += encoded
+        return key
+    }
+
+    /// The full key of an item.
+    static func itemKey(table number: UInt32, partitionKey: AttributeValue, sortKey: AttributeValue?) throws -> [UInt8] {
+        var key = try partitionPrefix(table: number, partitionKey: partitionKey)
+        if let sortKey { try KeyEncoding.append(sortKey, to: &key) }
+        return key
+    }
+
+    /// The first key of the partitions whose hash is at least `hash` (`hash` = 2^32: the
+    /// table's end).
+    static func hashBoundary(table number: UInt32, hash: UInt64) -> [UInt8] {
+        guard hash <= UInt64(UInt32.max) else { return tableEnd(number) }
+        var key = tablePrefix(number)
+        appendBigEndian(UInt32(hash), to: &key)
+        return key
+    }
+
+    static func appendBigEndian(_ value: UInt32, to out: inout [UInt8]) {
+        out.append(UInt8(truncatingIfNeeded: value >> 24))
+        out.append(UInt8(truncatingIfNeeded: value >> 16))
+        out.append(UInt8(truncatingIfNeeded: value >> 8))
+        out.append(UInt8(truncatingIfNeeded: value))
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// The smallest key greater than every key starting with `self` (nil if there is none).
+    var prefixSuccessor: [UInt8]? {
+        var key = self
+        while let last = key.last {
+            if last < 0xFF {
+                key[key.count - 1] = last + 1
+                return key
+            }
+            key.removeLast()
+        }
+        return nil
+    }
+}
