@@ -23,13 +23,7 @@ func memoryDatabase(_ fs: MemoryFileSystem = MemoryFileSystem(), path: String = 
 /// A CreateTable request with PAY_PER_REQUEST billing.
 func tableRequest(_ name: String, _ partitionKey: (String, KeyAttribute.KeyType),
                   _ sortKey: (String, KeyAttribute.KeyType)? = nil) -> CreateTableInput {
-    var schema = [KeySchemaElement(attributeName: partitionKey.0, keyType: .hash)]
-    var definitions = [AttributeDefinition(attributeName: partitionKey.0, attributeType: partitionKey.1)]
-    if let sortKey {
-        schema.append(KeySchemaElement(attributeName: sortKey.0, keyType: .range))
-        definitions.append(AttributeDefinition(attributeName: sortKey.0, attributeType: sortKey.1))
-    }
-    return CreateTableInput(tableName: name, keySchema: schema, attributeDefinitions: definitions)
+    CreateTableInput(tableName: name, partitionKey: partitionKey, sortKey: sortKey)
 }
 
 /// Runs `body`, which must throw a DynamoDBError named `name`; returns its message.

@@ -27,6 +27,18 @@ public struct CreateTableInput: Codable, Sendable {
         self.deletionProtectionEnabled = deletionProtectionEnabled
     }
 
+    /// A PAY_PER_REQUEST table with these key attributes (names and types).
+    public init(tableName: String, partitionKey: (String, KeyAttribute.KeyType),
+                sortKey: (String, KeyAttribute.KeyType)? = nil) {
+        var schema = [KeySchemaElement(attributeName: partitionKey.0, keyType: .hash)]
+        var definitions = [AttributeDefinition(attributeName: partitionKey.0, attributeType: partitionKey.1)]
+        if let sortKey {
+            schema.append(KeySchemaElement(attributeName: sortKey.0, keyType: .range))
+            definitions.append(AttributeDefinition(attributeName: sortKey.0, attributeType: sortKey.1))
+        }
+        self.init(tableName: tableName, keySchema: schema, attributeDefinitions: definitions)
+    }
+
     enum CodingKeys: String, CodingKey {
         case tableName = "TableName", keySchema = "KeySchema", attributeDefinitions = "AttributeDefinitions"
         case billingMode = "BillingMode", provisionedThroughput = "ProvisionedThroughput"
