@@ -25,9 +25,15 @@ for engine in engines:
             "fillseq": params["num"], "fillrandom": params["num"], "overwrite": params["num"],
             "readrandom": params["reads"], "readmissing": params["reads"], "seekrandom": params["reads"],
             "readseq": params["num"], "fillsync": params["syncNum"], "readwhilewriting": params["reads"],
+            "putitem": params["num"], "getitem": params["reads"], "queryitem": max(1, params["reads"] // 10),
+            "putitemsync": params["syncNum"],
         }[workload]
         if r["operations"] != expected:
             problems.append(f"{engine} {workload}: {r['operations']} operations, expected {expected}")
+        if workload == "getitem" and r.get("found") != params["reads"]:
+            problems.append(f"{engine} getitem: found {r.get('found')} of {params['reads']}")
+        if workload == "queryitem" and r.get("found") != 10 * expected:
+            problems.append(f"{engine} queryitem: {r.get('found')} items returned, expected {10 * expected}")
         if workload in ("readrandom", "seekrandom", "readwhilewriting") and r.get("found") != params["reads"]:
             problems.append(f"{engine} {workload}: found {r.get('found')} of {params['reads']}")
         if workload == "readmissing" and r.get("found") != 0:
@@ -35,7 +41,7 @@ for engine in engines:
         peak, floor = r.get("peakResidentBytes"), r.get("residentBytesAtStart")
         if not peak or floor is None or peak < floor:
             problems.append(f"{engine} {workload}: peak resident size {peak} (at start {floor})")
-        if workload in ("fillseq", "fillrandom", "overwrite", "fillsync") and r.get("writeAmplification") is None:
+        if workload in ("fillseq", "fillrandom", "overwrite", "fillsync", "putitem", "putitemsync") and r.get("writeAmplification") is None:
             problems.append(f"{engine} {workload}: no write amplification")
 if problems:
     print("smoke run incomplete:\n  " + "\n  ".join(problems))

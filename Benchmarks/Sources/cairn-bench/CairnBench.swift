@@ -33,11 +33,9 @@ struct CairnBench: ParsableCommand {
     var statistics = false
 
     func run() throws {
-        let engineTypes = try engines.split(separator: ",").map { name -> any BenchEngine.Type in
-            guard let t = EngineRegistry.named(String(name)) else {
-                throw ValidationError("unknown engine '\(name)'; known: \(EngineRegistry.all.map { $0.name }.joined(separator: ","))")
-            }
-            return t
+        let engineNames = engines.split(separator: ",").map(String.init)
+        for name in engineNames where EngineRegistry.named(name) == nil && ItemEngineRegistry.named(name) == nil {
+            throw ValidationError("unknown engine '\(name)'; known: \(EngineRegistry.all.map { $0.name }.joined(separator: ","))")
         }
         let workloads = try benchmarks.split(separator: ",").map { name -> Workload in
             guard let w = Workload(rawValue: String(name)) else {
@@ -69,16 +67,30 @@ struct CairnBench: ParsableCommand {
 
         var results: [WorkloadResult] = []
         var infos: [Report.Document.EngineInfo] = []
-        for type in engineTypes {
-            let runner = EngineRunner(engineType: type, config: config)
-            let engineResults = try runner.run(workloads)
-            results.append(contentsOf: engineResults)
-            infos.append(.init(name: type.name, settings: runner.settings))
+        let kvWorkloads = workloads.filter { !$0.isItemWorkload }
+        let itemWorkloads = workloads.filter(\.isItemWorkload)
+        for name in engineNames {
+            var settings: [String] = []
+            if !kvWorkloads.isEmpty, let type = EngineRegistry.named(name) {
+                let runner = EngineRunner(engineType: type, config: config)
+                results.append(contentsOf: try runner.run(kvWorkloads))
+                settings += runner.settings
+            }
+            if !itemWorkloads.isEmpty {
+                if let type = ItemEngineRegistry.named(name) {
+                    let runner = ItemRunner(engineType: type, config: config)
+                    results.append(contentsOf: try runner.run(itemWorkloads))
+                    settings += runner.settings.map { "items: " + $0 }
+                } else {
+                    printError("[\(name)] has no item adapter: item workloads skipped (item engines: \(ItemEngineRegistry.all.map { $0.name }.joined(separator: ",")))")
+                }
+            }
+            infos.append(.init(name: name, settings: settings))
         }
         for info in infos {
             print("\n\(info.name): " + info.settings.joined(separator: "; "))
         }
-        let baseline = engineTypes[0].name
+        let baseline = engineNames[0]
         for w in workloads {
             print(Report.table(for: w, results, baseline: baseline), terminator: "")
         }

@@ -261,19 +261,10 @@ final class EngineRunner: @unchecked Sendable {
         bytesMoved: UInt64, storageWritten: UInt64, logicalWritten: UInt64, path: String, found: Int?, note: String?,
         memory: MemoryWindow
     ) -> WorkloadResult {
-        var merged = LatencyRecorder()
-        for (r, _) in outcomes { merged.merge(r) }
-        let mean = merged.histogram.mean / 1000
-        return WorkloadResult(
-            workload: workload, engine: name, operations: operations, threads: threads, seconds: seconds,
-            opsPerSecond: Double(operations) / max(seconds, 1e-9), microsPerOp: mean,
-            p50Micros: merged.micros(at: 50), p99Micros: merged.micros(at: 99), p999Micros: merged.micros(at: 99.9),
-            maxMicros: Double(merged.histogram.max) / 1000, secondsInOpsOver1ms: merged.secondsAbove(nanos: 1_000_000),
-            megabytesPerSecond: Double(bytesMoved) / 1e6 / max(seconds, 1e-9),
-            storageBytesWritten: storageWritten, logicalBytesWritten: logicalWritten,
-            writeAmplification: logicalWritten > 0 ? Double(storageWritten) / Double(logicalWritten) : nil,
-            sizeOnDisk: directorySize(path), peakResidentBytes: memory.peak(),
-            residentBytesAtStart: memory.residentAtStart, found: found, note: note)
+        summarizeWorkload(
+            engine: name, workload: workload, operations: operations, threads: threads, seconds: seconds,
+            outcomes: outcomes, bytesMoved: bytesMoved, storageWritten: storageWritten,
+            logicalWritten: logicalWritten, path: path, found: found, note: note, memory: memory)
     }
 
     /// The index range of part `part` of `count` items split into `parts`.
@@ -289,6 +280,27 @@ final class EngineRunner: @unchecked Sendable {
         defer { buffer.deallocate() }
         return try body(buffer)
     }
+}
+
+/// The result of one workload from its measurements (shared by the key-value and item runners).
+func summarizeWorkload(
+    engine: String, workload: Workload, operations: Int, threads: Int, seconds: Double,
+    outcomes: [(LatencyRecorder, Int)], bytesMoved: UInt64, storageWritten: UInt64, logicalWritten: UInt64,
+    path: String, found: Int?, note: String?, memory: MemoryWindow
+) -> WorkloadResult {
+    var merged = LatencyRecorder()
+    for (r, _) in outcomes { merged.merge(r) }
+    let mean = merged.histogram.mean / 1000
+    return WorkloadResult(
+        workload: workload, engine: engine, operations: operations, threads: threads, seconds: seconds,
+        opsPerSecond: Double(operations) / max(seconds, 1e-9), microsPerOp: mean,
+        p50Micros: merged.micros(at: 50), p99Micros: merged.micros(at: 99), p999Micros: merged.micros(at: 99.9),
+        maxMicros: Double(merged.histogram.max) / 1000, secondsInOpsOver1ms: merged.secondsAbove(nanos: 1_000_000),
+        megabytesPerSecond: Double(bytesMoved) / 1e6 / max(seconds, 1e-9),
+        storageBytesWritten: storageWritten, logicalBytesWritten: logicalWritten,
+        writeAmplification: logicalWritten > 0 ? Double(storageWritten) / Double(logicalWritten) : nil,
+        sizeOnDisk: directorySize(path), peakResidentBytes: memory.peak(),
+        residentBytesAtStart: memory.residentAtStart, found: found, note: note)
 }
 
 /// Runs `body(i)` for i in 0..<count, each on its own thread, and collects the results;

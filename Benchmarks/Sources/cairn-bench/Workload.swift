@@ -19,6 +19,23 @@ enum Workload: String, CaseIterable, Codable, Sendable {
     case fillsync
     /// --threads readers doing random reads while one writer overwrites random keys.
     case readwhilewriting
+    /// Item layer: PutItem --num items (10 per partition) in random order into a fresh table.
+    case putitem
+    /// Item layer: GetItem --reads random existing items (every attribute read).
+    case getitem
+    /// Item layer: --reads / 10 Queries of a random partition, reading its 10 items.
+    case queryitem
+    /// Item layer: PutItem --sync-num random items, each durable before the call returns
+    /// (--threads writers).
+    case putitemsync
+
+    /// Runs on the item layer (engines with an item adapter: cairn, sqlite).
+    var isItemWorkload: Bool {
+        switch self {
+        case .putitem, .getitem, .queryitem, .putitemsync: return true
+        default: return false
+        }
+    }
 
     /// Writes into a database of its own (fresh directory).
     var isFreshFill: Bool { self == .fillseq || self == .fillsync }
@@ -30,7 +47,10 @@ enum Workload: String, CaseIterable, Codable, Sendable {
         }
     }
     /// Writes data (write amplification is reported).
-    var writes: Bool { self == .fillseq || self == .fillrandom || self == .overwrite || self == .fillsync }
+    var writes: Bool {
+        self == .fillseq || self == .fillrandom || self == .overwrite || self == .fillsync || self == .putitem
+            || self == .putitemsync
+    }
 }
 
 /// The figures of one workload on one engine.

@@ -271,12 +271,12 @@ final class SQLiteConnection: ThreadConfined, @unchecked Sendable {
 }
 
 /// The connection's current error as a `BenchError` (SQLite owns the message string).
-private func sqliteError(_ db: OpaquePointer, _ what: String) -> BenchError {
+func sqliteError(_ db: OpaquePointer, _ what: String) -> BenchError {
     BenchError("sqlite \(what): \(String(cString: sqlite3_errmsg(db))) (code \(sqlite3_extended_errcode(db)))")
 }
 
 /// Runs one statement that returns no rows the caller needs (stepping past any).
-private func sqliteExec(_ db: OpaquePointer, _ sql: String) throws {
+func sqliteExec(_ db: OpaquePointer, _ sql: String) throws {
     var message: UnsafeMutablePointer<CChar>?
     let rc = sqlite3_exec(db, sql, nil, nil, &message)
     if let message {
@@ -288,7 +288,7 @@ private func sqliteExec(_ db: OpaquePointer, _ sql: String) throws {
 }
 
 /// The first column of the first row of `sql`, as text.
-private func sqliteQueryText(_ db: OpaquePointer, _ sql: String) throws -> String {
+func sqliteQueryText(_ db: OpaquePointer, _ sql: String) throws -> String {
     var statement: OpaquePointer?
     guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
         throw sqliteError(db, sql)

@@ -1,0 +1,57 @@
+import Cairn
+import CairnLSM
+
+/// Cairn's item layer (`ItemDatabase`) with one table `items` (pk S, sk N), called exactly as
+/// an application would: one PutItem, GetItem or Query request per operation, with its key
+/// condition parsed per request as DynamoDB does.
+final class CairnItemEngine: ItemBenchEngine, @unchecked Sendable {
+    static let name = "cairn"
+
+    let settings: [String]
+    private let db: ItemDatabase
+
+    init(directory: String, options: EngineOptions) throws {
+        var itemOptions = ItemDatabase.Options()
+        itemOptions.storage.writeBufferSize = options.writeBufferBytes
+        itemOptions.storage.blockCacheCapacity = options.blockCacheBytes
+        itemOptions.storage.bloomBitsPerKey = options.bloomBitsPerKey
+        itemOptions.storage.compression = options.lz4 ? .lz4 : .none
+        itemOptions.syncWrites = options.syncWrites
+        db = try ItemDatabase.open(directory, options: itemOptions)
+        try db.createTable("items", partitionKey: ("pk", .s), sortKey: ("sk", .n))
+        settings = [
+            "ItemDatabase, table items (pk S HASH, sk N RANGE); one PutItem/GetItem/Query request per operation",
+            "writeBufferSize \(formatBytes(options.writeBufferBytes)), block cache \(formatBytes(options.blockCacheBytes)), bloom \(options.bloomBitsPerKey) bits/key, compression \(options.lz4 ? "lz4" : "none")",
+            "syncWrites \(options.syncWrites) (\(options.syncWrites ? "fdatasync per write, shared by concurrent writers" : "WAL written, not synced"))",
+        ]
+    }
+
+    deinit { try? db.close() }
+
+    func putItem(_ item: BenchItem, payload: UnsafeRawBufferPointer) throws {
+        let attributes: Item = [
+            "pk": .s(item.partitionKey), "sk": .n(Number(exactly: Int(item.sort))),
+            "name": .s(item.name), "count": .n(Number(exactly: Int(item.index))), "payload": .b(Array(payload)),
+        ]
+        try db.putItem(PutItemInput(tableName: "items", item: attributes))
+    }
+
+    func getItem(partition: UInt64, sort: Int64) throws -> Bool {
+        let key: Item = ["pk": .s(BenchItem.partitionKey(partition)), "sk": .n(Number(exactly: Int(sort)))]
+        return try db.getItem(GetItemInput(tableName: "items", key: key)).item != nil
+    }
+
+    func query(partition: UInt64) throws -> Int {
+        let output = try db.query(QueryInput(
+            tableName: "items", keyConditionExpression: "pk = :p",
+            expressionAttributeValues: [":p": .s(BenchItem.partitionKey(partition))]))
+        return output.items?.count ?? 0
+    }
+
+    func flushAndCompact() throws {
+        try db.storage.flush()
+        try db.storage.compactRange()
+    }
+
+    func close() throws { try db.close() }
+}

@@ -1,0 +1,52 @@
+/// One item of the item workloads, the same for every engine: item `i` lives in partition
+/// `i / 10` with sort key `i % 10`, so each partition holds 10 items (a Query returns 10).
+///
+/// Attributes: `pk` (S, "user" + 12 digits), `sk` (N), `name` (S, about 20 bytes), `count`
+/// (N), `payload` (B, --value-size bytes that compress to about half).
+struct BenchItem {
+    static let itemsPerPartition = 10
+
+    let index: UInt64
+    var partition: UInt64 { index / UInt64(Self.itemsPerPartition) }
+    var sort: Int64 { Int64(index % UInt64(Self.itemsPerPartition)) }
+
+    /// The partition key text of partition `p`.
+    static func partitionKey(_ p: UInt64) -> String {
+        let digits = String(p)
+        return "user" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits
+    }
+
+    var partitionKey: String { Self.partitionKey(partition) }
+    var name: String { "name-\(index)-" + String(repeating: "x", count: 8) }
+}
+
+/// An engine that stores items in a table keyed by (partition key, sort key). Calls may come
+/// from several threads at once.
+protocol ItemBenchEngine: AnyObject, Sendable {
+    /// Short name used on the command line and in reports (`cairn`, `sqlite`).
+    static var name: String { get }
+    /// Opens (creating) a fresh database in `directory` holding one empty table.
+    init(directory: String, options: EngineOptions) throws
+    /// What the engine applied (table layout, durability), for the report.
+    var settings: [String] { get }
+    /// Writes one item, replacing any with its key (durably when `options.syncWrites`).
+    func putItem(_ item: BenchItem, payload: UnsafeRawBufferPointer) throws
+    /// Reads one item by key, every attribute; returns whether it exists.
+    func getItem(partition: UInt64, sort: Int64) throws -> Bool
+    /// Reads every item of one partition in sort-key order; returns how many.
+    func query(partition: UInt64) throws -> Int
+    /// Makes the data durable and compact (untimed, before read workloads).
+    func flushAndCompact() throws
+    /// Closes the database.
+    func close() throws
+}
+
+/// The engines that have an item adapter.
+enum ItemEngineRegistry {
+    static let all: [any ItemBenchEngine.Type] = [CairnItemEngine.self, SQLiteItemEngine.self]
+
+    /// The item engine whose `name` is `name`, or nil.
+    static func named(_ name: String) -> (any ItemBenchEngine.Type)? {
+        all.first { $0.name == name }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+
+/// Runs the item workloads on one item engine: putitem into a fresh table, then getitem and
+/// queryitem on it (flushed and compacted first), and putitemsync in a table of its own.
+final class ItemRunner: @unchecked Sendable {
+    // Read by worker threads only; `settings` is written between workloads.
+    let engineType: any ItemBenchEngine.Type
+    let config: RunConfig
+    let values: ValueGenerator
+    let sequences: KeySequences
+    private(set) var settings: [String] = []
+
+    init(engineType: any ItemBenchEngine.Type, config: RunConfig) {
+        self.engineType = engineType
+        self.config = config
+        values = ValueGenerator(valueSize: config.valueSize, seed: config.seed)
+        sequences = KeySequences(num: config.num, seed: config.seed)
+    }
+
+    var name: String { engineType.name }
+
+    /// Bytes of one item's attribute names and values, the logical size written or read.
+    var itemBytes: UInt64 {
+        // pk (2 + 16), sk (2 + 1), name (4 + ~22), count (5 + ~4), payload (7 + value size)
+        UInt64(2 + 16 + 2 + 1 + 4 + 22 + 5 + 4 + 7 + config.valueSize)
+    }
+
+    func run(_ workloads: [Workload]) throws -> [WorkloadResult] {
+        let selected = Set(workloads)
+        var results: [WorkloadResult] = []
+        if selected.contains(.putitem) || selected.contains(.getitem) || selected.contains(.queryitem) {
+            let path = try fresh("items")
+            let db = try open(path, sync: false)
+            let order = sequences.permutation(salt: 11)
+            if selected.contains(.putitem) {
+                results.append(try put(db, path: path, workload: .putitem, indexes: order, threads: 1))
+            } else {
+                printError("[\(name)] loading \(order.count) items (untimed)")
+                _ = try put(db, path: path, workload: .putitem, indexes: order, threads: 1)
+            }
+            if selected.contains(.getitem) || selected.contains(.queryitem) {
+                printError("[\(name)] flushing and compacting (untimed)")
+                try db.flushAndCompact()
+                for workload in workloads where workload == .getitem || workload == .queryitem {
+                    results.append(try read(db, path: path, workload: workload))
+                }
+            }
+            try db.close()
+            cleanUp(path)
+        }
+        if selected.contains(.putitemsync) {
+            let path = try fresh("itemsync")
+            let db = try open(path, sync: true)
+            let indexes = sequences.uniform(count: config.syncNum, salt: 12)
+            results.append(try put(db, path: path, workload: .putitemsync, indexes: indexes, threads: config.threads))
+            try db.close()
+            cleanUp(path)
+        }
+        return results
+    }
+
+    private func fresh(_ label: String) throws -> String {
+        let path = config.baseDirectory + "/" + name + "-" + label
+        try? FileManager.default.removeItem(atPath: path)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    private func cleanUp(_ path: String) {
+        if !config.keep { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    private func open(_ path: String, sync: Bool) throws -> any ItemBenchEngine {
+        var options = config.engineOptions
+        options.syncWrites = sync
+        let engine = try engineType.init(directory: path, options: options)
+        if settings.isEmpty { settings = engine.settings }
+        return engine
+    }
+
+    private func put(_ db: any ItemBenchEngine, path: String, workload: Workload, indexes: [UInt64],
+                     threads: Int) throws -> WorkloadResult {
+        printError("[\(name)] \(workload) \(indexes.count) items, \(threads) thread(s)")
+        let memory = MemoryWindow.begin()
+        let ioBefore = ProcessIO.now()
+        let start = monotonicNanos()
+        let outcomes = try runThreads(threads) { t in
+            var recorder = LatencyRecorder()
+            for i in EngineRunner.slice(indexes.count, part: t, of: threads) {
+                let item = BenchItem(index: indexes[i])
+                let t0 = monotonicNanos()
+                try self.values.withValue(indexes[i]) { try db.putItem(item, payload: $0) }
+                recorder.record(monotonicNanos() - t0)
+            }
+            return (recorder, 0)
+        }
+        let seconds = Double(monotonicNanos() - start) / 1e9
+        let written = ProcessIO.now().writeBytes &- ioBefore.writeBytes
+        let logical = UInt64(indexes.count) * itemBytes
+        return summarizeWorkload(
+            engine: name, workload: workload, operations: indexes.count, threads: threads, seconds: seconds,
+            outcomes: outcomes, bytesMoved: logical, storageWritten: written, logicalWritten: logical,
+            path: path, found: nil, note: nil, memory: memory)
+    }
+
+    private func read(_ db: any ItemBenchEngine, path: String, workload: Workload) throws -> WorkloadResult {
+        let isQuery = workload == .queryitem
+        let count = isQuery ? max(1, config.reads / BenchItem.itemsPerPartition) : config.reads
+        let partitions = UInt64(max(1, config.num / BenchItem.itemsPerPartition))
+        let targets = sequences.uniform(count: count, salt: isQuery ? 13 : 14)
+        let threads = config.threads
+        printError("[\(name)] \(workload) \(count) ops, \(threads) thread(s)")
+        let memory = MemoryWindow.begin()
+        let start = monotonicNanos()
+        let outcomes = try runThreads(threads) { t in
+            var recorder = LatencyRecorder()
+            var found = 0
+            for i in EngineRunner.slice(targets.count, part: t, of: threads) {
+                let t0 = monotonicNanos()
+                if isQuery {
+                    found += try db.query(partition: targets[i] % partitions)
+                } else {
+                    let item = BenchItem(index: targets[i])
+                    found += try db.getItem(partition: item.partition, sort: item.sort) ? 1 : 0
+                }
+                recorder.record(monotonicNanos() - t0)
+            }
+            return (recorder, found)
+        }
+        let seconds = Double(monotonicNanos() - start) / 1e9
+        let found = outcomes.reduce(0) { $0 + $1.1 }
+        return summarizeWorkload(
+            engine: name, workload: workload, operations: count, threads: threads, seconds: seconds,
+            outcomes: outcomes, bytesMoved: UInt64(found) * itemBytes, storageWritten: 0, logicalWritten: 0,
+            path: path, found: found, note: isQuery ? "found = items returned (10 per query)" : nil, memory: memory)
+    }
+}

@@ -1,0 +1,186 @@
+import CSQLite3
+import Foundation
+import Synchronization
+
+/// SQLite with the equivalent table: `items(pk TEXT, sk INTEGER, name TEXT, count INTEGER,
+/// payload BLOB, PRIMARY KEY(pk, sk)) WITHOUT ROWID` in WAL mode, clustered on the key as
+/// Cairn's items are. Each put is one autocommit `INSERT OR REPLACE`, a get reads every
+/// column of one row, a query reads every column of one partition's rows in `sk` order.
+/// Durability as in `SQLiteEngine`: synchronous=FULL when writes must be durable, NORMAL
+/// (no fsync per commit in WAL mode) otherwise. One connection per thread.
+final class SQLiteItemEngine: ItemBenchEngine, @unchecked Sendable {
+    static let name = "sqlite"
+
+    let settings: [String]
+    private let path: String
+    private let synchronous: String
+    private let cacheKiB: Int
+    private let connections: PerThread<SQLiteItemConnection>
+    private let closed = Atomic<Bool>(false)
+
+    init(directory: String, options: EngineOptions) throws {
+        try makeDirectory(directory)
+        path = directory + "/items.db"
+        synchronous = options.syncWrites ? "FULL" : "NORMAL"
+        cacheKiB = max(1, options.blockCacheBytes / 1024)
+        connections = try PerThread()
+        let setup = try SQLiteConnection.open(path, create: true)
+        defer { sqlite3_close_v2(setup) }
+        let mode = try sqliteQueryText(setup, "PRAGMA journal_mode=WAL")
+        guard mode.lowercased() == "wal" else { throw BenchError("sqlite: journal_mode=WAL refused (mode is \(mode))") }
+        try sqliteExec(setup, """
+            CREATE TABLE IF NOT EXISTS items(pk TEXT NOT NULL, sk INTEGER NOT NULL, name TEXT, count INTEGER,
+            payload BLOB, PRIMARY KEY(pk, sk)) WITHOUT ROWID
+            """)
+        settings = [
+            "sqlite \(String(cString: sqlite3_libversion())); items(pk TEXT, sk INTEGER, name TEXT, count INTEGER, payload BLOB, PRIMARY KEY(pk, sk)) WITHOUT ROWID",
+            "journal_mode=WAL, synchronous=\(synchronous); cache_size \(formatBytes(cacheKiB * 1024)) per connection, one connection per thread",
+            "put: autocommit INSERT OR REPLACE; get: SELECT every column by key; query: SELECT every column WHERE pk = ? ORDER BY sk",
+        ]
+    }
+
+    deinit { release() }
+
+    func putItem(_ item: BenchItem, payload: UnsafeRawBufferPointer) throws {
+        try connection().put(item, payload)
+    }
+
+    func getItem(partition: UInt64, sort: Int64) throws -> Bool {
+        try connection().get(BenchItem.partitionKey(partition), sort)
+    }
+
+    func query(partition: UInt64) throws -> Int {
+        try connection().query(BenchItem.partitionKey(partition))
+    }
+
+    func flushAndCompact() throws {
+        try checkOpen()
+        let db = try SQLiteConnection.open(path, create: false)
+        defer { sqlite3_close_v2(db) }
+        _ = try sqliteQueryText(db, "PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+
+    func close() throws { release() }
+
+    private func release() {
+        guard closed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+            return
+        }
+        connections.closeAll()
+    }
+
+    private func checkOpen() throws {
+        if closed.load(ordering: .acquiring) { throw BenchError("sqlite: database is closed") }
+    }
+
+    private func connection() throws -> SQLiteItemConnection {
+        try checkOpen()
+        return try connections.context {
+            try SQLiteItemConnection(path: path, synchronous: synchronous, cacheKiB: cacheKiB)
+        }
+    }
+}
+
+/// One thread's connection to the items database with its prepared statements.
+final class SQLiteItemConnection: ThreadConfined, @unchecked Sendable {
+    private let db: OpaquePointer
+    private let statements: [OpaquePointer]
+
+    init(path: String, synchronous: String, cacheKiB: Int) throws {
+        let db = try SQLiteConnection.open(path, create: false)
+        var prepared: [OpaquePointer] = []
+        do {
+            try sqliteExec(db, "PRAGMA synchronous=\(synchronous)")
+            try sqliteExec(db, "PRAGMA cache_size=-\(cacheKiB)")
+            for sql in [
+                "INSERT OR REPLACE INTO items(pk, sk, name, count, payload) VALUES(?1, ?2, ?3, ?4, ?5)",
+                "SELECT name, count, payload FROM items WHERE pk = ?1 AND sk = ?2",
+                "SELECT sk, name, count, payload FROM items WHERE pk = ?1 ORDER BY sk",
+            ] {
+                var statement: OpaquePointer?
+                let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+                guard rc == SQLITE_OK, let statement else { throw sqliteError(db, "prepare \(sql)") }
+                prepared.append(statement)
+            }
+        } catch {
+            for statement in prepared { sqlite3_finalize(statement) }
+            sqlite3_close_v2(db)
+            throw error
+        }
+        self.db = db
+        statements = prepared
+    }
+
+    func release() {
+        for statement in statements { sqlite3_finalize(statement) }
+        sqlite3_close_v2(db)
+    }
+
+    func put(_ item: BenchItem, _ payload: UnsafeRawBufferPointer) throws {
+        let statement = statements[0]
+        defer { sqlite3_reset(statement) }
+        try bindText(item.partitionKey, 1, statement)
+        sqlite3_bind_int64(statement, 2, item.sort)
+        try bindText(item.name, 3, statement)
+        sqlite3_bind_int64(statement, 4, Int64(item.index))
+        if let base = payload.baseAddress, payload.count > 0 {
+            sqlite3_bind_blob64(statement, 5, base, sqlite3_uint64(payload.count), nil)
+        } else {
+            sqlite3_bind_zeroblob(statement, 5, 0)
+        }
+        guard sqlite3_step(statement) == SQLITE_DONE else { throw sqliteError(db, "put item") }
+    }
+
+    func get(_ partitionKey: String, _ sort: Int64) throws -> Bool {
+        let statement = statements[1]
+        defer { sqlite3_reset(statement) }
+        try bindText(partitionKey, 1, statement)
+        sqlite3_bind_int64(statement, 2, sort)
+        switch sqlite3_step(statement) {
+        case SQLITE_ROW:
+            readColumns(statement, 3)
+            return true
+        case SQLITE_DONE:
+            return false
+        default:
+            throw sqliteError(db, "get item")
+        }
+    }
+
+    func query(_ partitionKey: String) throws -> Int {
+        let statement = statements[2]
+        defer { sqlite3_reset(statement) }
+        try bindText(partitionKey, 1, statement)
+        var rows = 0
+        while true {
+            switch sqlite3_step(statement) {
+            case SQLITE_ROW:
+                readColumns(statement, 4)
+                rows += 1
+            case SQLITE_DONE:
+                return rows
+            default:
+                throw sqliteError(db, "query")
+            }
+        }
+    }
+
+    /// Reads each column as an application would (text and blobs in place, integers).
+    private func readColumns(_ statement: OpaquePointer, _ count: Int32) {
+        for column in 0..<count {
+            switch sqlite3_column_type(statement, column) {
+            case SQLITE_INTEGER: _ = sqlite3_column_int64(statement, column)
+            case SQLITE_TEXT: _ = sqlite3_column_text(statement, column); _ = sqlite3_column_bytes(statement, column)
+            default: _ = sqlite3_column_blob(statement, column); _ = sqlite3_column_bytes(statement, column)
+            }
+        }
+    }
+
+    /// Binds a Swift string as text (SQLITE_TRANSIENT: SQLite copies it).
+    private func bindText(_ text: String, _ index: Int32, _ statement: OpaquePointer) throws {
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        guard sqlite3_bind_text(statement, index, text, -1, transient) == SQLITE_OK else {
+            throw sqliteError(db, "bind")
+        }
+    }
+}
