@@ -88,7 +88,7 @@ import Testing
             "attribute": .m(["raw": .ss(["x", "y"]), "nothing": .null]), "tags": .ss(["a", "b", "é"]),
             "scores": .ns([Number(exactly: -1), Number(exactly: 3), Number(exactly: 20)]),
             "blobs": .bs([[1, 0], [2]]), "members": [["name": "m", "count": 1]], "list": ["z", "a", "z"],
-            "matrix": [[1, 2], [], [3]], "sparse": [1, nil, 3], "nested": ["name": "in", "count": 0],
+            "matrix": [[1, 2], [], [3]], "sparse": [1, .null, 3], "nested": ["name": "in", "count": 0],
             "nestedList": [["name": "x", "count": 1], ["name": "y", "count": 2]], "dictionary": ["one": 1, "two": 2],
             "byID": ["1": "a", "22": "b"], "present": "here", "status": "retired", "shape": ["circle": ["radius": Self.n("2.5")]],
         ]
@@ -138,7 +138,7 @@ import Testing
         struct Maybe: Codable, Equatable { var a: Int?; var b: String?; var c: AttributeValue?; var d: Inner? }
         let decoder = ItemDecoder()
         #expect(try decoder.decode(Maybe.self, from: [:]) == Maybe(a: nil, b: nil, c: nil, d: nil))
-        #expect(try decoder.decode(Maybe.self, from: ["a": nil, "b": nil, "c": nil, "d": nil]) == Maybe(a: nil, b: nil, c: nil, d: nil))
+        #expect(try decoder.decode(Maybe.self, from: ["a": .null, "b": .null, "c": .null, "d": .null]) == Maybe(a: nil, b: nil, c: nil, d: nil))
         #expect(try decoder.decode(Maybe.self, from: ["a": 1, "c": "x"]) == Maybe(a: 1, b: nil, c: .s("x"), d: nil))
         #expect(try ItemEncoder().encode(Maybe(a: nil, b: nil, c: nil, d: nil)) == [:])
         // An explicit encodeNil is NULL.
@@ -176,7 +176,7 @@ import Testing
         #expect(decoded.tags.isEmpty && decoded.ids.isEmpty && decoded.when.isEmpty && decoded.flags.isEmpty)
         #expect(decoded.maybe == nil, "an optional set that is absent is nil")
         // NULL reads as an empty set; L and SS both read into sets and arrays (Soto stores [String] as SS).
-        #expect(try ItemDecoder().decode(Tagged.self, from: ["tags": nil, "ids": [1, 2], "flags": [false]]).ids == [1, 2])
+        #expect(try ItemDecoder().decode(Tagged.self, from: ["tags": .null, "ids": [1, 2], "flags": [false]]).ids == [1, 2])
         struct Listed: Codable, Equatable { var names: [String] }
         #expect(try ItemDecoder().decode(Listed.self, from: ["names": .ss(["x", "y"])]) == Listed(names: ["x", "y"]))
         #expect(try ItemDecoder().decode([Data].self, from: AttributeValue.bs([[1], [2]])) == [Data([1]), Data([2])])
@@ -186,7 +186,7 @@ import Testing
         struct Raw: Codable, Equatable { var any: AttributeValue; var list: [AttributeValue]; var amount: Number }
         let raw = Raw(any: .ns([Number(exactly: 1)]), list: [.null, .b([]), .bool(false)], amount: try Number(parsing: "-1.5e-40"))
         let item = try ItemEncoder().encode(raw)
-        #expect(item == ["any": .ns([Number(exactly: 1)]), "list": [nil, .b([]), false], "amount": .n(raw.amount)])
+        #expect(item == ["any": .ns([Number(exactly: 1)]), "list": [.null, .b([]), false], "amount": .n(raw.amount)])
         #expect(try ItemDecoder().decode(Raw.self, from: item) == raw)
         #expect(try ItemDecoder().decode(AttributeValue.self, from: item) == .m(item))
         // Other coders see a Number as its decimal text.
