@@ -104,3 +104,19 @@ import Testing
         }
     }
 }
+
+@Suite struct NumberFromIntegerTests {
+    /// `Number(exactly:)` builds digits directly; it must equal parsing the decimal text.
+    @Test func integersMatchTheirParsedText() throws {
+        var rng = Rng(state: 99)
+        var values = [0, 1, -1, 10, -10, 100, 1200, Int.max, Int.min, Int.min + 1, 9, 99, -1000000]
+        for _ in 0..<2000 {
+            let shift = rng.below(63)
+            let v = Int(truncatingIfNeeded: rng.next()) >> shift
+            values.append(v)
+        }
+        for v in values {
+            #expect(Number(exactly: v) == (try Number(parsing: String(v))), "\(v)")
+        }
+    }
+}

@@ -80,22 +80,28 @@ struct TableDefinition: Codable, Sendable, Hashable {
     /// - Parameter isKey: true for a request's `Key` (which must hold exactly the key
     ///   attributes), false for a whole item (PutItem).
     func keyValues(of item: Item, isKey: Bool) throws -> (partition: AttributeValue, sort: AttributeValue?) {
-        if isKey, item.count != keyAttributes.count || !keyAttributes.allSatisfy({ item[$0.name] != nil }) {
+        if isKey, item.count != (sortKey == nil ? 1 : 2) {
             throw DynamoDBError.validation("The provided key element does not match the schema")
         }
-        var values: [AttributeValue] = []
-        for attribute in keyAttributes {
-            guard let value = item[attribute.name] else {
-                throw DynamoDBError.validation(
-                    "One or more parameter values were invalid: Missing the key \(attribute.name) in the item")
-            }
-            if isKey, value.typeName != attribute.type.rawValue {
-                throw DynamoDBError.validation("The provided key element does not match the schema")
-            }
-            try attribute.validate(value)
-            values.append(value)
+        let partition = try keyValue(partitionKey, in: item, isKey: isKey)
+        guard let sortKey else { return (partition, nil) }
+        return (partition, try keyValue(sortKey, in: item, isKey: isKey))
+    }
+
+    private func keyValue(_ attribute: KeyAttribute, in item: Item, isKey: Bool) throws -> AttributeValue {
+        guard let value = item[attribute.name] else {
+            throw DynamoDBError.validation(isKey
+                ? "The provided key element does not match the schema"
+                : "One or more parameter values were invalid: Missing the key \(attribute.name) in the item")
         }
-        return (values[0], values.count > 1 ? values[1] : nil)
+        if isKey {
+            switch (attribute.type, value) {
+            case (.s, .s), (.n, .n), (.b, .b): break
+            default: throw DynamoDBError.validation("The provided key element does not match the schema")
+            }
+        }
+        try attribute.validate(value)
+        return value
     }
 
     /// The CairnLSM key of the item with these key values.

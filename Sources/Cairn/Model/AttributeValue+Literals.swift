@@ -25,8 +25,7 @@ extension AttributeValue: ExpressibleByStringLiteral, ExpressibleByIntegerLitera
 extension Number: ExpressibleByIntegerLiteral {
     /// The number equal to `value` (always representable: at most 19 digits).
     public init(exactly value: Int) {
-        // Int's decimal text is valid number syntax within every limit, so parsing succeeds.
-        self = (try? Number(parsing: String(value))) ?? .zero
+        self.init(integer: value)
     }
 
     public init(integerLiteral value: Int) { self.init(exactly: value) }

@@ -5,7 +5,7 @@ import Foundation
 /// Sets keep the order they were given in (DynamoDB leaves set order unspecified) and never
 /// hold duplicates or nothing; maps are keyed by attribute name. Numbers are exact
 /// (`Number`); binary values are raw bytes (base64 only in JSON).
-public indirect enum AttributeValue: Sendable, Hashable {
+public enum AttributeValue: Sendable, Hashable {
     case s(String)
     case n(Number)
     case b([UInt8])

@@ -29,6 +29,26 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.exponent = exponent
     }
 
+    /// The number equal to `value`, built from its decimal digits without parsing text (at
+    /// most 19 digits, exponent at most 19: always within DynamoDB's limits).
+    init(integer value: Int) {
+        guard value != 0 else {
+            self = .zero
+            return
+        }
+        var magnitude = value.magnitude
+        var reversed: [UInt8] = []
+        reversed.reserveCapacity(20)
+        while magnitude > 0 {
+            reversed.append(UInt8(magnitude % 10))
+            magnitude /= 10
+        }
+        let exponent = reversed.count
+        var first = 0
+        while reversed[first] == 0 { first += 1 }  // trailing zeros of the value
+        self.init(isNegative: value < 0, digits: Array(reversed[first...].reversed()), exponent: exponent)
+    }
+
     /// True for zero.
     public var isZero: Bool { digits.isEmpty }
 

@@ -119,13 +119,26 @@ public enum ItemCodec {
             return Array(bytes[offset..<(offset + n)])
         }
 
+        /// A length-prefixed UTF-8 string, checked and copied straight from the item bytes.
+        ///
+        /// ASCII (most names and many values) is valid UTF-8 by construction and takes the fast
+        /// `String(decoding:)` path; anything else goes through `String(validating:)`, which
+        /// costs several times more per string.
         mutating func string() throws -> String {
             let start = offset
-            let raw = try raw()
-            guard let s = String(validating: raw, as: UTF8.self) else {
+            let n = try count()
+            let end = offset + n
+            let decoded: String? = bytes.withUnsafeBufferPointer { buffer in
+                let slice = UnsafeBufferPointer(rebasing: buffer[offset..<end])
+                var high: UInt8 = 0
+                for byte in slice { high |= byte }
+                return high < 0x80 ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
+            }
+            guard let s = decoded else {
                 offset = start
                 throw corrupt("string is not UTF-8")
             }
+            offset = end
             return s
         }
 
