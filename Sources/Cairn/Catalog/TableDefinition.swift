@@ -2,27 +2,55 @@ import CairnLSM
 import Foundation
 
 /// A table's durable definition: what the catalog stores under `0x00 'T' <name>` (format:
-/// Docs/item_keyspace.md). The record is a version byte followed by this struct as JSON, so
+/// Docs/item_keyspace.md). The record is a version byte followed by these fields as JSON, so
 /// later versions can add fields without rewriting old records.
-struct TableDefinition: Codable, Sendable, Hashable {
+///
+/// Immutable and shared: the catalog hands out the same instance to every request (one
+/// reference count instead of copying every string field per request); UpdateTable makes a
+/// changed copy with `changing(_:)`.
+final class TableDefinition: Codable, Sendable {
     /// The record format version this build writes and reads.
     static let recordVersion: UInt8 = 1
 
     /// The table number that prefixes the table's items; never reused.
-    var number: UInt32
-    var name: String
+    let number: UInt32
+    let name: String
     /// A random UUID, reported as DynamoDB's TableId.
-    var uuid: String
-    var partitionKey: KeyAttribute
-    var sortKey: KeyAttribute?
-    var billingMode: BillingMode
-    var readCapacityUnits: Int64
-    var writeCapacityUnits: Int64
+    let uuid: String
+    let partitionKey: KeyAttribute
+    let sortKey: KeyAttribute?
+    let settings: Settings
     /// Seconds since 1970.
-    var creationDateTime: Double
-    /// Seconds since 1970 of the last switch to PAY_PER_REQUEST (or creation in that mode).
-    var payPerRequestSince: Double?
-    var deletionProtectionEnabled: Bool
+    let creationDateTime: Double
+
+    /// What UpdateTable may change.
+    struct Settings: Codable, Sendable, Hashable {
+        var billingMode: BillingMode
+        var readCapacityUnits: Int64
+        var writeCapacityUnits: Int64
+        /// Seconds since 1970 of the last switch to PAY_PER_REQUEST (or creation in that mode).
+        var payPerRequestSince: Double?
+        var deletionProtectionEnabled: Bool
+    }
+
+    init(number: UInt32, name: String, uuid: String, partitionKey: KeyAttribute, sortKey: KeyAttribute?,
+         settings: Settings, creationDateTime: Double) {
+        self.number = number
+        self.name = name
+        self.uuid = uuid
+        self.partitionKey = partitionKey
+        self.sortKey = sortKey
+        self.settings = settings
+        self.creationDateTime = creationDateTime
+    }
+
+    /// A copy with changed settings (UpdateTable).
+    func changing(_ change: (inout Settings) throws -> Void) rethrows -> TableDefinition {
+        var settings = self.settings
+        try change(&settings)
+        return TableDefinition(number: number, name: name, uuid: uuid, partitionKey: partitionKey, sortKey: sortKey,
+                               settings: settings, creationDateTime: creationDateTime)
+    }
 
     /// The key attributes, partition key first.
     var keyAttributes: [KeyAttribute] { [partitionKey] + (sortKey.map { [$0] } ?? []) }
@@ -66,13 +94,13 @@ struct TableDefinition: Codable, Sendable, Hashable {
             attributeDefinitions: attributeDefinitions, tableName: name, keySchema: keySchema,
             tableStatus: status, creationDateTime: creationDateTime,
             provisionedThroughput: ProvisionedThroughputDescription(
-                readCapacityUnits: readCapacityUnits, writeCapacityUnits: writeCapacityUnits),
+                readCapacityUnits: settings.readCapacityUnits, writeCapacityUnits: settings.writeCapacityUnits),
             tableSizeBytes: sizeBytes, itemCount: itemCount,
             tableArn: "arn:aws:dynamodb:local:000000000000:table/\(name)", tableId: uuid,
             billingModeSummary: BillingModeSummary(
-                billingMode: billingMode,
-                lastUpdateToPayPerRequestDateTime: billingMode == .payPerRequest ? payPerRequestSince : nil),
-            deletionProtectionEnabled: deletionProtectionEnabled)
+                billingMode: settings.billingMode,
+                lastUpdateToPayPerRequestDateTime: settings.billingMode == .payPerRequest ? settings.payPerRequestSince : nil),
+            deletionProtectionEnabled: settings.deletionProtectionEnabled)
     }
 
     /// The key attributes of `item`, checked against the schema (present, right type, sizes).

@@ -91,10 +91,13 @@ extension ItemDatabase {
         let definition = try catalog.create(input.tableName) { number in
             TableDefinition(
                 number: number, name: input.tableName, uuid: UUID().uuidString.lowercased(),
-                partitionKey: partitionKey, sortKey: sortKey, billingMode: billingMode,
-                readCapacityUnits: throughput.readCapacityUnits, writeCapacityUnits: throughput.writeCapacityUnits,
-                creationDateTime: now, payPerRequestSince: billingMode == .payPerRequest ? now : nil,
-                deletionProtectionEnabled: input.deletionProtectionEnabled ?? false)
+                partitionKey: partitionKey, sortKey: sortKey,
+                settings: TableDefinition.Settings(
+                    billingMode: billingMode, readCapacityUnits: throughput.readCapacityUnits,
+                    writeCapacityUnits: throughput.writeCapacityUnits,
+                    payPerRequestSince: billingMode == .payPerRequest ? now : nil,
+                    deletionProtectionEnabled: input.deletionProtectionEnabled ?? false),
+                creationDateTime: now)
         }
         return CreateTableOutput(tableDescription: definition.description())
     }

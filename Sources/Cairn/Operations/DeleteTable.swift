@@ -33,7 +33,7 @@ extension ItemDatabase {
             guard let definition = catalog.lookup(input.tableName) else {
                 throw DynamoDBError.resourceNotFound("Requested resource not found: Table: \(input.tableName) not found")
             }
-            guard !definition.deletionProtectionEnabled else {
+            guard !definition.settings.deletionProtectionEnabled else {
                 throw DynamoDBError.validation(
                     "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")
             }

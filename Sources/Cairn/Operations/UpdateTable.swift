@@ -64,7 +64,7 @@ extension ItemDatabase {
         if input.streamSpecification?.streamEnabled == true {
             throw DynamoDBError.validation("Streams are not supported yet: StreamSpecification must have StreamEnabled false")
         }
-        guard var definition = catalog.lookup(input.tableName) else {
+        guard let current = catalog.lookup(input.tableName) else {
             throw DynamoDBError.resourceNotFound("Requested resource not found: Table: \(input.tableName) not found")
         }
         guard input.billingMode != nil || input.provisionedThroughput != nil || input.deletionProtectionEnabled != nil
@@ -72,22 +72,24 @@ extension ItemDatabase {
             throw DynamoDBError.validation(
                 "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
         }
-        let mode = input.billingMode ?? definition.billingMode
-        if input.billingMode != nil || input.provisionedThroughput != nil {
-            let throughput = try Self.checkThroughput(
-                mode, input.provisionedThroughput ?? (mode == definition.billingMode && mode == .provisioned
-                    ? ProvisionedThroughput(readCapacityUnits: definition.readCapacityUnits,
-                                            writeCapacityUnits: definition.writeCapacityUnits)
-                    : nil))
-            if mode == .payPerRequest, definition.billingMode != .payPerRequest {
-                definition.payPerRequestSince = Date().timeIntervalSince1970
+        let definition = try current.changing { settings in
+            let mode = input.billingMode ?? settings.billingMode
+            if input.billingMode != nil || input.provisionedThroughput != nil {
+                let kept = mode == settings.billingMode && mode == .provisioned
+                    ? ProvisionedThroughput(readCapacityUnits: settings.readCapacityUnits,
+                                            writeCapacityUnits: settings.writeCapacityUnits)
+                    : nil
+                let throughput = try Self.checkThroughput(mode, input.provisionedThroughput ?? kept)
+                if mode == .payPerRequest, settings.billingMode != .payPerRequest {
+                    settings.payPerRequestSince = Date().timeIntervalSince1970
+                }
+                settings.billingMode = mode
+                settings.readCapacityUnits = throughput.readCapacityUnits
+                settings.writeCapacityUnits = throughput.writeCapacityUnits
             }
-            definition.billingMode = mode
-            definition.readCapacityUnits = throughput.readCapacityUnits
-            definition.writeCapacityUnits = throughput.writeCapacityUnits
-        }
-        if let protection = input.deletionProtectionEnabled {
-            definition.deletionProtectionEnabled = protection
+            if let protection = input.deletionProtectionEnabled {
+                settings.deletionProtectionEnabled = protection
+            }
         }
         try catalog.update(definition)
         return UpdateTableOutput(tableDescription: definition.description())

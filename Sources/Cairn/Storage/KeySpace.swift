@@ -43,24 +43,28 @@ enum KeySpace {
         number == .max ? [tableTag + 1] : tablePrefix(number + 1)
     }
 
-    /// The 32-bit hash that orders partitions (xxHash64's high half over the encoded key).
-    static func partitionHash(_ encodedPartitionKey: [UInt8]) -> UInt32 {
-        UInt32(truncatingIfNeeded: XXHash64.hash(encodedPartitionKey) >> 32)
-    }
-
     /// The key prefix of one partition: table prefix, partition hash, encoded partition key.
     static func partitionPrefix(table number: UInt32, partitionKey: AttributeValue) throws -> [UInt8] {
-        var encoded: [UInt8] = []
-        try KeyEncoding.append(partitionKey, to: &encoded)
-        var key = tablePrefix(number)
-        appendBigEndian(partitionHash(encoded), to: &key)
-        key += encoded
-        return key
+        try itemKey(table: number, partitionKey: partitionKey, sortKey: nil)
     }
 
-    /// The full key of an item.
+    /// The full key of an item, built in one buffer: the hash is patched in after the
+    /// partition key is encoded behind it.
     static func itemKey(table number: UInt32, partitionKey: AttributeValue, sortKey: AttributeValue?) throws -> [UInt8] {
-        var key = try partitionPrefix(table: number, partitionKey: partitionKey)
+        var key: [UInt8] = []
+        key.reserveCapacity(48)
+        key.append(tableTag)
+        appendBigEndian(number, to: &key)
+        appendBigEndian(0, to: &key)  // the partition hash, patched below
+        let partitionStart = key.count
+        try KeyEncoding.append(partitionKey, to: &key)
+        let hash = key.withUnsafeBytes { bytes in
+            UInt32(truncatingIfNeeded: XXHash64.hash(UnsafeRawBufferPointer(rebasing: bytes[partitionStart...])) >> 32)
+        }
+        key[5] = UInt8(truncatingIfNeeded: hash >> 24)
+        key[6] = UInt8(truncatingIfNeeded: hash >> 16)
+        key[7] = UInt8(truncatingIfNeeded: hash >> 8)
+        key[8] = UInt8(truncatingIfNeeded: hash)
         if let sortKey { try KeyEncoding.append(sortKey, to: &key) }
         return key
     }
