@@ -35,7 +35,7 @@ final class SQLiteItemEngine: ItemBenchEngine, @unchecked Sendable {
         settings = [
             "sqlite \(String(cString: sqlite3_libversion())); items(pk TEXT, sk INTEGER, name TEXT, count INTEGER, payload BLOB, PRIMARY KEY(pk, sk)) WITHOUT ROWID",
             "journal_mode=WAL, synchronous=\(synchronous); cache_size \(formatBytes(cacheKiB * 1024)) per connection, one connection per thread",
-            "put: autocommit INSERT OR REPLACE; get: SELECT every column by key; query: SELECT every column WHERE pk = ? ORDER BY sk",
+            "put: autocommit INSERT OR REPLACE; get: SELECT every column by key; query: SELECT every column WHERE pk = ? ORDER BY sk; each row copied into Swift values (String, Int64, [UInt8]) as Cairn returns an Item",
         ]
     }
 
@@ -85,6 +85,8 @@ final class SQLiteItemEngine: ItemBenchEngine, @unchecked Sendable {
 final class SQLiteItemConnection: ThreadConfined, @unchecked Sendable {
     private let db: OpaquePointer
     private let statements: [OpaquePointer]
+    /// Keeps the copied rows observable so the copies are not optimized away.
+    private(set) var sink = 0
 
     init(path: String, synchronous: String, cacheKiB: Int) throws {
         let db = try SQLiteConnection.open(path, create: false)
@@ -165,15 +167,25 @@ final class SQLiteItemConnection: ThreadConfined, @unchecked Sendable {
         }
     }
 
-    /// Reads each column as an application would (text and blobs in place, integers).
+    /// Copies each column into a Swift value, as an application must before the next step
+    /// (SQLite's column pointers die then), and as Cairn's GetItem/Query hand back an `Item`:
+    /// text becomes a `String`, a blob a `[UInt8]`, an integer an `Int64`.
     private func readColumns(_ statement: OpaquePointer, _ count: Int32) {
+        var row: [Any] = []
+        row.reserveCapacity(Int(count))
         for column in 0..<count {
             switch sqlite3_column_type(statement, column) {
-            case SQLITE_INTEGER: _ = sqlite3_column_int64(statement, column)
-            case SQLITE_TEXT: _ = sqlite3_column_text(statement, column); _ = sqlite3_column_bytes(statement, column)
-            default: _ = sqlite3_column_blob(statement, column); _ = sqlite3_column_bytes(statement, column)
+            case SQLITE_INTEGER:
+                row.append(sqlite3_column_int64(statement, column))
+            case SQLITE_TEXT:
+                row.append(sqlite3_column_text(statement, column).map { String(cString: $0) } ?? "")
+            default:
+                let bytes = sqlite3_column_blob(statement, column)
+                let length = Int(sqlite3_column_bytes(statement, column))
+                row.append(bytes.map { [UInt8](UnsafeRawBufferPointer(start: $0, count: length)) } ?? [])
             }
         }
+        sink = row.count
     }
 
     /// Binds a Swift string as text (SQLITE_TRANSIENT: SQLite copies it).
