@@ -33,11 +33,13 @@ let package = Package(
         .executableTarget(
             name: "cairn",
             dependencies: [
-                "CairnLSM", "CEditLine",
+                "Cairn", "CairnLSM", "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "CairnLSMTests", dependencies: ["CairnLSM"]),
         .testTarget(name: "CairnTests", dependencies: ["Cairn"]),
+        // The cairn tool: its parsers (unit tests) and the built binary (driven like a user).
+        .testTarget(name: "CairnCLITests", dependencies: ["cairn"]),
     ]
 )

@@ -1,18 +1,50 @@
 import ArgumentParser
 import CairnLSM
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// `cairn`: the command-line front end. With no verb it opens the interactive shell.
+/// `cairn`: the command-line front end. The DynamoDB verbs mirror `aws dynamodb`
+/// (`cairn put-item --table-name T --item '{...}'`); `cairn kv ...` works on raw keys and
+/// values; with no verb it opens the interactive shell.
 @main
 struct CairnCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cairn",
-        abstract: "Cairn: an embedded LSM key-value store (and, later, DynamoDB-style tables).",
-        subcommands: [ShellCommand.self, KVCommand.self],
+        abstract: "Cairn: an embedded DynamoDB-style store on its own LSM tree.",
+        discussion: """
+            The table and item verbs take aws-cli's flags (`aws dynamodb VERB help`) and print aws-cli's JSON.
+            Structure flags take JSON or aws-cli's shorthand; any flag value may be file://PATH.
+            Exit status: 0 success, 252 bad command line, 254 error from the operation, 255 storage failure.
+            """,
+        subcommands: [ShellCommand.self, KVCommand.self] + itemVerbs.map { $0 as any ParsableCommand.Type },
         defaultSubcommand: ShellCommand.self
     )
+
+    /// Parses and runs like `ParsableCommand.main()`, except that a command line an item verb
+    /// cannot parse exits with aws-cli v2's usage status 252 (the `kv` verbs keep
+    /// ArgumentParser's statuses).
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            let isItemVerb = arguments.first.map { verb in itemVerbs.contains { $0._commandName == verb } } ?? false
+            let code = exitCode(for: error)
+            if isItemVerb, code != .success, code.rawValue != ItemExitCode.usage,
+               code.rawValue != ItemExitCode.serviceError, code.rawValue != ItemExitCode.otherError,
+               !(error is ExitCode) {
+                let message = fullMessage(for: error)
+                if !message.isEmpty { printError(message) }
+                Glibc.exit(ItemExitCode.usage)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
-/// Options every verb shares.
+/// Options every `kv` verb shares.
 struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "Database directory.")
     var db: String = "./cairn-data"
@@ -27,6 +59,8 @@ func reportAndExit(_ error: Error) -> ExitCode {
         printError("error: \(e)")
     } else if let e = error as? CLIError {
         printError("error: \(e.message)")
+    } else if let e = error as? ItemDatabaseOpenError {
+        printError("error: \(e)")
     } else {
         printError("error: \(error)")
     }

@@ -1,28 +1,6 @@
 import ArgumentParser
 import CairnLSM
 
-/// The database a verb runs against: opened on first use and shared by every verb the shell
-/// runs; the one-shot CLI opens it for a single verb and closes it afterwards.
-final class Session {
-    let path: String
-    private var database: Database?
-
-    init(path: String) { self.path = path }
-
-    /// The open database, opening it (and creating it if missing) on first use.
-    func db() throws -> Database {
-        if let d = database { return d }
-        let d = try Database.open(path)
-        database = d
-        return d
-    }
-
-    func close() throws {
-        try database?.close()
-        database = nil
-    }
-}
-
 /// A verb of `cairn kv` that also runs inside the shell.
 protocol KVVerb: ParsableCommand {
     var global: GlobalOptions { get }

@@ -1,19 +1,23 @@
 import ArgumentParser
 import CEditLine
+import Cairn
 import CairnLSM
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `cairn` with no verb: an interactive shell on one database. Each line is a `kv` verb
-/// (`put k v`, `scan --limit 10`, ...); `help` lists them, `exit` leaves. Reading from a pipe
-/// works too: lines are read without a prompt and the exit status is non-zero if any failed.
+/// `cairn` with no verb: an interactive shell on one database, opened once as an item
+/// database. Each line is an `aws dynamodb`-style verb with the same flags as on the command
+/// line (`put-item --table-name T --item '{"pk": {"S": "a"}}'`), or a key-value verb after
+/// `kv` (`kv get k`); lines are split like a POSIX shell does (`ShellLineSplitter`), so JSON
+/// goes in single quotes. `help` lists the verbs, `exit` leaves. Reading from a pipe works
+/// too: lines are read without a prompt and the exit status is 1 if any line failed.
 struct ShellCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shell", abstract: "Interactive shell on a database (the default verb).")
 
     @Option(name: .long, help: "Database directory.")
-    var db: String = "./cairn-data"
+    var db: String = ItemDatabase.defaultPath
 
     func run() throws {
         let session = Session(path: db)
@@ -21,10 +25,16 @@ struct ShellCommand: ParsableCommand {
         let historyPath = (getenv("HOME").map { String(cString: $0) } ?? ".") + "/.cairn_history"
         if interactive {
             _ = read_history(historyPath)
-            print("cairn shell on \(db) — type help for verbs, exit to leave")
+            print("cairn shell on \(db): DynamoDB verbs as in `aws dynamodb` (create-table, put-item, query...),")
+            print("raw keys with `kv VERB`; type help for the list, exit to leave.")
         }
         do {
-            _ = try session.db()
+            _ = try session.items()
+        } catch let error as ItemDatabaseOpenError {
+            guard case .invalidArgument = error.underlying else { throw reportAndExit(error) }
+            // A plain key-value database: the kv verbs still work on it.
+            printError("note: \(db) holds a plain key-value database, not Cairn tables: only the kv verbs work here")
+            do { _ = try session.db() } catch { throw reportAndExit(error) }
         } catch {
             throw reportAndExit(error)
         }
@@ -42,32 +52,60 @@ struct ShellCommand: ParsableCommand {
             }
             let words: [String]
             do {
-                words = try ShellCommand.split(line)
+                words = try ShellLineSplitter.split(line)
             } catch {
-                printError("error: \((error as? CLIError)?.message ?? "\(error)")")
+                printError("error: \(error)")
                 failures += 1
                 continue
             }
             guard let first = words.first else { continue }
             if first == "exit" || first == "quit" { break }
             if first == "help" || first == "?" {
-                print(ShellCommand.help(words.dropFirst().first))
+                print(ShellCommand.help(Array(words.dropFirst())))
                 continue
             }
-            let verbWords = first == "kv" ? Array(words.dropFirst()) : words
-            if !ShellCommand.run(verbWords, session) { failures += 1 }
+            if !ShellCommand.run(words, session) { failures += 1 }
         }
         if interactive { _ = write_history(historyPath) }
         try? session.close()
         if failures > 0 && !interactive { throw ExitCode(1) }
     }
 
-    /// Runs one verb line against the session; prints errors; returns false on failure.
+    /// Runs one line's words against the session; prints output and errors; returns false on
+    /// failure.
     static func run(_ words: [String], _ session: Session) -> Bool {
+        guard let first = words.first else { return true }
+        if first == "kv" { return runKV(Array(words.dropFirst()), session) }
+        guard itemVerbs.contains(where: { $0._commandName == first }) else {
+            if KVCommand.verbs.contains(where: { $0._commandName == first }) {
+                printError("error: unknown verb '\(first)'; the key-value verbs are under kv: kv \(words.joined(separator: " "))")
+            } else {
+                printError("error: unknown verb '\(first)' (type help for the list)")
+            }
+            return false
+        }
+        do {
+            let command = try ItemVerbsCommand.parseAsRoot(words)
+            guard let verb = command as? any ItemVerb else {
+                // `VERB --help` parses as ArgumentParser's help command.
+                print(help([first]))
+                return true
+            }
+            if verb.options.db != ItemDatabase.defaultPath && verb.options.db != session.path {
+                printError("note: --db is ignored in the shell; it works on \(session.path)")
+            }
+            return ItemVerbRunner.execute(verb, session) == 0
+        } catch {
+            return printParseOutcome(ItemVerbsCommand.fullMessage(for: error), ItemVerbsCommand.exitCode(for: error))
+        }
+    }
+
+    /// Runs a `kv` verb (the words after `kv`).
+    static func runKV(_ words: [String], _ session: Session) -> Bool {
         do {
             let command = try KVCommand.parseAsRoot(words)
             guard let verb = command as? any KVVerb else {
-                print(help(nil))
+                print(help(["kv"] + words.prefix(1)))
                 return true
             }
             try verb.execute(session, Output())
@@ -76,66 +114,53 @@ struct ShellCommand: ParsableCommand {
             printError("error: \(error)")
         } catch let error as CLIError {
             printError("error: \(error.message)")
+        } catch let error as ItemDatabaseOpenError {
+            printError("error: \(error)")
         } catch {
-            let message = KVCommand.fullMessage(for: error)
-            printError(message.isEmpty ? "error: \(error)" : message)
+            return printParseOutcome(KVCommand.fullMessage(for: error), KVCommand.exitCode(for: error))
         }
         return false
     }
 
-    static func help(_ verb: String?) -> String {
-        if let verb, let type = KVCommand.verbs.first(where: { $0._commandName == verb }) {
+    /// Prints what ArgumentParser made of a line it did not run: help (on stdout, a success)
+    /// or a usage error (on stderr, a failure).
+    private static func printParseOutcome(_ message: String, _ code: ExitCode) -> Bool {
+        if code == .success {
+            print(message)
+            return true
+        }
+        printError(message.isEmpty ? "error: cannot parse the line" : message)
+        return false
+    }
+
+    /// The shell's help: the verb list, or one verb's flags (`help put-item`, `help kv put`).
+    static func help(_ words: [String]) -> String {
+        if let verb = words.first, let type = itemVerbs.first(where: { $0._commandName == verb }) {
             return type.helpMessage()
         }
-        var lines = ["verbs (same as `cairn kv VERB`; `help VERB` for details):"]
-        for v in KVCommand.verbs {
-            let name = v._commandName
-            lines.append("  " + name + String(repeating: " ", count: max(1, 14 - name.count))
-                + v.configuration.abstract)
+        if words.first == "kv" {
+            if let verb = words.dropFirst().first, let type = KVCommand.verbs.first(where: { $0._commandName == verb }) {
+                return type.helpMessage()
+            }
+            var lines = ["key-value verbs (kv VERB ...; same as `cairn kv VERB`; help kv VERB for details):"]
+            for v in KVCommand.verbs { lines.append(row("kv " + v._commandName, v.configuration.abstract)) }
+            return lines.joined(separator: "\n")
         }
-        lines.append("  exit          leave the shell")
+        var lines = ["DynamoDB verbs (flags as in `aws dynamodb VERB`; help VERB for details):"]
+        for v in itemVerbs { lines.append(row(v._commandName, v.configuration.abstract)) }
+        lines.append("")
+        lines.append("key-value verbs (raw keys and values; help kv for the list):")
+        lines.append(row("kv VERB ...", "put, get, delete, delete-range, scan, load, flush, compact, verify, stats, ..."))
+        lines.append("")
+        lines.append(row("help [VERB]", "this list, or a verb's flags"))
+        lines.append(row("exit", "leave the shell"))
+        lines.append("")
+        lines.append("Words split as in sh: put JSON in single quotes, e.g.")
+        lines.append(#"  put-item --table-name Music --item '{"Artist": {"S": "Acme"}, "Song": {"S": "Hi"}}'"#)
         return lines.joined(separator: "\n")
     }
 
-    /// Splits a line into words: whitespace separates, '...' and "..." group, \ escapes.
-    static func split(_ line: String) throws -> [String] {
-        var words: [String] = []
-        var current = ""
-        var inWord = false
-        var quote: Character?
-        var escape = false
-        for c in line {
-            if escape {
-                current.append(c)
-                escape = false
-                continue
-            }
-            if c == "\\" && quote != "'" {
-                escape = true
-                inWord = true
-                continue
-            }
-            if let q = quote {
-                if c == q { quote = nil } else { current.append(c) }
-                continue
-            }
-            if c == "'" || c == "\"" {
-                quote = c
-                inWord = true
-            } else if c == " " || c == "\t" {
-                if inWord {
-                    words.append(current)
-                    current = ""
-                    inWord = false
-                }
-            } else {
-                current.append(c)
-                inWord = true
-            }
-        }
-        if quote != nil { throw CLIError("unterminated quote") }
-        if escape { current.append("\\") }
-        if inWord { words.append(current) }
-        return words
+    private static func row(_ name: String, _ text: String) -> String {
+        "  " + name + String(repeating: " ", count: max(1, 16 - name.count)) + text
     }
 }

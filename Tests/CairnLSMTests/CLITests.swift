@@ -99,11 +99,11 @@ import Testing
     @Test func shellRunsVerbsFromStdin() throws {
         let dir = TemporaryDirectory()
         let script = """
-            put greeting "hello world"
-            get greeting
+            kv put greeting "hello world"
+            kv get greeting
             kv put other x
-            scan
-            help
+            kv scan --from greeting
+            help kv
             bogus-verb
             exit
             """
