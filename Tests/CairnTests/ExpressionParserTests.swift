@@ -283,7 +283,7 @@ import Testing
         updateError("SET a = list_append(c)", count + "list_append, number of operands: 1")
 
         let type = "Incorrect operand type for operator or function; operator or function: "
-        let samples: [AttributeValue] = [1, true, nil, [], [:], .ss(["1"]), .ns([1]), .bs([[1]])]
+        let samples: [AttributeValue] = [1, true, .null, [], [:], .ss(["1"]), .ns([1]), .bs([[1]])]
         for value in samples {
             filterError("begins_with(a, :a)", type + "begins_with, operand type: \(value.typeName)", values: [":a": value])
             filterError("attribute_type(a, :a)", type + "attribute_type, operand type: \(value.typeName)", values: [":a": value])
@@ -371,7 +371,7 @@ import Testing
         expectError("Invalid ProjectionExpression: " + conflict + "[a, [0]], path two: [a, b]") { try RequestExpressions(projection: "a[0], a.b") }
 
         let type = "Incorrect operand type for operator or function; operator: "
-        let samples: [(AttributeValue, String)] = [("a", "STRING"), (nil, "NULL"), (false, "BOOLEAN"), (.b([1]), "BINARY"), (["a": [1]], "MAP"), ([1], "LIST")]
+        let samples: [(AttributeValue, String)] = [("a", "STRING"), (.null, "NULL"), (false, "BOOLEAN"), (.b([1]), "BINARY"), (["a": [1]], "MAP"), ([1], "LIST")]
         for (value, word) in samples {
             updateError("add a.b :a", type + "ADD, operand type: \(word), typeSet: ALLOWED_FOR_ADD_OPERAND", values: [":a": value])
             updateError("delete a.b :a", type + "DELETE, operand type: \(word), typeSet: ALLOWED_FOR_DELETE_OPERAND", values: [":a": value])
