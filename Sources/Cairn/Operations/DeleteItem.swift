@@ -57,14 +57,10 @@ extension ItemDatabase {
         let expressions = try RequestExpressions(
             condition: input.conditionExpression,
             names: input.expressionAttributeNames, values: input.expressionAttributeValues)
-        let old = try withItemLock(definition, key) { () -> Item? in
-            let old = expressions.condition != nil || returnValues == .allOld ? try readItem(key) : nil
-            if let condition = expressions.condition, try !condition.evaluate(on: old) {
-                throw Self.conditionFailed(old, input.returnValuesOnConditionCheckFailure)
-            }
-            _ = try lsm.delete(key, sync: options.syncWrites)
-            return old
-        }
+        let (old, _) = try conditionalWrite(
+            definition, key, condition: expressions.condition, readOld: returnValues == .allOld,
+            onFailure: input.returnValuesOnConditionCheckFailure
+        ) { _ in try lsm.delete(key, sync: options.syncWrites) }
         return DeleteItemOutput(attributes: returnValues == .allOld ? old : nil)
     }
 }

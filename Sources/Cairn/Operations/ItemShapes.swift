@@ -70,9 +70,4 @@ extension ItemDatabase {
             throw DynamoDBError.validation(sizeMessage)
         }
     }
-
-    /// The error for a failed condition, with the old item if the request asked for it.
-    static func conditionFailed(_ old: Item?, _ mode: ReturnValuesOnConditionCheckFailure?) -> DynamoDBError {
-        DynamoDBError.conditionalCheckFailed(item: mode == .allOld ? old : nil)
-    }
 }

@@ -61,14 +61,10 @@ extension ItemDatabase {
             names: input.expressionAttributeNames, values: input.expressionAttributeValues)
         let key = try definition.itemKey(keyValues)
         let value = ItemCodec.encode(input.item)
-        let old = try withItemLock(definition, key) { () -> Item? in
-            let old = expressions.condition != nil || returnValues == .allOld ? try readItem(key) : nil
-            if let condition = expressions.condition, try !condition.evaluate(on: old) {
-                throw Self.conditionFailed(old, input.returnValuesOnConditionCheckFailure)
-            }
-            _ = try lsm.put(key, value, sync: options.syncWrites)
-            return old
-        }
+        let (old, _) = try conditionalWrite(
+            definition, key, condition: expressions.condition, readOld: returnValues == .allOld,
+            onFailure: input.returnValuesOnConditionCheckFailure
+        ) { _ in try lsm.put(key, value, sync: options.syncWrites) }
         return PutItemOutput(attributes: returnValues == .allOld ? old : nil)
     }
 }

@@ -72,23 +72,22 @@ extension ItemDatabase {
             throw DynamoDBError.validation(
                 "One or more parameter values were invalid: Cannot update attribute \(path.attribute). This attribute is part of the key")
         }
-        let (old, new) = try withItemLock(definition, key) { () -> (Item?, Item?) in
-            let old = try readItem(key)
-            if let condition = expressions.condition, try !condition.evaluate(on: old) {
-                throw Self.conditionFailed(old, input.returnValuesOnConditionCheckFailure)
-            }
+        let (old, new) = try conditionalWrite(
+            definition, key, condition: expressions.condition, readOld: true,
+            onFailure: input.returnValuesOnConditionCheckFailure
+        ) { old -> Item? in
             let base = old ?? input.key
             guard let update = expressions.update else {
                 if old == nil { _ = try lsm.put(key, ItemCodec.encode(base), sync: options.syncWrites) }
-                return (old, base)
+                return base
             }
             let new = try update.apply(to: base)
             if old == nil, new.keys.allSatisfy(keyNames.contains) {
-                return (nil, nil)  // nothing to create
+                return nil  // nothing to create
             }
             try Self.validateItem(new, sizeMessage: "Item size to update has exceeded the maximum allowed size")
             _ = try lsm.put(key, ItemCodec.encode(new), sync: options.syncWrites)
-            return (old, new)
+            return new
         }
         let paths = Projection(paths: expressions.update?.updatedPaths ?? [])
         let attributes: Item?

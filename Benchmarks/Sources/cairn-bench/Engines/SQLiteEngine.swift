@@ -120,6 +120,7 @@ final class SQLiteEngine: BenchEngine, @unchecked Sendable {
 /// thread's last use): hence `@unchecked Sendable`.
 final class SQLiteConnection: ThreadConfined, @unchecked Sendable {
     private let db: OpaquePointer
+    private let statements: [OpaquePointer]
     private let putStatement: OpaquePointer
     private let getStatement: OpaquePointer
     private let seekStatement: OpaquePointer
@@ -128,17 +129,29 @@ final class SQLiteConnection: ThreadConfined, @unchecked Sendable {
     /// Opens `path` (in WAL mode already), applies the per-connection pragmas and prepares
     /// the statements.
     init(path: String, synchronous: String, cacheKiB: Int) throws {
-        let db = try Self.open(path, create: false)
+        (db, statements) = try Self.open(path, synchronous: synchronous, cacheKiB: cacheKiB, statements: [
+            "INSERT OR REPLACE INTO kv(k, v) VALUES(?1, ?2)",
+            "SELECT v FROM kv WHERE k = ?1",
+            "SELECT k, v FROM kv WHERE k >= ?1 ORDER BY k LIMIT ?2",
+            "SELECT k, v FROM kv ORDER BY k",
+        ])
+        putStatement = statements[0]
+        getStatement = statements[1]
+        seekStatement = statements[2]
+        scanStatement = statements[3]
+    }
+
+    /// Opens a connection (`open(_:create:)`), applies the per-connection pragmas and prepares
+    /// `sqls` as persistent statements; on failure frees whatever it made.
+    static func open(_ path: String, synchronous: String, cacheKiB: Int, statements sqls: [String]) throws
+        -> (OpaquePointer, [OpaquePointer])
+    {
+        let db = try open(path, create: false)
         var statements: [OpaquePointer] = []
         do {
             try sqliteExec(db, "PRAGMA synchronous=\(synchronous)")
             try sqliteExec(db, "PRAGMA cache_size=-\(cacheKiB)")
-            for sql in [
-                "INSERT OR REPLACE INTO kv(k, v) VALUES(?1, ?2)",
-                "SELECT v FROM kv WHERE k = ?1",
-                "SELECT k, v FROM kv WHERE k >= ?1 ORDER BY k LIMIT ?2",
-                "SELECT k, v FROM kv ORDER BY k",
-            ] {
+            for sql in sqls {
                 var statement: OpaquePointer?
                 let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
                 guard rc == SQLITE_OK, let statement else { throw sqliteError(db, "prepare \(sql)") }
@@ -149,11 +162,7 @@ final class SQLiteConnection: ThreadConfined, @unchecked Sendable {
             sqlite3_close_v2(db)
             throw error
         }
-        self.db = db
-        putStatement = statements[0]
-        getStatement = statements[1]
-        seekStatement = statements[2]
-        scanStatement = statements[3]
+        return (db, statements)
     }
 
     /// Opens a connection without a mutex (`SQLITE_OPEN_NOMUTEX`: one thread uses it) and a
@@ -174,9 +183,7 @@ final class SQLiteConnection: ThreadConfined, @unchecked Sendable {
 
     /// Finalizes the statements and closes the connection.
     func release() {
-        for statement in [putStatement, getStatement, seekStatement, scanStatement] {
-            sqlite3_finalize(statement)
-        }
+        for statement in statements { sqlite3_finalize(statement) }
         sqlite3_close_v2(db)
     }
 

@@ -89,28 +89,11 @@ final class SQLiteItemConnection: ThreadConfined, @unchecked Sendable {
     private(set) var sink = 0
 
     init(path: String, synchronous: String, cacheKiB: Int) throws {
-        let db = try SQLiteConnection.open(path, create: false)
-        var prepared: [OpaquePointer] = []
-        do {
-            try sqliteExec(db, "PRAGMA synchronous=\(synchronous)")
-            try sqliteExec(db, "PRAGMA cache_size=-\(cacheKiB)")
-            for sql in [
-                "INSERT OR REPLACE INTO items(pk, sk, name, count, payload) VALUES(?1, ?2, ?3, ?4, ?5)",
-                "SELECT name, count, payload FROM items WHERE pk = ?1 AND sk = ?2",
-                "SELECT sk, name, count, payload FROM items WHERE pk = ?1 ORDER BY sk",
-            ] {
-                var statement: OpaquePointer?
-                let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
-                guard rc == SQLITE_OK, let statement else { throw sqliteError(db, "prepare \(sql)") }
-                prepared.append(statement)
-            }
-        } catch {
-            for statement in prepared { sqlite3_finalize(statement) }
-            sqlite3_close_v2(db)
-            throw error
-        }
-        self.db = db
-        statements = prepared
+        (db, statements) = try SQLiteConnection.open(path, synchronous: synchronous, cacheKiB: cacheKiB, statements: [
+            "INSERT OR REPLACE INTO items(pk, sk, name, count, payload) VALUES(?1, ?2, ?3, ?4, ?5)",
+            "SELECT name, count, payload FROM items WHERE pk = ?1 AND sk = ?2",
+            "SELECT sk, name, count, payload FROM items WHERE pk = ?1 ORDER BY sk",
+        ])
     }
 
     func release() {
