@@ -16,8 +16,11 @@ public enum PathElement: Hashable, Sendable {
 
 /// A document path such as `a.b[3].c`: the first element is always a `.name`.
 public struct DocumentPath: Hashable, Sendable, CustomStringConvertible {
+    /// The steps from the item down to the value, first to last.
     public var elements: [PathElement]
 
+    /// A path of these steps (the first should be a `.name`; a path that is not resolves to
+    /// nothing).
     public init(_ elements: [PathElement]) {
         self.elements = elements
     }
@@ -66,36 +69,52 @@ public indirect enum Operand: Hashable, Sendable {
 
 /// A comparison operator: `=`, `<>`, `<`, `<=`, `>`, `>=`.
 public enum ComparisonOperator: String, Hashable, Sendable {
+    /// `=`: same type and value (sets in any order, numbers numerically).
     case equal = "="
+    /// `<>`: not `=`; also true when either side is missing.
     case notEqual = "<>"
+    /// `<`: between two S, two N or two B values only.
     case less = "<"
+    /// `<=`: between two S, two N or two B values only.
     case lessOrEqual = "<="
+    /// `>`: between two S, two N or two B values only.
     case greater = ">"
+    /// `>=`: between two S, two N or two B values only.
     case greaterOrEqual = ">="
 }
 
 /// A condition, filter or key-condition expression: a boolean tree.
 public indirect enum Condition: Hashable, Sendable {
+    /// `a op b`.
     case comparison(Operand, ComparisonOperator, Operand)
     /// `a BETWEEN low AND high`.
     case between(Operand, Operand, Operand)
     /// `a IN (b, c, ...)`: 1 to 100 candidates.
     case isIn(Operand, [Operand])
+    /// `a AND b`.
     case and(Condition, Condition)
+    /// `a OR b`.
     case or(Condition, Condition)
+    /// `NOT a`.
     case not(Condition)
+    /// `attribute_exists(path)`.
     case attributeExists(DocumentPath)
+    /// `attribute_not_exists(path)`.
     case attributeNotExists(DocumentPath)
     /// `attribute_type(path, :type)`: the second operand must be one of the ten type names.
     case attributeType(DocumentPath, Operand)
+    /// `begins_with(a, prefix)`: a string or binary prefix.
     case beginsWith(Operand, Operand)
+    /// `contains(a, b)`: a substring, a set element or a list element.
     case contains(Operand, Operand)
 }
 
 /// A projection expression: the document paths to return, in the order given.
 public struct Projection: Hashable, Sendable {
+    /// The paths, in the order of the expression.
     public var paths: [DocumentPath]
 
+    /// A projection of these paths.
     public init(paths: [DocumentPath]) {
         self.paths = paths
     }
@@ -123,8 +142,10 @@ public enum UpdateAction: Hashable, Sendable {
 /// An update expression: its actions in the order written (SET, REMOVE, ADD and DELETE
 /// clauses may come in any order, each at most once).
 public struct UpdateExpression: Hashable, Sendable {
+    /// The actions, in the order of the expression.
     public var actions: [UpdateAction]
 
+    /// An update expression of these actions.
     public init(actions: [UpdateAction]) {
         self.actions = actions
     }
@@ -135,21 +156,32 @@ public struct UpdateExpression: Hashable, Sendable {
 
 /// The condition on the sort key of a Query.
 public enum SortKeyCondition: Hashable, Sendable {
+    /// `sk = v`.
     case equal(AttributeValue)
+    /// `sk < v`.
     case less(AttributeValue)
+    /// `sk <= v`.
     case lessOrEqual(AttributeValue)
+    /// `sk > v`.
     case greater(AttributeValue)
+    /// `sk >= v`.
     case greaterOrEqual(AttributeValue)
+    /// `sk BETWEEN low AND high` (both inclusive).
     case between(AttributeValue, AttributeValue)
+    /// `begins_with(sk, prefix)` (S or B sort keys).
     case beginsWith(AttributeValue)
 }
 
 /// A Query's key condition, checked against the table's key schema: the partition key's value
 /// and an optional condition on the sort key.
 public struct KeyCondition: Hashable, Sendable {
+    /// The partition key's value (`pk = :v`).
     public var partitionKeyValue: AttributeValue
+    /// The condition on the sort key, if any.
     public var sortKey: SortKeyCondition?
 
+    /// A key condition of these parts, unchecked (`init(_:partitionKey:sortKey:)` checks a
+    /// parsed expression against the key schema).
     public init(partitionKeyValue: AttributeValue, sortKey: SortKeyCondition?) {
         self.partitionKeyValue = partitionKeyValue
         self.sortKey = sortKey
