@@ -391,7 +391,7 @@ import Testing
 
     // MARK: - Needs the expression parser and evaluator (placeholders on this branch)
 
-    @Test(.disabled("until expressions land"))
+    @Test
     func conditionsUpdatesAndQueriesAfterExpressionsLand() throws {
         let dir = Scratch()
         #expect(try createMusic(dir.db).status == 0)

@@ -81,7 +81,7 @@ extension ItemDatabase {
                 if old == nil { _ = try lsm.put(key, ItemCodec.encode(base), sync: options.syncWrites) }
                 return base
             }
-            let new = try update.apply(to: base)
+            let new = try update.apply(to: base, itemExists: old != nil)
             if old == nil, new.keys.allSatisfy(keyNames.contains) {
                 return nil  // nothing to create
             }
