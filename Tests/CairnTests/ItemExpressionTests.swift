@@ -191,6 +191,13 @@ import Testing
                                         expressionAttributeValues: [":p": "q", ":v": 1]))
         } == "Filter Expression can only contain non-primary key attributes: Primary key attribute: c")
         #expect(dynamoError {
+            _ = try db.query(QueryInput(tableName: "rng", keyConditionExpression: "p = :p", expressionAttributeValues: [":p": ""]))
+        } == "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: p")
+        #expect(dynamoError {
+            _ = try db.query(QueryInput(tableName: "rng", keyConditionExpression: "p = :p AND c > :v",
+                                        expressionAttributeValues: [":p": "q", ":v": "x"]))
+        }?.contains("Condition parameter type does not match schema type") == true)
+        #expect(dynamoError {
             _ = try db.query(QueryInput(tableName: "rng", keyConditionExpression: "p = :p AND c > :v",
                                         expressionAttributeValues: [":p": "q", ":v": 10], exclusiveStartKey: ["p": "q", "c": 3]))
         } == "The provided starting key is outside query boundaries based on provided conditions")

@@ -91,6 +91,18 @@ extension ItemDatabase {
         }
         let keyCondition = try KeyCondition(parsedKeyCondition, partitionKey: definition.partitionKey,
                                             sortKey: definition.sortKey)
+        try definition.partitionKey.validate(keyCondition.partitionKeyValue)
+        if let sortKey = definition.sortKey {
+            switch keyCondition.sortKey {
+            case .equal(let v)?, .less(let v)?, .lessOrEqual(let v)?, .greater(let v)?, .greaterOrEqual(let v)?:
+                try sortKey.validate(v)
+            case .between(let low, let high)?:
+                try sortKey.validate(low)
+                try sortKey.validate(high)
+            case .beginsWith, nil:
+                break  // a prefix may be empty or shorter than any key
+            }
+        }
         if let filter = expressions.filter {
             let keyNames = Set(definition.keyAttributes.map(\.name))
             if let keyPath = filter.referencedPaths.first(where: { keyNames.contains($0.attribute) }) {
