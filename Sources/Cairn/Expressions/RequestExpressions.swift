@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Every expression of one request, parsed, checked and with its placeholders resolved: the
 /// entry point the operations layer calls before it evaluates anything.
@@ -117,6 +118,15 @@ public struct RequestExpressions: Sendable {
         case filter = "FilterExpression"
         case projection = "ProjectionExpression"
         case update = "UpdateExpression"
+
+        /// Which grammar parses it: kinds that share a grammar share cache entries.
+        var grammar: Int {
+            switch self {
+            case .condition, .keyCondition, .filter: return 0
+            case .projection: return 1
+            case .update: return 2
+            }
+        }
     }
 
     /// One expression, checked: its tree and the placeholders it used (with their counts).
@@ -134,13 +144,22 @@ public struct RequestExpressions: Sendable {
     /// Parses and checks one expression; throws DynamoDB's "Invalid <kind>: ..." error.
     static func analyze(_ text: String, _ kind: ExpressionKind, names: [String: String],
                         values: [String: AttributeValue]) throws -> Analysis {
+        let key = RawExpressionCache.Key(grammar: kind.grammar, text: text)
         let result: Result<Analysis, ExpressionProblem>
-        // Deeply nested text is parsed on a thread with a large stack: the parser recurses
-        // once per parenthesis or NOT, and the 4 KB of text allow thousands of them.
-        if ExpressionParser(text).nestingEstimate > 48 {
-            result = LargeStack.run { analyzeOnThisStack(text, kind, names: names, values: values) }
+        if let (raw, nesting) = rawCache.lookup(key) {
+            // Parsed before: only the placeholders are resolved again.
+            let work: @Sendable () -> Result<Analysis, ExpressionProblem> = {
+                resolve(raw, textLength: text.utf16.count, names: names, values: values)
+            }
+            result = nesting > 48 ? LargeStack.run(work) : work()
         } else {
-            result = analyzeOnThisStack(text, kind, names: names, values: values)
+            // Deeply nested text is parsed on a thread with a large stack: the parser recurses
+            // once per parenthesis or NOT, and the 4 KB of text allow thousands of them.
+            let nesting = ExpressionParser(text).nestingEstimate
+            let work: @Sendable () -> Result<Analysis, ExpressionProblem> = {
+                parseAndResolve(text, kind, key: key, nesting: nesting, names: names, values: values)
+            }
+            result = nesting > 48 ? LargeStack.run(work) : work()
         }
         switch result {
         case .success(let analysis): return analysis
@@ -148,8 +167,12 @@ public struct RequestExpressions: Sendable {
         }
     }
 
-    private static func analyzeOnThisStack(_ text: String, _ kind: ExpressionKind, names: [String: String],
-                                           values: [String: AttributeValue]) -> Result<Analysis, ExpressionProblem> {
+    /// Expression texts parsed before, shared by every database in the process.
+    static let rawCache = RawExpressionCache()
+
+    private static func parseAndResolve(_ text: String, _ kind: ExpressionKind,
+                                        key: RawExpressionCache.Key, nesting: Int, names: [String: String],
+                                        values: [String: AttributeValue]) -> Result<Analysis, ExpressionProblem> {
         do {
             let length = text.utf16.count
             if length == 0 { throw ExpressionProblem("The expression can not be empty;") }
@@ -163,25 +186,44 @@ public struct RequestExpressions: Sendable {
                 }
             }
             var parser = ExpressionParser(text)
-            var validator = ExpressionValidator(names: names, values: values)
-            let tree: Analysis.Tree
+            let raw: RawExpressionCache.Entry
             switch kind {
             case .projection:
-                let raw = try parser.parseProjection()
-                for path in raw { try ExpressionValidator.walk(path) }
-                tree = .projection(try validator.check(projection: raw))
+                let paths = try parser.parseProjection()
+                for path in paths { try ExpressionValidator.walk(path) }
+                raw = .projection(paths)
             case .update:
-                let raw = try parser.parseUpdate()
-                try ExpressionValidator.walk(raw)
-                tree = .update(try validator.check(update: raw))
+                let clauses = try parser.parseUpdate()
+                try ExpressionValidator.walk(clauses)
+                raw = .update(clauses)
             case .condition, .filter, .keyCondition:
-                let raw = try parser.parseCondition()
-                try ExpressionValidator.walk(raw)
-                tree = .condition(try validator.check(raw))
+                let condition = try parser.parseCondition()
+                try ExpressionValidator.walk(condition)
+                raw = .condition(condition)
+            }
+            rawCache.insert(key, raw, nesting: nesting)
+            return resolve(raw, textLength: length, names: names, values: values)
+        } catch let problem as ExpressionProblem {
+            return .failure(problem)
+        } catch {
+            return .failure(ExpressionProblem("\(error)"))
+        }
+    }
+
+    /// Checks a parsed expression against the placeholder maps and builds its syntax tree.
+    private static func resolve(_ raw: RawExpressionCache.Entry, textLength: Int, names: [String: String],
+                                values: [String: AttributeValue]) -> Result<Analysis, ExpressionProblem> {
+        do {
+            var validator = ExpressionValidator(names: names, values: values)
+            let tree: Analysis.Tree
+            switch raw {
+            case .projection(let paths): tree = .projection(try validator.check(projection: paths))
+            case .update(let clauses): tree = .update(try validator.check(update: clauses))
+            case .condition(let condition): tree = .condition(try validator.check(condition))
             }
             // DynamoDB's limit on the expression with every placeholder substituted (value
             // sizes computed as item sizes).
-            var size = length
+            var size = textLength
             for (key, count) in validator.nameUses { size += count * (names[key]?.utf8.count ?? 0) }
             for (key, count) in validator.valueUses { size += count * (values[key].map(ItemSize.of) ?? 0) }
             if size > maxSubstitutedSize {
@@ -235,6 +277,36 @@ public struct RequestExpressions: Sendable {
 }
 
 /// Runs work on a thread with a large stack and waits for it.
+/// The raw (placeholders unresolved) trees of expression texts that parsed and passed their
+/// structural checks, so a request repeating an expression, such as the same Query with new
+/// values, skips lexing and parsing. Bounded: when full it starts over.
+final class RawExpressionCache: Sendable {
+    enum Entry: Sendable {
+        case condition(RawCondition)
+        case projection([RawPath])
+        case update([RawUpdateClause])
+    }
+
+    struct Key: Hashable, Sendable {
+        var grammar: Int
+        var text: String
+    }
+
+    static let capacity = 1024
+    private let entries = Mutex<[Key: (entry: Entry, nesting: Int)]>([:])
+
+    func lookup(_ key: Key) -> (Entry, Int)? {
+        entries.withLock { $0[key] }.map { ($0.entry, $0.nesting) }
+    }
+
+    func insert(_ key: Key, _ entry: Entry, nesting: Int) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = (entry, nesting)
+        }
+    }
+}
+
 enum LargeStack {
     /// A result handed from the worker thread to the waiting one; the semaphore orders the
     /// write before the read.
