@@ -4,8 +4,9 @@ import CairnLSM
 /// page rules, then the filter, then the projection.
 ///
 /// A page stops after `limit` items have been *read* (before the filter), or once the items
-/// read reach 1 MB (DynamoDB's page size; the item that reaches it is included, so every page
-/// makes progress). When a page stops early, `lastEvaluatedKey` is the key of the last item
+/// read reach 1 MB (DynamoDB's page size, measured on the stored item bytes, which are within a
+/// few bytes per item of DynamoDB's item size; the item that reaches it is included, so every
+/// page makes progress). When a page stops early, `lastEvaluatedKey` is the key of the last item
 /// read, whether or not the filter kept it, and the next page starts after it. Stopping at
 /// the limit returns a LastEvaluatedKey even when no item follows, as DynamoDB does.
 struct ItemPageReader {
@@ -51,9 +52,9 @@ struct ItemPageReader {
         }
         var bytesRead = 0
         while iterator.isValid {
-            let item = try ItemCodec.decode(iterator.value)
+            let (item, size) = try iterator.withValue { (try ItemCodec.decode($0), $0.count) }
             page.scannedCount += 1
-            bytesRead += ItemSize.of(item)
+            bytesRead += size
             if try filter?.evaluate(on: item) ?? true {
                 page.count += 1
                 if !countOnly { page.items.append(projection.map { $0.apply(to: item) } ?? item) }

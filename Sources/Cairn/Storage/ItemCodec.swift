@@ -22,6 +22,12 @@ public enum ItemCodec {
 
     /// Decodes bytes written by `encode`.
     public static func decode(_ bytes: [UInt8]) throws -> Item {
+        try bytes.withUnsafeBytes { try decode($0) }
+    }
+
+    /// Decodes an item in place (for example straight from an iterator's value), without
+    /// copying the bytes first.
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> Item {
         var reader = Reader(bytes: bytes)
         let v = try reader.byte()
         guard v == version else { throw reader.corrupt("unknown item format version \(v)") }
@@ -88,8 +94,9 @@ public enum ItemCodec {
 
     // MARK: Reading
 
+    /// Reads an item from memory the caller keeps alive for the reader's whole life.
     private struct Reader {
-        let bytes: [UInt8]
+        let bytes: UnsafeRawBufferPointer
         var offset = 0
 
         func corrupt(_ reason: String) -> CairnError {
@@ -105,7 +112,7 @@ public enum ItemCodec {
         /// A varint that is also a plausible count or length: at most the bytes left.
         mutating func count() throws -> Int {
             let start = offset
-            guard let result = bytes.withUnsafeBytes({ Coding.readVarint64($0, &offset) }) else {
+            guard let result = Coding.readVarint64(bytes, &offset) else {
                 offset = start
                 throw corrupt("truncated or overlong varint")
             }
@@ -116,7 +123,7 @@ public enum ItemCodec {
         mutating func raw() throws -> [UInt8] {
             let n = try count()
             defer { offset += n }
-            return Array(bytes[offset..<(offset + n)])
+            return Array(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]))
         }
 
         /// A length-prefixed UTF-8 string, checked and copied straight from the item bytes.
@@ -128,12 +135,10 @@ public enum ItemCodec {
             let start = offset
             let n = try count()
             let end = offset + n
-            let decoded: String? = bytes.withUnsafeBufferPointer { buffer in
-                let slice = UnsafeBufferPointer(rebasing: buffer[offset..<end])
-                var high: UInt8 = 0
-                for byte in slice { high |= byte }
-                return high < 0x80 ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
-            }
+            let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<end]).assumingMemoryBound(to: UInt8.self)
+            var high: UInt8 = 0
+            for byte in slice { high |= byte }
+            let decoded = high < 0x80 ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
             guard let s = decoded else {
                 offset = start
                 throw corrupt("string is not UTF-8")

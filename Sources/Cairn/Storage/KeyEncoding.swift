@@ -98,6 +98,12 @@ public enum KeyEncoding {
     }
 
     static func decodeNumber(_ bytes: [UInt8], _ offset: inout Int) -> Number? {
+        bytes.withUnsafeBytes { decodeNumber($0, &offset) }
+    }
+
+    /// Decodes a number component in place. Finds the terminator first, so the digits are
+    /// built in one allocation of the right size.
+    static func decodeNumber(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) -> Number? {
         guard offset < bytes.count else { return nil }
         let tag = bytes[offset]
         if tag == zeroTag {
@@ -107,24 +113,24 @@ public enum KeyEncoding {
         guard tag == negativeTag || tag == positiveTag, offset + 1 < bytes.count else { return nil }
         let negative = tag == negativeTag
         let biased = negative ? 255 - bytes[offset + 1] : bytes[offset + 1]
-        var digits: [UInt8] = []
-        var i = offset + 2
-        while i < bytes.count {
-            let byte = bytes[i]
-            if byte == (negative ? 0xFF : 0x00) {
-                // Only the normalized form is valid: no leading or trailing zero digit.
-                guard let first = digits.first, let last = digits.last, first != 0, last != 0,
-                    let n = try? Number.checked(
-                        isNegative: negative, digits: digits, exponent: Int(biased) + Number.minExponent)
-                else { return nil }
-                offset = i + 1
-                return n
-            }
-            guard byte >= 1 && byte <= 10 else { return nil }
-            digits.append(negative ? 10 - byte : byte - 1)
-            i += 1
+        let terminator: UInt8 = negative ? 0xFF : 0x00
+        let start = offset + 2
+        var end = start
+        while end < bytes.count, bytes[end] != terminator {
+            guard bytes[end] >= 1 && bytes[end] <= 10 else { return nil }
+            end += 1
         }
-        return nil
+        guard end < bytes.count, end > start else { return nil }
+        let digits = [UInt8](unsafeUninitializedCapacity: end - start) { buffer, count in
+            for i in start..<end { buffer[i - start] = negative ? 10 - bytes[i] : bytes[i] - 1 }
+            count = end - start
+        }
+        // Only the normalized form is valid: no leading or trailing zero digit.
+        guard let first = digits.first, let last = digits.last, first != 0, last != 0,
+            let n = try? Number.checked(isNegative: negative, digits: digits, exponent: Int(biased) + Number.minExponent)
+        else { return nil }
+        offset = end + 1
+        return n
     }
 }
 
