@@ -126,6 +126,17 @@ import Testing
         if case .ss(let set)? = counted["s"] { #expect(Set(set) == ["x", "y"]) } else { Issue.record("not a set") }
     }
 
+    @Test func valuesWithoutAnExpressionAreRefusedPerOperation() throws {
+        let db = try database()
+        #expect(dynamoError { try db.putItem(PutItemInput(tableName: "tbl", item: ["p": "a"], expressionAttributeValues: [":v": 1])) }
+            == "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null")
+        #expect(dynamoError { try db.updateItem(UpdateItemInput(tableName: "tbl", key: ["p": "a"], expressionAttributeValues: [":v": 1])) }
+            == "ExpressionAttributeValues can only be specified when using expressions: UpdateExpression and ConditionExpression are null")
+        #expect(dynamoError { _ = try db.scan(ScanInput(tableName: "tbl", expressionAttributeValues: [":v": 1])) }
+            == "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null")
+        #expect(try db.getItem(GetItemInput(tableName: "tbl", key: ["p": "a"])).item == nil)
+    }
+
     @Test func keyAttributesCannotBeUpdated() throws {
         let db = try database()
         #expect(dynamoError {

@@ -54,6 +54,7 @@ extension ItemDatabase {
         let returnValues = input.returnValues ?? .none
         try returnValues.checkAllOldOrNone()
         let key = try definition.itemKey(try definition.keyValues(of: input.key, isKey: true))
+        try Self.checkValuesHaveAnExpression(input.expressionAttributeValues, [("ConditionExpression", input.conditionExpression)])
         let expressions = try RequestExpressions(
             condition: input.conditionExpression,
             names: input.expressionAttributeNames, values: input.expressionAttributeValues)

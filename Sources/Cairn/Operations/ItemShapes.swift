@@ -70,4 +70,14 @@ extension ItemDatabase {
             throw DynamoDBError.validation(sizeMessage)
         }
     }
+
+    /// DynamoDB's operation-specific refusal of ExpressionAttributeValues that no expression of
+    /// the request can use, e.g. ": ConditionExpression is null" (wording as dynalite records
+    /// it from DynamoDB).
+    static func checkValuesHaveAnExpression(_ values: [String: AttributeValue]?, _ expressions: [(String, String?)]) throws {
+        guard values != nil, expressions.allSatisfy({ $0.1 == nil }) else { return }
+        let names = expressions.map(\.0)
+        let missing = names.count == 1 ? "\(names[0]) is null" : names.joined(separator: " and ") + " are null"
+        throw DynamoDBError.validation("ExpressionAttributeValues can only be specified when using expressions: \(missing)")
+    }
 }

@@ -56,6 +56,7 @@ extension ItemDatabase {
         try returnValues.checkAllOldOrNone()
         let keyValues = try definition.keyValues(of: input.item, isKey: false)
         try Self.validateItem(input.item)
+        try Self.checkValuesHaveAnExpression(input.expressionAttributeValues, [("ConditionExpression", input.conditionExpression)])
         let expressions = try RequestExpressions(
             condition: input.conditionExpression,
             names: input.expressionAttributeNames, values: input.expressionAttributeValues)

@@ -63,6 +63,7 @@ extension ItemDatabase {
         let (segment, total) = try Self.checkSegments(input.segment, input.totalSegments)
         let countOnly = try Self.checkSelect(input.select, hasProjection: input.projectionExpression != nil,
                                              indexName: input.indexName, tableName: input.tableName)
+        try Self.checkValuesHaveAnExpression(input.expressionAttributeValues, [("FilterExpression", input.filterExpression)])
         let expressions = try RequestExpressions(
             filter: input.filterExpression, projection: input.projectionExpression,
             names: input.expressionAttributeNames, values: input.expressionAttributeValues)

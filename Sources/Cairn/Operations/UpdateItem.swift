@@ -64,6 +64,9 @@ extension ItemDatabase {
         let returnValues = input.returnValues ?? .none
         let keyValues = try definition.keyValues(of: input.key, isKey: true)
         let key = try definition.itemKey(keyValues)
+        try Self.checkValuesHaveAnExpression(
+            input.expressionAttributeValues,
+            [("UpdateExpression", input.updateExpression), ("ConditionExpression", input.conditionExpression)])
         let expressions = try RequestExpressions(
             condition: input.conditionExpression, update: input.updateExpression,
             names: input.expressionAttributeNames, values: input.expressionAttributeValues)
