@@ -157,3 +157,22 @@ enum ExpressionSemantics {
         }
     }
 }
+
+extension AttributeValue {
+    /// DynamoDB's name of this value's type in operand-type messages ("STRING", "NUMBER_SET",
+    /// ...), as the ADD and DELETE checks of the parser and the evaluator report it.
+    var operandTypeWord: String {
+        switch self {
+        case .s: return "STRING"
+        case .n: return "NUMBER"
+        case .b: return "BINARY"
+        case .bool: return "BOOLEAN"
+        case .null: return "NULL"
+        case .m: return "MAP"
+        case .l: return "LIST"
+        case .ss: return "STRING_SET"
+        case .ns: return "NUMBER_SET"
+        case .bs: return "BINARY_SET"
+        }
+    }
+}

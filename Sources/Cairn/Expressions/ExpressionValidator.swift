@@ -410,13 +410,13 @@ struct ExpressionValidator {
             case .add(_, let key):
                 let value = try clauseValue(key)
                 guard ["N", "SS", "NS", "BS"].contains(value.typeName) else {
-                    throw ExpressionProblem("Incorrect operand type for operator or function; operator: ADD, operand type: \(Self.typeWord(value)), typeSet: ALLOWED_FOR_ADD_OPERAND")
+                    throw ExpressionProblem("Incorrect operand type for operator or function; operator: ADD, operand type: \(value.operandTypeWord), typeSet: ALLOWED_FOR_ADD_OPERAND")
                 }
                 result[i] = .add(paths[i], value)
             case .delete(_, let key):
                 let value = try clauseValue(key)
                 guard ["SS", "NS", "BS"].contains(value.typeName) else {
-                    throw ExpressionProblem("Incorrect operand type for operator or function; operator: DELETE, operand type: \(Self.typeWord(value)), typeSet: ALLOWED_FOR_DELETE_OPERAND")
+                    throw ExpressionProblem("Incorrect operand type for operator or function; operator: DELETE, operand type: \(value.operandTypeWord), typeSet: ALLOWED_FOR_DELETE_OPERAND")
                 }
                 result[i] = .delete(paths[i], value)
             }
@@ -434,21 +434,6 @@ struct ExpressionValidator {
 
     // MARK: Messages
 
-    /// DynamoDB's name of a type in the ADD/DELETE operand message.
-    private static func typeWord(_ value: AttributeValue) -> String {
-        switch value {
-        case .s: return "STRING"
-        case .n: return "NUMBER"
-        case .b: return "BINARY"
-        case .bool: return "BOOLEAN"
-        case .null: return "NULL"
-        case .m: return "MAP"
-        case .l: return "LIST"
-        case .ss: return "STRING_SET"
-        case .ns: return "NUMBER_SET"
-        case .bs: return "BINARY_SET"
-        }
-    }
 
     /// A BETWEEN bound as DynamoDB prints it: `AttributeValue: {N:1}`. (Binary is printed in
     /// base64 here; DynamoDB's rendering of binary bounds is not documented.)

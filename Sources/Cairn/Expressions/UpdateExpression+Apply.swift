@@ -108,25 +108,10 @@ extension UpdateExpression {
     static func requireOperandType(_ value: AttributeValue, _ clause: String, typeSet: String, _ types: Set<String>) throws {
         guard types.contains(value.typeName) else {
             throw DynamoDBError.validation(
-                "Incorrect operand type for operator or function; operator: \(clause), operand type: \(typeWord(value)), typeSet: \(typeSet)")
+                "Incorrect operand type for operator or function; operator: \(clause), operand type: \(value.operandTypeWord), typeSet: \(typeSet)")
         }
     }
 
-    /// DynamoDB's name of a type in the ADD/DELETE operand message.
-    private static func typeWord(_ value: AttributeValue) -> String {
-        switch value {
-        case .s: return "STRING"
-        case .n: return "NUMBER"
-        case .b: return "BINARY"
-        case .bool: return "BOOLEAN"
-        case .null: return "NULL"
-        case .m: return "MAP"
-        case .l: return "LIST"
-        case .ss: return "STRING_SET"
-        case .ns: return "NUMBER_SET"
-        case .bs: return "BINARY_SET"
-        }
-    }
 
     // MARK: ADD and DELETE
 
