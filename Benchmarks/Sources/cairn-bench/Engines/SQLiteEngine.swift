@@ -35,15 +35,7 @@ final class SQLiteEngine: BenchEngine, @unchecked Sendable {
         cacheKiB = max(1, options.blockCacheBytes / 1024)
         connections = try PerThread()
 
-        // Setup on a connection of its own: journal_mode=WAL is stored in the file, so every
-        // later connection opens in WAL mode.
-        let setup = try SQLiteConnection.open(path, create: true)
-        defer { sqlite3_close_v2(setup) }
-        let mode = try sqliteQueryText(setup, "PRAGMA journal_mode=WAL")
-        guard mode.lowercased() == "wal" else {
-            throw BenchError("sqlite: journal_mode=WAL refused (mode is \(mode))")
-        }
-        try sqliteExec(setup, "CREATE TABLE IF NOT EXISTS kv(k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID")
+        try SQLiteConnection.createWALDatabase(path, schema: "CREATE TABLE IF NOT EXISTS kv(k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID")
 
         settings = [
             "sqlite \(String(cString: sqlite3_libversion())); one table kv(k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID in kv.db, page size 4096 (default)",
@@ -163,6 +155,18 @@ final class SQLiteConnection: ThreadConfined, @unchecked Sendable {
             throw error
         }
         return (db, statements)
+    }
+
+    /// Creates the database file at `path` in WAL mode with `schema`, on a connection of its
+    /// own: journal_mode=WAL is stored in the file, so every later connection opens in WAL mode.
+    static func createWALDatabase(_ path: String, schema: String) throws {
+        let setup = try open(path, create: true)
+        defer { sqlite3_close_v2(setup) }
+        let mode = try sqliteQueryText(setup, "PRAGMA journal_mode=WAL")
+        guard mode.lowercased() == "wal" else {
+            throw BenchError("sqlite: journal_mode=WAL refused (mode is \(mode))")
+        }
+        try sqliteExec(setup, schema)
     }
 
     /// Opens a connection without a mutex (`SQLITE_OPEN_NOMUTEX`: one thread uses it) and a

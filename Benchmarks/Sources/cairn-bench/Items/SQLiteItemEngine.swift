@@ -24,11 +24,7 @@ final class SQLiteItemEngine: ItemBenchEngine, @unchecked Sendable {
         synchronous = options.syncWrites ? "FULL" : "NORMAL"
         cacheKiB = max(1, options.blockCacheBytes / 1024)
         connections = try PerThread()
-        let setup = try SQLiteConnection.open(path, create: true)
-        defer { sqlite3_close_v2(setup) }
-        let mode = try sqliteQueryText(setup, "PRAGMA journal_mode=WAL")
-        guard mode.lowercased() == "wal" else { throw BenchError("sqlite: journal_mode=WAL refused (mode is \(mode))") }
-        try sqliteExec(setup, """
+        try SQLiteConnection.createWALDatabase(path, schema: """
             CREATE TABLE IF NOT EXISTS items(pk TEXT NOT NULL, sk INTEGER NOT NULL, name TEXT, count INTEGER,
             payload BLOB, PRIMARY KEY(pk, sk)) WITHOUT ROWID
             """)
