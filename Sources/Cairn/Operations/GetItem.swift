@@ -40,9 +40,11 @@ extension ItemDatabase {
     public func getItem(_ input: GetItemInput) throws -> GetItemOutput {
         let definition = try catalog.table(input.tableName)
         let key = try definition.itemKey(try definition.keyValues(of: input.key, isKey: true))
-        let expressions = try RequestExpressions(
-            projection: input.projectionExpression, names: input.expressionAttributeNames)
+        // Most GetItems have no projection: skip the expression machinery entirely then.
+        let projection = input.projectionExpression == nil && input.expressionAttributeNames == nil
+            ? nil
+            : try RequestExpressions(projection: input.projectionExpression, names: input.expressionAttributeNames).projection
         guard let item = try readItem(key) else { return GetItemOutput(item: nil) }
-        return GetItemOutput(item: expressions.projection.map { $0.apply(to: item) } ?? item)
+        return GetItemOutput(item: projection.map { $0.apply(to: item) } ?? item)
     }
 }
