@@ -135,7 +135,7 @@ struct DecodingContext {
     func integer<I: FixedWidthInteger>(_ value: AttributeValue, as type: I.Type, _ codingPath: [any CodingKey]) throws -> I {
         guard case .n(let number) = value else { throw mismatch("N (number)", I.self, value, codingPath) }
         if number.isZero { return 0 }
-        guard number.exponent >= number.digits.count else {
+        guard number.exponent >= number.significantDigitCount else {
             throw DecodingError.dataCorrupted(
                 .init(codingPath: codingPath,
                       debugDescription: "Number \(number) at \(describeCodingPath(codingPath)) is not a whole number, so it cannot be decoded as \(I.self)"))

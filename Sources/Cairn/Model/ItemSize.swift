@@ -31,7 +31,7 @@ public enum ItemSize {
         }
     }
 
-    static func numberBytes(_ n: Number) -> Int { (n.digits.count + 1) / 2 + 1 }
+    static func numberBytes(_ n: Number) -> Int { (n.significantDigitCount + 1) / 2 + 1 }
 
     /// Throws DynamoDB's `ValidationException` if `item` is larger than 400 KB.
     public static func validate(_ item: Item) throws {

@@ -15,18 +15,61 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// True for numbers below zero.
     public private(set) var isNegative: Bool
-    /// Significant digits, most significant first; empty for zero.
-    public private(set) var digits: [UInt8]
+    /// The significant digits read as one integer (at most 38 digits, below 2^127), so a
+    /// number needs no heap storage; 0 for zero.
+    private var coefficient: UInt128
+    /// How many significant digits `coefficient` has (0 for zero).
+    private var digitCount: UInt8
     /// Decimal exponent of the normalized form `0.digits × 10^exponent` (0 for zero).
     public private(set) var exponent: Int
 
     /// Zero.
-    public static let zero = Number(isNegative: false, digits: [], exponent: 0)
+    public static let zero = Number(isNegative: false, coefficient: 0, digitCount: 0, exponent: 0)
+
+    private init(isNegative: Bool, coefficient: UInt128, digitCount: Int, exponent: Int) {
+        self.isNegative = isNegative
+        self.coefficient = coefficient
+        self.digitCount = UInt8(truncatingIfNeeded: digitCount)
+        self.exponent = exponent
+    }
 
     private init(isNegative: Bool, digits: [UInt8], exponent: Int) {
-        self.isNegative = isNegative
-        self.digits = digits
-        self.exponent = exponent
+        var coefficient: UInt128 = 0
+        for d in digits { coefficient = coefficient &* 10 &+ UInt128(d) }
+        self.init(isNegative: isNegative, coefficient: coefficient, digitCount: digits.count, exponent: exponent)
+    }
+
+    /// Significant digits, most significant first; empty for zero.
+    public var digits: [UInt8] {
+        withDigits { Array($0) }
+    }
+
+    /// The number of significant digits (0 for zero).
+    public var significantDigitCount: Int { Int(digitCount) }
+
+    /// Calls `body` with the significant digits, most significant first, in temporary memory.
+    func withDigits<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let count = Int(digitCount)
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { buffer in
+            // Two 64-bit halves of at most 19 digits each: cheap divisions.
+            let tenTo19: UInt128 = 10_000_000_000_000_000_000
+            var low = UInt64(truncatingIfNeeded: coefficient % tenTo19)
+            var high = UInt64(truncatingIfNeeded: coefficient / tenTo19)
+            var i = count - 1
+            var taken = 0
+            while i >= 0 {
+                if taken < 19 {
+                    buffer[i] = UInt8(truncatingIfNeeded: low % 10)
+                    low /= 10
+                } else {
+                    buffer[i] = UInt8(truncatingIfNeeded: high % 10)
+                    high /= 10
+                }
+                taken += 1
+                i -= 1
+            }
+            return try body(UnsafeBufferPointer(rebasing: buffer[0..<count]))
+        }
     }
 
     /// The number equal to `value`, built from its decimal digits without parsing text (at
@@ -37,20 +80,24 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
             return
         }
         var magnitude = value.magnitude
-        var reversed: [UInt8] = []
-        reversed.reserveCapacity(20)
-        while magnitude > 0 {
-            reversed.append(UInt8(magnitude % 10))
-            magnitude /= 10
+        var exponent = 0
+        var probe = magnitude
+        while probe > 0 {
+            exponent += 1
+            probe /= 10
         }
-        let exponent = reversed.count
-        var first = 0
-        while reversed[first] == 0 { first += 1 }  // trailing zeros of the value
-        self.init(isNegative: value < 0, digits: Array(reversed[first...].reversed()), exponent: exponent)
+        while magnitude % 10 == 0 { magnitude /= 10 }  // trailing zeros are not significant
+        var count = 0
+        probe = magnitude
+        while probe > 0 {
+            count += 1
+            probe /= 10
+        }
+        self.init(isNegative: value < 0, coefficient: UInt128(magnitude), digitCount: count, exponent: exponent)
     }
 
     /// True for zero.
-    public var isZero: Bool { digits.isEmpty }
+    public var isZero: Bool { digitCount == 0 }
 
     /// Parses DynamoDB's number syntax: an optional sign, digits with an optional decimal
     /// point (at least one digit overall), and an optional exponent `e`/`E` with an optional
@@ -120,6 +167,20 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// A normalized number, or DynamoDB's precision, overflow or underflow error.
     static func checked(isNegative: Bool, digits: [UInt8], exponent: Int) throws -> Number {
         if digits.isEmpty { return .zero }
+        try checkRange(exponent: exponent, digitCount: digits.count)
+        return Number(isNegative: isNegative, digits: digits, exponent: exponent)
+    }
+
+    /// `checked` for digits already read as an integer (`digitCount` of them, the first and
+    /// last non-zero).
+    static func checked(isNegative: Bool, coefficient: UInt128, digitCount: Int, exponent: Int) throws -> Number {
+        if digitCount == 0 { return .zero }
+        try checkRange(exponent: exponent, digitCount: digitCount)
+        return Number(isNegative: isNegative, coefficient: coefficient, digitCount: digitCount, exponent: exponent)
+    }
+
+    /// DynamoDB's overflow, underflow and precision errors, in the order it reports them.
+    private static func checkRange(exponent: Int, digitCount: Int) throws {
         guard exponent <= maxExponent else {
             throw DynamoDBError.validation(
                 "Number overflow. Attempting to store a number with magnitude larger than supported range")
@@ -128,10 +189,9 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
             throw DynamoDBError.validation(
                 "Number underflow. Attempting to store a number with magnitude smaller than supported range")
         }
-        guard digits.count <= maxSignificantDigits else {
+        guard digitCount <= maxSignificantDigits else {
             throw DynamoDBError.validation("Attempting to store more than 38 significant digits in a Number")
         }
-        return Number(isNegative: isNegative, digits: digits, exponent: exponent)
     }
 
     private static func notNumeric(_ text: String) -> DynamoDBError {
@@ -169,13 +229,23 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Compares absolute values of two non-zero numbers.
     private static func compareMagnitude(_ a: Number, _ b: Number) -> Int {
         if a.exponent != b.exponent { return a.exponent < b.exponent ? -1 : 1 }
-        for (x, y) in zip(a.digits, b.digits) where x != y { return x < y ? -1 : 1 }
-        return a.digits.count == b.digits.count ? 0 : (a.digits.count < b.digits.count ? -1 : 1)
+        // Same exponent: compare 0.d₁d₂… by scaling the shorter coefficient to the longer's
+        // digit count (at most 38 digits, so it stays below 2^127).
+        var x = a.coefficient, y = b.coefficient
+        if a.digitCount < b.digitCount { x *= power10(Int(b.digitCount - a.digitCount)) }
+        if b.digitCount < a.digitCount { y *= power10(Int(a.digitCount - b.digitCount)) }
+        return x == y ? 0 : (x < y ? -1 : 1)
+    }
+
+    private static func power10(_ n: Int) -> UInt128 {
+        var p: UInt128 = 1
+        for _ in 0..<n { p *= 10 }
+        return p
     }
 
     /// The number with the opposite sign.
     public static prefix func - (a: Number) -> Number {
-        a.isZero ? a : Number(isNegative: !a.isNegative, digits: a.digits, exponent: a.exponent)
+        a.isZero ? a : Number(isNegative: !a.isNegative, coefficient: a.coefficient, digitCount: Int(a.digitCount), exponent: a.exponent)
     }
 
     /// The exact sum. Throws DynamoDB's error when the result needs more than 38 significant
@@ -184,7 +254,7 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         if a.isZero { return b }
         if b.isZero { return a }
         // Align both on the smallest power of ten either uses: value = Σ d × 10^(exp - k).
-        let lowA = a.exponent - a.digits.count, lowB = b.exponent - b.digits.count
+        let lowA = a.exponent - a.significantDigitCount, lowB = b.exponent - b.significantDigitCount
         let low = min(lowA, lowB)
         let high = max(a.exponent, b.exponent)
         // Operands 10^255 apart cannot give a representable sum; refuse before allocating.
@@ -195,7 +265,7 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         let width = high - low + 1  // one extra digit for a carry
         func spread(_ n: Number) -> [Int] {
             var out = [Int](repeating: 0, count: width)  // out[0] is the least significant
-            let nLow = n.exponent - n.digits.count
+            let nLow = n.exponent - n.significantDigitCount
             for (i, d) in n.digits.reversed().enumerated() { out[nLow - low + i] = Int(d) }
             return out
         }

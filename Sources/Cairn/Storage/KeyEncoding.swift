@@ -47,12 +47,12 @@ public enum KeyEncoding {
         if n.isNegative {
             out.append(negativeTag)
             out.append(255 - biased)
-            for d in n.digits { out.append(10 - d) }
+            n.withDigits { for d in $0 { out.append(10 - d) } }
             out.append(0xFF)
         } else {
             out.append(positiveTag)
             out.append(biased)
-            for d in n.digits { out.append(d + 1) }
+            n.withDigits { for d in $0 { out.append(d + 1) } }
             out.append(0x00)
         }
     }
@@ -101,8 +101,8 @@ public enum KeyEncoding {
         bytes.withUnsafeBytes { decodeNumber($0, &offset) }
     }
 
-    /// Decodes a number component in place. Finds the terminator first, so the digits are
-    /// built in one allocation of the right size.
+    /// Decodes a number component in place, reading the digits straight into the number's
+    /// integer coefficient (no allocation).
     static func decodeNumber(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) -> Number? {
         guard offset < bytes.count else { return nil }
         let tag = bytes[offset]
@@ -121,13 +121,14 @@ public enum KeyEncoding {
             end += 1
         }
         guard end < bytes.count, end > start else { return nil }
-        let digits = [UInt8](unsafeUninitializedCapacity: end - start) { buffer, count in
-            for i in start..<end { buffer[i - start] = negative ? 10 - bytes[i] : bytes[i] - 1 }
-            count = end - start
-        }
         // Only the normalized form is valid: no leading or trailing zero digit.
-        guard let first = digits.first, let last = digits.last, first != 0, last != 0,
-            let n = try? Number.checked(isNegative: negative, digits: digits, exponent: Int(biased) + Number.minExponent)
+        let firstDigit = negative ? 10 - bytes[start] : bytes[start] - 1
+        let lastDigit = negative ? 10 - bytes[end - 1] : bytes[end - 1] - 1
+        guard firstDigit != 0, lastDigit != 0, end - start <= Number.maxSignificantDigits else { return nil }
+        var coefficient: UInt128 = 0
+        for i in start..<end { coefficient = coefficient * 10 + UInt128(negative ? 10 - bytes[i] : bytes[i] - 1) }
+        guard let n = try? Number.checked(isNegative: negative, coefficient: coefficient, digitCount: end - start,
+                                          exponent: Int(biased) + Number.minExponent)
         else { return nil }
         offset = end + 1
         return n
