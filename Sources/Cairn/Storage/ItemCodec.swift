@@ -154,8 +154,7 @@ public enum ItemCodec {
 
         mutating func map(depth: Int) throws -> Item {
             let n = try count()
-            var map: Item = [:]
-            map.reserveCapacity(n)
+            var map = Item(minimumCapacity: n)
             for _ in 0..<n {
                 let name = try string()
                 map[name] = try value(depth: depth)
