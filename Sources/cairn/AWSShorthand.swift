@@ -1,5 +1,6 @@
-/// aws-cli's shorthand syntax for structure-valued parameters, a port of `awscli/shorthand.py`
-/// (`ShorthandParser`):
+/// aws-cli's shorthand syntax for structure-valued parameters, following the grammar and error
+/// messages of aws-cli's `awscli/shorthand.py` (`ShorthandParser`, Apache License 2.0, by
+/// Amazon.com, Inc.) so that commands typed for `aws dynamodb` parse the same way:
 ///
 /// ```
 /// AttributeName=pk,AttributeType=S          -> {"AttributeName": "pk", "AttributeType": "S"}
