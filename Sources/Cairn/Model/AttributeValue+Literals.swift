@@ -6,17 +6,22 @@
 extension AttributeValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {
+    /// A string literal is an S value.
     public init(stringLiteral value: String) { self = .s(value) }
 
+    /// An integer literal is an N value.
     public init(integerLiteral value: Int) {
         // Every Int has at most 19 digits, so it is always a valid DynamoDB number.
         self = .n(Number(exactly: value))
     }
 
+    /// A boolean literal is a BOOL value.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
 
+    /// An array literal is an L (list) value.
     public init(arrayLiteral elements: AttributeValue...) { self = .l(elements) }
 
+    /// A dictionary literal is an M (map) value; a repeated key keeps its last value.
     public init(dictionaryLiteral elements: (String, AttributeValue)...) {
         self = .m(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
@@ -28,5 +33,6 @@ extension Number: ExpressibleByIntegerLiteral {
         self.init(integer: value)
     }
 
+    /// An integer literal is the number equal to it.
     public init(integerLiteral value: Int) { self.init(exactly: value) }
 }

@@ -10,6 +10,7 @@ public struct DynamoDBError: Error, Equatable, Sendable, CustomStringConvertible
     /// `ReturnValuesOnConditionCheckFailure: ALL_OLD` (DynamoDB's error field `Item`).
     public var item: Item?
 
+    /// An error with this exception name and message, and the item a failed condition returns.
     public init(name: String, message: String, item: Item? = nil) {
         self.name = name
         self.message = message
@@ -41,6 +42,7 @@ public struct DynamoDBError: Error, Equatable, Sendable, CustomStringConvertible
         DynamoDBError(name: "InternalServerError", message: message)
     }
 
+    /// `Name: message`, e.g. `ValidationException: ...`.
     public var description: String { "\(name): \(message)" }
 }
 

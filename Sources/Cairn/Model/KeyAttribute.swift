@@ -6,14 +6,19 @@ public struct KeyAttribute: Sendable, Hashable, Codable {
         case s = "S", n = "N", b = "B"
     }
 
+    /// The attribute's name.
     public var name: String
+    /// The attribute's type: S, N or B.
     public var type: KeyType
+    /// True for the partition (hash) key, false for the sort (range) key.
     public var isPartitionKey: Bool
 
-    /// DynamoDB's limits on key values, in bytes.
+    /// The most bytes a partition key value may have (DynamoDB's limit).
     public static let maxPartitionKeyBytes = 2048
+    /// The most bytes a sort key value may have (DynamoDB's limit).
     public static let maxSortKeyBytes = 1024
 
+    /// A key attribute with this name, type and role.
     public init(name: String, type: KeyType, isPartitionKey: Bool) {
         self.name = name
         self.type = type

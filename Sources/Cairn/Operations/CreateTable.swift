@@ -2,11 +2,15 @@ import Foundation
 
 /// CreateTable's request.
 public struct CreateTableInput: Codable, Sendable {
+    /// The new table's name: 3 to 255 characters from `[a-zA-Z0-9_.-]`.
     public var tableName: String
+    /// The partition (HASH) key, then optionally the sort (RANGE) key.
     public var keySchema: [KeySchemaElement]
+    /// The types of the key attributes, exactly one per key schema element.
     public var attributeDefinitions: [AttributeDefinition]
     /// Defaults to PROVISIONED, as in DynamoDB, which then needs `provisionedThroughput`.
     public var billingMode: BillingMode?
+    /// Required with PROVISIONED billing (each at least 1); refused with PAY_PER_REQUEST.
     public var provisionedThroughput: ProvisionedThroughput?
     /// Not supported yet: a request with indexes is refused.
     public var globalSecondaryIndexes: [SecondaryIndexRequest]?
@@ -14,8 +18,11 @@ public struct CreateTableInput: Codable, Sendable {
     public var localSecondaryIndexes: [SecondaryIndexRequest]?
     /// Only `StreamEnabled: false` is accepted until change streams exist.
     public var streamSpecification: StreamSpecification?
+    /// Whether DeleteTable is refused; false when absent.
     public var deletionProtectionEnabled: Bool?
 
+    /// A table with this key schema. Unlike an absent `BillingMode` in JSON, which means
+    /// PROVISIONED, the billing mode here defaults to PAY_PER_REQUEST.
     public init(tableName: String, keySchema: [KeySchemaElement], attributeDefinitions: [AttributeDefinition],
                 billingMode: BillingMode? = .payPerRequest, provisionedThroughput: ProvisionedThroughput? = nil,
                 deletionProtectionEnabled: Bool? = nil) {
@@ -50,7 +57,9 @@ public struct CreateTableInput: Codable, Sendable {
 /// A table's change-stream setting. Streams come in a later version; until then only
 /// `StreamEnabled: false` is accepted.
 public struct StreamSpecification: Codable, Sendable, Hashable {
+    /// Must be false: Cairn refuses to enable a stream.
     public var streamEnabled: Bool
+    /// Accepted and ignored.
     public var streamViewType: String?
 
     enum CodingKeys: String, CodingKey {
@@ -60,6 +69,7 @@ public struct StreamSpecification: Codable, Sendable, Hashable {
 
 /// CreateTable's response.
 public struct CreateTableOutput: Codable, Sendable {
+    /// The new table, ACTIVE.
     public var tableDescription: TableDescription
 
     enum CodingKeys: String, CodingKey {

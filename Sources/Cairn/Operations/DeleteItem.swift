@@ -1,15 +1,22 @@
 /// DeleteItem's request.
 public struct DeleteItemInput: Codable, Sendable {
+    /// The table to delete from.
     public var tableName: String
     /// Exactly the table's key attributes.
     public var key: Item
+    /// The item must satisfy this condition (evaluated on the current item, or on no item)
+    /// for the delete to happen; unconditional when absent.
     public var conditionExpression: String?
+    /// Substitutions for `#name` placeholders in the expressions; every one must be used.
     public var expressionAttributeNames: [String: String]?
+    /// Values for `:value` placeholders in the expressions; every one must be used.
     public var expressionAttributeValues: [String: AttributeValue]?
     /// NONE (default) or ALL_OLD.
     public var returnValues: ReturnValue?
+    /// ALL_OLD puts the current item in the error when the condition fails; NONE (default) does not.
     public var returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure?
 
+    /// A request deleting the item of `tableName` with this key.
     public init(tableName: String, key: Item, conditionExpression: String? = nil,
                 expressionAttributeNames: [String: String]? = nil,
                 expressionAttributeValues: [String: AttributeValue]? = nil,
@@ -35,6 +42,7 @@ public struct DeleteItemInput: Codable, Sendable {
 
 /// DeleteItem's response: the deleted item, when ReturnValues is ALL_OLD and there was one.
 public struct DeleteItemOutput: Codable, Sendable {
+    /// The deleted item, or nil.
     public var attributes: Item?
 
     enum CodingKeys: String, CodingKey {

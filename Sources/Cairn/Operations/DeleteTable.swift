@@ -1,7 +1,9 @@
 /// DeleteTable's request.
 public struct DeleteTableInput: Codable, Sendable {
+    /// The table to delete.
     public var tableName: String
 
+    /// A request deleting `tableName`.
     public init(tableName: String) {
         self.tableName = tableName
     }
@@ -13,6 +15,7 @@ public struct DeleteTableInput: Codable, Sendable {
 
 /// DeleteTable's response: the table as it was, with status DELETING.
 public struct DeleteTableOutput: Codable, Sendable {
+    /// The table as it was before deletion, with status DELETING.
     public var tableDescription: TableDescription
 
     enum CodingKeys: String, CodingKey {

@@ -2,8 +2,10 @@ import CairnLSM
 
 /// DescribeTable's request.
 public struct DescribeTableInput: Codable, Sendable {
+    /// The table to describe.
     public var tableName: String
 
+    /// A request describing `tableName`.
     public init(tableName: String) {
         self.tableName = tableName
     }
@@ -15,6 +17,7 @@ public struct DescribeTableInput: Codable, Sendable {
 
 /// DescribeTable's response.
 public struct DescribeTableOutput: Codable, Sendable {
+    /// The table, with its item count and size counted now.
     public var table: TableDescription
 
     enum CodingKeys: String, CodingKey {

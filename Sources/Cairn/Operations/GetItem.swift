@@ -1,13 +1,17 @@
 /// GetItem's request.
 public struct GetItemInput: Codable, Sendable {
+    /// The table to read.
     public var tableName: String
     /// Exactly the table's key attributes.
     public var key: Item
+    /// The attributes to return; the whole item when absent.
     public var projectionExpression: String?
+    /// Substitutions for `#name` placeholders in the projection; every one must be used.
     public var expressionAttributeNames: [String: String]?
     /// Accepted; every Cairn read is strongly consistent.
     public var consistentRead: Bool?
 
+    /// A request for the item of `tableName` with this key.
     public init(tableName: String, key: Item, projectionExpression: String? = nil,
                 expressionAttributeNames: [String: String]? = nil, consistentRead: Bool? = nil) {
         self.tableName = tableName
@@ -25,6 +29,7 @@ public struct GetItemInput: Codable, Sendable {
 
 /// GetItem's response: the item, absent if there is none.
 public struct GetItemOutput: Codable, Sendable {
+    /// The item (projected if asked), or nil if there is none with the key.
     public var item: Item?
 
     enum CodingKeys: String, CodingKey {

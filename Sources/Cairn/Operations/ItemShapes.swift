@@ -6,6 +6,7 @@ public enum ReturnValue: String, Codable, Sendable, CaseIterable {
     case allNew = "ALL_NEW"
     case updatedNew = "UPDATED_NEW"
 
+    /// Decodes the name, refusing an unknown one with DynamoDB's ValidationException.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let value = ReturnValue(rawValue: text) else {
@@ -29,6 +30,7 @@ public enum ReturnValuesOnConditionCheckFailure: String, Codable, Sendable {
     case none = "NONE"
     case allOld = "ALL_OLD"
 
+    /// Decodes the name, refusing an unknown one with DynamoDB's ValidationException.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let value = ReturnValuesOnConditionCheckFailure(rawValue: text) else {
@@ -46,6 +48,7 @@ public enum Select: String, Codable, Sendable {
     case specificAttributes = "SPECIFIC_ATTRIBUTES"
     case count = "COUNT"
 
+    /// Decodes the name, refusing an unknown one with DynamoDB's ValidationException.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let value = Select(rawValue: text) else {

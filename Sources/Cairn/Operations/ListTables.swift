@@ -5,6 +5,7 @@ public struct ListTablesInput: Codable, Sendable {
     /// At most this many names (1 to 100; default 100).
     public var limit: Int?
 
+    /// A request for the first page of names, or the page after `exclusiveStartTableName`.
     public init(exclusiveStartTableName: String? = nil, limit: Int? = nil) {
         self.exclusiveStartTableName = exclusiveStartTableName
         self.limit = limit
@@ -17,6 +18,7 @@ public struct ListTablesInput: Codable, Sendable {
 
 /// ListTables' response.
 public struct ListTablesOutput: Codable, Sendable {
+    /// Table names in ascending (UTF-8 byte) order.
     public var tableNames: [String]
     /// Present when more names may follow: pass it as the next `ExclusiveStartTableName`.
     public var lastEvaluatedTableName: String?

@@ -1,14 +1,23 @@
 /// PutItem's request.
 public struct PutItemInput: Codable, Sendable {
+    /// The table to write.
     public var tableName: String
+    /// The whole item, with the table's key attributes; it replaces any item with the same key.
+    /// At most 400 KB by DynamoDB's size rules.
     public var item: Item
+    /// The item must satisfy this condition (evaluated on the current item, or on no item)
+    /// for the put to happen; unconditional when absent.
     public var conditionExpression: String?
+    /// Substitutions for `#name` placeholders in the expressions; every one must be used.
     public var expressionAttributeNames: [String: String]?
+    /// Values for `:value` placeholders in the expressions; every one must be used.
     public var expressionAttributeValues: [String: AttributeValue]?
     /// NONE (default) or ALL_OLD.
     public var returnValues: ReturnValue?
+    /// ALL_OLD puts the current item in the error when the condition fails; NONE (default) does not.
     public var returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure?
 
+    /// A request putting `item` in `tableName`.
     public init(tableName: String, item: Item, conditionExpression: String? = nil,
                 expressionAttributeNames: [String: String]? = nil,
                 expressionAttributeValues: [String: AttributeValue]? = nil,
@@ -34,6 +43,7 @@ public struct PutItemInput: Codable, Sendable {
 
 /// PutItem's response: the replaced item, when ReturnValues is ALL_OLD and there was one.
 public struct PutItemOutput: Codable, Sendable {
+    /// The replaced item, or nil.
     public var attributes: Item?
 
     enum CodingKeys: String, CodingKey {

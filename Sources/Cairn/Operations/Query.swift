@@ -1,13 +1,19 @@
 /// Query's request.
 public struct QueryInput: Codable, Sendable {
+    /// The table to read.
     public var tableName: String
     /// Secondary indexes are not supported yet: naming one is an error.
     public var indexName: String?
     /// `pk = :v`, optionally `AND` one condition on the sort key.
     public var keyConditionExpression: String?
+    /// A condition on the items read; those it rejects are left out of `Items` and `Count` but
+    /// count in `ScannedCount`. It may not use key attributes.
     public var filterExpression: String?
+    /// The attributes to return from each item; all of them when absent.
     public var projectionExpression: String?
+    /// Substitutions for `#name` placeholders in the expressions; every one must be used.
     public var expressionAttributeNames: [String: String]?
+    /// Values for `:value` placeholders in the expressions; every one must be used.
     public var expressionAttributeValues: [String: AttributeValue]?
     /// Ascending sort-key order (default) or descending.
     public var scanIndexForward: Bool?
@@ -15,10 +21,13 @@ public struct QueryInput: Codable, Sendable {
     public var limit: Int?
     /// The previous page's LastEvaluatedKey.
     public var exclusiveStartKey: Item?
+    /// ALL_ATTRIBUTES, SPECIFIC_ATTRIBUTES (needs a projection) or COUNT (items left out);
+    /// ALL_PROJECTED_ATTRIBUTES needs an index, so it is refused.
     public var select: Select?
     /// Accepted; every Cairn read is strongly consistent.
     public var consistentRead: Bool?
 
+    /// A query of `tableName` with this key condition.
     public init(tableName: String, keyConditionExpression: String, filterExpression: String? = nil,
                 projectionExpression: String? = nil, expressionAttributeNames: [String: String]? = nil,
                 expressionAttributeValues: [String: AttributeValue]? = nil, scanIndexForward: Bool? = nil,

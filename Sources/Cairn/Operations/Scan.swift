@@ -1,16 +1,24 @@
 /// Scan's request.
 public struct ScanInput: Codable, Sendable {
+    /// The table to read.
     public var tableName: String
     /// Secondary indexes are not supported yet: naming one is an error.
     public var indexName: String?
+    /// A condition on the items read; those it rejects are left out of `Items` and `Count` but
+    /// count in `ScannedCount`.
     public var filterExpression: String?
+    /// The attributes to return from each item; all of them when absent.
     public var projectionExpression: String?
+    /// Substitutions for `#name` placeholders in the expressions; every one must be used.
     public var expressionAttributeNames: [String: String]?
+    /// Values for `:value` placeholders in the expressions; every one must be used.
     public var expressionAttributeValues: [String: AttributeValue]?
     /// The most items to read (before the filter) in this page.
     public var limit: Int?
     /// The previous page's LastEvaluatedKey.
     public var exclusiveStartKey: Item?
+    /// ALL_ATTRIBUTES, SPECIFIC_ATTRIBUTES (needs a projection) or COUNT (items left out);
+    /// ALL_PROJECTED_ATTRIBUTES needs an index, so it is refused.
     public var select: Select?
     /// This worker's segment of a parallel scan, 0 ..< totalSegments.
     public var segment: Int?
@@ -19,6 +27,7 @@ public struct ScanInput: Codable, Sendable {
     /// Accepted; every Cairn read is strongly consistent.
     public var consistentRead: Bool?
 
+    /// A scan of `tableName` (the whole table unless `segment` and `totalSegments` are given).
     public init(tableName: String, filterExpression: String? = nil, projectionExpression: String? = nil,
                 expressionAttributeNames: [String: String]? = nil,
                 expressionAttributeValues: [String: AttributeValue]? = nil, limit: Int? = nil,

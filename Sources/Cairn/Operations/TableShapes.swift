@@ -7,6 +7,7 @@ public struct KeySchemaElement: Codable, Sendable, Hashable {
         case hash = "HASH"
         case range = "RANGE"
 
+        /// Decodes the name, refusing an unknown one with DynamoDB's ValidationException.
         public init(from decoder: any Decoder) throws {
             let text = try decoder.singleValueContainer().decode(String.self)
             guard let value = KeyType(rawValue: text) else {
@@ -17,9 +18,12 @@ public struct KeySchemaElement: Codable, Sendable, Hashable {
         }
     }
 
+    /// The key attribute's name.
     public var attributeName: String
+    /// Whether it is the partition (HASH) or the sort (RANGE) key.
     public var keyType: KeyType
 
+    /// The element making `attributeName` a key of type `keyType`.
     public init(attributeName: String, keyType: KeyType) {
         self.attributeName = attributeName
         self.keyType = keyType
@@ -32,15 +36,18 @@ public struct KeySchemaElement: Codable, Sendable, Hashable {
 
 /// The declared type of a key attribute: `{"AttributeName": "pk", "AttributeType": "S"}`.
 public struct AttributeDefinition: Codable, Sendable, Hashable {
+    /// The key attribute's name.
     public var attributeName: String
     /// "S", "N" or "B" (checked by CreateTable, so a bad value gets DynamoDB's message).
     public var attributeType: String
 
+    /// The definition of `attributeName` with a key type.
     public init(attributeName: String, attributeType: KeyAttribute.KeyType) {
         self.attributeName = attributeName
         self.attributeType = attributeType.rawValue
     }
 
+    /// The definition of `attributeName` with the type as text, checked only by CreateTable.
     public init(attributeName: String, attributeType: String) {
         self.attributeName = attributeName
         self.attributeType = attributeType
@@ -57,6 +64,7 @@ public enum BillingMode: String, Codable, Sendable {
     case provisioned = "PROVISIONED"
     case payPerRequest = "PAY_PER_REQUEST"
 
+    /// Decodes the name, refusing an unknown one with DynamoDB's ValidationException.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let value = BillingMode(rawValue: text) else {
@@ -69,9 +77,12 @@ public enum BillingMode: String, Codable, Sendable {
 
 /// Read and write capacity units, as given to CreateTable or UpdateTable.
 public struct ProvisionedThroughput: Codable, Sendable, Hashable {
+    /// Read capacity units, at least 1 (given only with PROVISIONED billing).
     public var readCapacityUnits: Int64
+    /// Write capacity units, at least 1 (given only with PROVISIONED billing).
     public var writeCapacityUnits: Int64
 
+    /// These read and write capacities.
     public init(readCapacityUnits: Int64, writeCapacityUnits: Int64) {
         self.readCapacityUnits = readCapacityUnits
         self.writeCapacityUnits = writeCapacityUnits
@@ -84,8 +95,11 @@ public struct ProvisionedThroughput: Codable, Sendable, Hashable {
 
 /// The throughput part of a table description.
 public struct ProvisionedThroughputDescription: Codable, Sendable, Hashable {
+    /// Always 0: Cairn does not count capacity decreases.
     public var numberOfDecreasesToday: Int64 = 0
+    /// The table's read capacity units (0 with PAY_PER_REQUEST).
     public var readCapacityUnits: Int64
+    /// The table's write capacity units (0 with PAY_PER_REQUEST).
     public var writeCapacityUnits: Int64
 
     enum CodingKeys: String, CodingKey {
@@ -96,6 +110,7 @@ public struct ProvisionedThroughputDescription: Codable, Sendable, Hashable {
 
 /// The billing part of a table description.
 public struct BillingModeSummary: Codable, Sendable, Hashable {
+    /// The table's billing mode.
     public var billingMode: BillingMode
     /// When the table last switched to PAY_PER_REQUEST, in seconds since 1970.
     public var lastUpdateToPayPerRequestDateTime: Double?
@@ -109,6 +124,7 @@ public struct BillingModeSummary: Codable, Sendable, Hashable {
 /// A secondary index in a request. Cairn does not support indexes yet; the shape exists so a
 /// request that defines one is recognized and refused with a clear message.
 public struct SecondaryIndexRequest: Codable, Sendable, Hashable {
+    /// The index's name.
     public var indexName: String?
 
     enum CodingKeys: String, CodingKey {
@@ -118,21 +134,29 @@ public struct SecondaryIndexRequest: Codable, Sendable, Hashable {
 
 /// A table as DescribeTable, CreateTable, UpdateTable and DeleteTable report it.
 public struct TableDescription: Codable, Sendable, Hashable {
+    /// The types of the key attributes.
     public var attributeDefinitions: [AttributeDefinition]
+    /// The table's name.
     public var tableName: String
+    /// The partition (HASH) key, then the sort (RANGE) key if there is one.
     public var keySchema: [KeySchemaElement]
     /// Always `ACTIVE` (or `DELETING` in DeleteTable's answer): Cairn creates tables at once.
     public var tableStatus: String
     /// Seconds since 1970 (DynamoDB's JSON protocol sends timestamps as numbers).
     public var creationDateTime: Double
+    /// The capacities the table records (0 with PAY_PER_REQUEST).
     public var provisionedThroughput: ProvisionedThroughputDescription
     /// The bytes of all items, by DynamoDB's item-size rules (counted when described).
     public var tableSizeBytes: Int64
     /// The number of items (counted when described).
     public var itemCount: Int64
+    /// A local ARN, `arn:aws:dynamodb:local:000000000000:table/<name>`.
     public var tableArn: String
+    /// A UUID chosen when the table was created.
     public var tableId: String
+    /// The billing mode and when the table last switched to PAY_PER_REQUEST.
     public var billingModeSummary: BillingModeSummary?
+    /// Whether DeleteTable is refused.
     public var deletionProtectionEnabled: Bool
 
     /// When the table was created.

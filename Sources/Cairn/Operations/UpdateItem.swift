@@ -1,18 +1,25 @@
 /// UpdateItem's request.
 public struct UpdateItemInput: Codable, Sendable {
+    /// The table to write.
     public var tableName: String
     /// Exactly the table's key attributes.
     public var key: Item
     /// SET, REMOVE, ADD and DELETE clauses; without one, UpdateItem creates the item with only
     /// its key if it does not exist.
     public var updateExpression: String?
+    /// The item must satisfy this condition (evaluated on the current item, or on no item)
+    /// for the update to happen; unconditional when absent.
     public var conditionExpression: String?
+    /// Substitutions for `#name` placeholders in the expressions; every one must be used.
     public var expressionAttributeNames: [String: String]?
+    /// Values for `:value` placeholders in the expressions; every one must be used.
     public var expressionAttributeValues: [String: AttributeValue]?
     /// Any of the five; NONE by default.
     public var returnValues: ReturnValue?
+    /// ALL_OLD puts the current item in the error when the condition fails; NONE (default) does not.
     public var returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure?
 
+    /// A request updating (or creating) the item of `tableName` with this key.
     public init(tableName: String, key: Item, updateExpression: String? = nil, conditionExpression: String? = nil,
                 expressionAttributeNames: [String: String]? = nil,
                 expressionAttributeValues: [String: AttributeValue]? = nil,
@@ -40,6 +47,8 @@ public struct UpdateItemInput: Codable, Sendable {
 
 /// UpdateItem's response: the attributes ReturnValues asked for (absent if there are none).
 public struct UpdateItemOutput: Codable, Sendable {
+    /// The whole item (ALL_OLD, ALL_NEW) or only the updated attributes (UPDATED_OLD,
+    /// UPDATED_NEW), before or after the update; nil with NONE or when there is nothing to return.
     public var attributes: Item?
 
     enum CodingKeys: String, CodingKey {

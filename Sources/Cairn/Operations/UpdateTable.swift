@@ -3,9 +3,14 @@ import Foundation
 /// UpdateTable's request. Cairn applies the billing mode, provisioned throughput and deletion
 /// protection; index and stream changes are refused until those features exist.
 public struct UpdateTableInput: Codable, Sendable {
+    /// The table to change.
     public var tableName: String
+    /// The new billing mode; unchanged when absent. Switching to PROVISIONED needs
+    /// `provisionedThroughput`.
     public var billingMode: BillingMode?
+    /// The new capacities (PROVISIONED only); a PROVISIONED table keeps its own when absent.
     public var provisionedThroughput: ProvisionedThroughput?
+    /// Turns deletion protection on or off; unchanged when absent.
     public var deletionProtectionEnabled: Bool?
     /// Not supported yet: refused.
     public var attributeDefinitions: [AttributeDefinition]?
@@ -14,6 +19,7 @@ public struct UpdateTableInput: Codable, Sendable {
     /// Only `StreamEnabled: false` is accepted until change streams exist.
     public var streamSpecification: StreamSpecification?
 
+    /// A request changing any of these settings of `tableName` (at least one is needed).
     public init(tableName: String, billingMode: BillingMode? = nil, provisionedThroughput: ProvisionedThroughput? = nil,
                 deletionProtectionEnabled: Bool? = nil) {
         self.tableName = tableName
@@ -31,8 +37,11 @@ public struct UpdateTableInput: Codable, Sendable {
 
 /// An index change in UpdateTable (recognized only to refuse it while indexes are unsupported).
 public struct SecondaryIndexUpdate: Codable, Sendable, Hashable {
+    /// Creating an index.
     public var create: SecondaryIndexRequest?
+    /// Changing an index's throughput.
     public var update: SecondaryIndexRequest?
+    /// Deleting an index.
     public var delete: SecondaryIndexRequest?
 
     enum CodingKeys: String, CodingKey {
@@ -42,6 +51,7 @@ public struct SecondaryIndexUpdate: Codable, Sendable, Hashable {
 
 /// UpdateTable's response.
 public struct UpdateTableOutput: Codable, Sendable {
+    /// The table with the new settings.
     public var tableDescription: TableDescription
 
     enum CodingKeys: String, CodingKey {
