@@ -42,7 +42,15 @@ import Testing
             #expect(dynamoError { try db.deleteItem(delete) } == "Return values set to invalid value")
         }
         let json = #"{"TableName":"ranged","Item":{},"ReturnValues":"none"}"#
-        #expect(throws: DynamoDBError.self) { try JSONDecoder().decode(PutItemInput.self, from: Data(json.utf8)) }
+        #expect(throws: DynamoDBError.validation(
+            "1 validation error detected: Value 'none' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]")) {
+            try JSONDecoder().decode(PutItemInput.self, from: Data(json.utf8))
+        }
+        let select = #"{"TableName":"ranged","Select":"count"}"#
+        #expect(throws: DynamoDBError.validation(
+            "1 validation error detected: Value 'count' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]")) {
+            try JSONDecoder().decode(ScanInput.self, from: Data(select.utf8))
+        }
     }
 
     @Test func keyValidation() throws {

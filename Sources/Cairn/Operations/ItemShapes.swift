@@ -1,20 +1,36 @@
+/// A DynamoDB enumeration in a request: decoding an unknown name throws DynamoDB's
+/// ValidationException ("Value 'X' at 'member' failed to satisfy constraint: Member must
+/// satisfy enum value set: [...]") instead of a DecodingError. Names are case-sensitive.
+protocol DynamoDBEnum: RawRepresentable, Codable, Sendable where RawValue == String {
+    /// The member's path in DynamoDB's validation messages (`returnValues`).
+    static var memberPath: String { get }
+    /// The allowed names, as DynamoDB lists them in the message.
+    static var allowedValues: String { get }
+}
+
+extension DynamoDBEnum {
+    /// Decodes the name, refusing an unknown one with DynamoDB's ValidationException.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let value = Self(rawValue: text) else {
+            throw DynamoDBError.validation(
+                "1 validation error detected: Value '\(text)' at '\(Self.memberPath)' failed to satisfy constraint: Member must satisfy enum value set: [\(Self.allowedValues)]")
+        }
+        self = value
+    }
+}
+
 /// What a write returns about the item (DynamoDB's `ReturnValues`).
-public enum ReturnValue: String, Codable, Sendable, CaseIterable {
+public enum ReturnValue: String, Codable, Sendable, CaseIterable, DynamoDBEnum {
+    static let memberPath = "returnValues"
+    static let allowedValues = "ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW"
+
     case none = "NONE"
     case allOld = "ALL_OLD"
     case updatedOld = "UPDATED_OLD"
     case allNew = "ALL_NEW"
     case updatedNew = "UPDATED_NEW"
 
-    /// Decodes the name, refusing an unknown one with DynamoDB's ValidationException.
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let value = ReturnValue(rawValue: text) else {
-            throw DynamoDBError.validation(
-                "1 validation error detected: Value '\(text)' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]")
-        }
-        self = value
-    }
 
     /// PutItem and DeleteItem accept only NONE and ALL_OLD.
     func checkAllOldOrNone() throws {
@@ -26,37 +42,25 @@ public enum ReturnValue: String, Codable, Sendable, CaseIterable {
 
 /// Whether a failed condition returns the item as it was (DynamoDB's
 /// `ReturnValuesOnConditionCheckFailure`): the error's `item`.
-public enum ReturnValuesOnConditionCheckFailure: String, Codable, Sendable {
+public enum ReturnValuesOnConditionCheckFailure: String, Codable, Sendable, DynamoDBEnum {
+    static let memberPath = "returnValuesOnConditionCheckFailure"
+    static let allowedValues = "ALL_OLD, NONE"
+
     case none = "NONE"
     case allOld = "ALL_OLD"
 
-    /// Decodes the name, refusing an unknown one with DynamoDB's ValidationException.
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let value = ReturnValuesOnConditionCheckFailure(rawValue: text) else {
-            throw DynamoDBError.validation(
-                "1 validation error detected: Value '\(text)' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]")
-        }
-        self = value
-    }
 }
 
 /// What Query and Scan return for each matching item (DynamoDB's `Select`).
-public enum Select: String, Codable, Sendable {
+public enum Select: String, Codable, Sendable, DynamoDBEnum {
+    static let memberPath = "select"
+    static let allowedValues = "SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES"
+
     case allAttributes = "ALL_ATTRIBUTES"
     case allProjectedAttributes = "ALL_PROJECTED_ATTRIBUTES"
     case specificAttributes = "SPECIFIC_ATTRIBUTES"
     case count = "COUNT"
 
-    /// Decodes the name, refusing an unknown one with DynamoDB's ValidationException.
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let value = Select(rawValue: text) else {
-            throw DynamoDBError.validation(
-                "1 validation error detected: Value '\(text)' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]")
-        }
-        self = value
-    }
 }
 
 extension ItemDatabase {

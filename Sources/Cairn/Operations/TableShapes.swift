@@ -3,19 +3,13 @@ import Foundation
 /// One element of a table's key schema: `{"AttributeName": "pk", "KeyType": "HASH"}`.
 public struct KeySchemaElement: Codable, Sendable, Hashable {
     /// `HASH` (partition key) or `RANGE` (sort key).
-    public enum KeyType: String, Codable, Sendable {
+    public enum KeyType: String, Codable, Sendable, DynamoDBEnum {
+        static let memberPath = "keySchema.member.keyType"
+        static let allowedValues = "HASH, RANGE"
+
         case hash = "HASH"
         case range = "RANGE"
 
-        /// Decodes the name, refusing an unknown one with DynamoDB's ValidationException.
-        public init(from decoder: any Decoder) throws {
-            let text = try decoder.singleValueContainer().decode(String.self)
-            guard let value = KeyType(rawValue: text) else {
-                throw DynamoDBError.validation(
-                    "1 validation error detected: Value '\(text)' at 'keySchema.member.keyType' failed to satisfy constraint: Member must satisfy enum value set: [HASH, RANGE]")
-            }
-            self = value
-        }
     }
 
     /// The key attribute's name.
@@ -60,19 +54,13 @@ public struct AttributeDefinition: Codable, Sendable, Hashable {
 
 /// `PROVISIONED` (DynamoDB's default, which needs ProvisionedThroughput) or `PAY_PER_REQUEST`.
 /// Cairn records the mode and the capacities and reports them back; it does not throttle.
-public enum BillingMode: String, Codable, Sendable {
+public enum BillingMode: String, Codable, Sendable, DynamoDBEnum {
+    static let memberPath = "billingMode"
+    static let allowedValues = "PROVISIONED, PAY_PER_REQUEST"
+
     case provisioned = "PROVISIONED"
     case payPerRequest = "PAY_PER_REQUEST"
 
-    /// Decodes the name, refusing an unknown one with DynamoDB's ValidationException.
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let value = BillingMode(rawValue: text) else {
-            throw DynamoDBError.validation(
-                "1 validation error detected: Value '\(text)' at 'billingMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]")
-        }
-        self = value
-    }
 }
 
 /// Read and write capacity units, as given to CreateTable or UpdateTable.
