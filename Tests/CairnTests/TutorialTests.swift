@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+@testable import Cairn
+
+/// The examples of Docs/tutorial.md, run as written (on an in-memory file system), so the
+/// tutorial cannot drift from the API.
+@Suite struct TutorialTests {
+    struct Song: Codable, Equatable {
+        var Artist: String
+        var Title: String
+        var Year: Int
+        var Tags: Set<String>
+        var Released: Date?
+    }
+
+    @Test func theTutorialRunsAsWritten() throws {
+        let db = try memoryDatabase()
+        let songs = try db.createTable("Songs", partitionKey: ("Artist", .s), sortKey: ("Title", .s))
+        let same = db.table("Songs")
+        #expect(same.name == songs.name)
+
+        try songs.put(["Artist": "Nina Simone", "Title": "Sinnerman", "Year": 1965,
+                       "Tags": .ss(["jazz", "soul"]), "Album": ["Name": "Pastel Blues", "Tracks": 9]])
+        let song = try songs.get(["Artist": "Nina Simone", "Title": "Sinnerman"])
+        #expect(song?["Album"] == ["Name": "Pastel Blues", "Tracks": 9])
+        let year = try songs.get(["Artist": "Nina Simone", "Title": "Sinnerman"], projection: "#y",
+                                 names: ["#y": "Year"])
+        #expect(year == ["Year": 1965])
+
+        try songs.put(["Artist": "Nina Simone", "Title": "Feeling Good", "Year": 1965],
+                      if: "attribute_not_exists(Artist)")
+        #expect(throws: DynamoDBError.conditionalCheckFailed()) {
+            try songs.put(["Artist": "Nina Simone", "Title": "Feeling Good", "Year": 1965],
+                          if: "attribute_not_exists(Artist)")
+        }
+        let updated = try songs.update(["Artist": "Nina Simone", "Title": "Sinnerman"],
+                                       "SET Plays = if_not_exists(Plays, :zero) + :one ADD Tags :new",
+                                       values: [":zero": 0, ":one": 1, ":new": .ss(["classic"])])
+        #expect(updated?["Plays"] == 1)
+        if case .ss(let tags)? = updated?["Tags"] { #expect(Set(tags) == ["jazz", "soul", "classic"]) } else { Issue.record("Tags") }
+
+        try songs.update(["Artist": "Nina Simone", "Title": "Sinnerman"], "SET Version = :v", values: [":v": 3])
+        try songs.update(["Artist": "Nina Simone", "Title": "Sinnerman"], "SET Version = :next",
+                         if: "Version = :seen", values: [":seen": 3, ":next": 4])
+        do {
+            try songs.update(["Artist": "Nina Simone", "Title": "Sinnerman"], "SET Version = :next",
+                             if: "Version = :seen", values: [":seen": 3, ":next": 4])
+            Issue.record("the stale version must lose")
+        } catch let error as DynamoDBError where error.name == "ConditionalCheckFailedException" {}
+
+        let sixties = try songs.query("Artist = :a AND begins_with(Title, :t)",
+                                      filter: "#y BETWEEN :from AND :to",
+                                      names: ["#y": "Year"],
+                                      values: [":a": "Nina Simone", ":t": "S", ":from": 1960, ":to": 1969])
+        #expect(sixties.map { $0["Title"] } == ["Sinnerman"])
+        #expect(try songs.scan().count == 2)
+
+        try songs.put(Song(Artist: "Nina Simone", Title: "Sinnerman", Year: 1965, Tags: ["jazz"], Released: nil))
+        let typed = try songs.get(Song.self, key: ["Artist": "Nina Simone", "Title": "Sinnerman"])
+        #expect(typed == Song(Artist: "Nina Simone", Title: "Sinnerman", Year: 1965, Tags: ["jazz"], Released: nil))
+        let all: [Song] = try songs.query(Song.self, "Artist = :a", values: [":a": "Nina Simone"])
+        #expect(all.map(\.Title) == ["Feeling Good", "Sinnerman"])
+        #expect(all.first?.Tags == [])  // an absent set decodes as an empty one
+    }
+}
