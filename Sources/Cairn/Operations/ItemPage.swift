@@ -24,6 +24,28 @@ struct ItemPageReader {
     var projection: Projection?
     var countOnly = false
 
+    init(definition: TableDefinition, lowerBound: [UInt8], upperBound: [UInt8], limit: Int? = nil,
+         expressions: RequestExpressions? = nil, countOnly: Bool = false) {
+        self.definition = definition
+        self.lowerBound = lowerBound
+        self.upperBound = upperBound
+        self.limit = limit
+        filter = expressions?.filter
+        projection = expressions?.projection
+        self.countOnly = countOnly
+    }
+
+    /// Starts the page after a request's ExclusiveStartKey, which must be a key of the table
+    /// inside the reader's range; `outside` is the error when it is not.
+    mutating func start(after exclusiveStartKey: Item?, outside: @autoclosure () -> DynamoDBError) throws {
+        guard let exclusiveStartKey else { return }
+        let key = try ItemDatabase.startKey(definition, exclusiveStartKey)
+        guard !key.lexicographicallyPrecedes(lowerBound), key.lexicographicallyPrecedes(upperBound) else {
+            throw outside()
+        }
+        startAfter = key
+    }
+
     struct Page {
         var items: [Item] = []
         var count = 0
@@ -59,11 +81,11 @@ struct ItemPageReader {
                 page.count += 1
                 if !countOnly { page.items.append(projection.map { $0.apply(to: item) } ?? item) }
             }
-            if forward { try iterator.next() } else { try iterator.prev() }
             if let limit, page.scannedCount >= limit {
                 page.lastEvaluatedKey = definition.key(of: item)
                 break
             }
+            if forward { try iterator.next() } else { try iterator.prev() }
             if bytesRead >= Self.pageBytes, iterator.isValid {
                 page.lastEvaluatedKey = definition.key(of: item)
                 break
@@ -75,7 +97,7 @@ struct ItemPageReader {
 
 extension ItemDatabase {
     /// Checks the Select, ProjectionExpression and IndexName combination of a Query or Scan.
-    static func checkSelect(_ select: Select?, hasProjection: Bool, indexName: String?, tableName: String) throws -> Bool {
+    static func checkSelect(_ select: Select?, hasProjection: Bool, indexName: String?) throws -> Bool {
         if let indexName {
             throw DynamoDBError.validation("The table does not have the specified index: \(indexName)")
         }

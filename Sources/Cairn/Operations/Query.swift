@@ -87,7 +87,7 @@ extension ItemDatabase {
         let definition = try catalog.table(input.tableName)
         try Self.checkLimit(input.limit)
         let countOnly = try Self.checkSelect(input.select, hasProjection: input.projectionExpression != nil,
-                                             indexName: input.indexName, tableName: input.tableName)
+                                             indexName: input.indexName)
         guard let keyConditionText = input.keyConditionExpression else {
             throw DynamoDBError.validation(
                 "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
@@ -120,19 +120,11 @@ extension ItemDatabase {
             }
         }
         let (lower, upper) = try Self.keyRange(definition, keyCondition)
-        var reader = ItemPageReader(definition: definition, lowerBound: lower, upperBound: upper)
+        var reader = ItemPageReader(definition: definition, lowerBound: lower, upperBound: upper, limit: input.limit,
+                                    expressions: expressions, countOnly: countOnly)
         reader.forward = input.scanIndexForward ?? true
-        reader.limit = input.limit
-        reader.filter = expressions.filter
-        reader.projection = expressions.projection
-        reader.countOnly = countOnly
-        if let start = input.exclusiveStartKey {
-            let key = try Self.startKey(definition, start)
-            guard !key.lexicographicallyPrecedes(lower), key.lexicographicallyPrecedes(upper) else {
-                throw DynamoDBError.validation("The provided starting key is outside query boundaries based on provided conditions")
-            }
-            reader.startAfter = key
-        }
+        try reader.start(after: input.exclusiveStartKey, outside: DynamoDBError.validation(
+            "The provided starting key is outside query boundaries based on provided conditions"))
         return QueryOutput(try reader.read(lsm), countOnly: countOnly)
     }
 

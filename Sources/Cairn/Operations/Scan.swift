@@ -71,7 +71,7 @@ extension ItemDatabase {
         try Self.checkLimit(input.limit)
         let (segment, total) = try Self.checkSegments(input.segment, input.totalSegments)
         let countOnly = try Self.checkSelect(input.select, hasProjection: input.projectionExpression != nil,
-                                             indexName: input.indexName, tableName: input.tableName)
+                                             indexName: input.indexName)
         try Self.checkValuesHaveAnExpression(input.expressionAttributeValues, [("FilterExpression", input.filterExpression)])
         let expressions = try RequestExpressions(
             filter: input.filterExpression, projection: input.projectionExpression,
@@ -79,19 +79,10 @@ extension ItemDatabase {
         let span = (UInt64(1) << 32)
         let lower = KeySpace.hashBoundary(table: definition.number, hash: span * UInt64(segment) / UInt64(total))
         let upper = KeySpace.hashBoundary(table: definition.number, hash: span * UInt64(segment + 1) / UInt64(total))
-        var reader = ItemPageReader(definition: definition, lowerBound: lower, upperBound: upper)
-        reader.limit = input.limit
-        reader.filter = expressions.filter
-        reader.projection = expressions.projection
-        reader.countOnly = countOnly
-        if let start = input.exclusiveStartKey {
-            let key = try Self.startKey(definition, start)
-            guard !key.lexicographicallyPrecedes(lower), key.lexicographicallyPrecedes(upper) else {
-                throw DynamoDBError.validation(
-                    "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: \(total) Segment: \(segment)")
-            }
-            reader.startAfter = key
-        }
+        var reader = ItemPageReader(definition: definition, lowerBound: lower, upperBound: upper, limit: input.limit,
+                                    expressions: expressions, countOnly: countOnly)
+        try reader.start(after: input.exclusiveStartKey, outside: DynamoDBError.validation(
+            "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: \(total) Segment: \(segment)"))
         return ScanOutput(try reader.read(lsm), countOnly: countOnly)
     }
 
