@@ -163,3 +163,55 @@ import Testing
         #expect(throws: CairnError.self) { _ = try memoryDatabase(fs, path: "/kv") }
     }
 }
+
+/// Damaged catalog and format-marker records give typed errors at open, never a trap.
+@Suite struct CatalogDamageTests {
+    /// Creates an item database with one table, then rewrites `key` to `value` through the
+    /// raw engine and reopens it as an item database.
+    func reopen(after key: [UInt8], _ value: [UInt8]) throws -> Result<ItemDatabase, Error> {
+        let fs = MemoryFileSystem()
+        let db = try memoryDatabase(fs)
+        try db.createTable(tableRequest("tbl", ("p", .s)))
+        try db.close()
+        var options = CairnLSM.Options()
+        options.fileSystem = fs
+        let raw = try Database.open("/db", options: options)
+        _ = try raw.put(key, value, sync: true)
+        try raw.close()
+        return Result { try memoryDatabase(fs) }
+    }
+
+    func expectError(_ result: Result<ItemDatabase, Error>, _ check: (CairnError) -> Bool) {
+        switch result {
+        case .success: Issue.record("opened a damaged database")
+        case .failure(let error as CairnError): #expect(check(error), "\(error)")
+        case .failure(let error): Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func damagedRecordsAreRefusedWithTypedErrors() throws {
+        let definitionKey = KeySpace.tableDefinitionKey("tbl")
+        expectError(try reopen(after: definitionKey, [TableDefinition.recordVersion] + Array("{not json".utf8))) {
+            if case .corruption(_, _, let reason) = $0 { return reason.contains("undecodable definition of table tbl") }
+            return false
+        }
+        expectError(try reopen(after: definitionKey, [])) {
+            if case .corruption = $0 { return true } else { return false }
+        }
+        expectError(try reopen(after: definitionKey, [9] + Array("{}".utf8))) {
+            if case .notSupported = $0 { return true } else { return false }
+        }
+        expectError(try reopen(after: KeySpace.formatMarkerKey, Array("NOTCAIRN".utf8) + [1])) {
+            if case .corruption = $0 { return true } else { return false }
+        }
+        expectError(try reopen(after: KeySpace.formatMarkerKey, KeySpace.formatMagic + [KeySpace.formatVersion + 1])) {
+            if case .notSupported = $0 { return true } else { return false }
+        }
+        expectError(try reopen(after: KeySpace.nextTableNumberKey, [1, 2, 3])) {
+            if case .corruption = $0 { return true } else { return false }
+        }
+        // An intact record reopens.
+        let intact = try reopen(after: Array("unrelated".utf8).map { $0 | 0x80 }, [1])
+        #expect((try? intact.get().listTables().tableNames) == ["tbl"])
+    }
+}
