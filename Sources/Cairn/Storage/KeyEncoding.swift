@@ -15,7 +15,7 @@ public enum KeyEncoding {
     /// - Throws: `ValidationException` if `value` is not a key type.
     public static func append(_ value: AttributeValue, to out: inout [UInt8]) throws {
         switch value {
-        case .s(let s): appendBytes(Array(s.utf8), to: &out)
+        case .s(let s): appendBytes(s.utf8, to: &out)
         case .b(let b): appendBytes(b, to: &out)
         case .n(let n): appendNumber(n, to: &out)
         default:
@@ -26,7 +26,7 @@ public enum KeyEncoding {
 
     /// Bytes with 0x00 escaped as 0x00 0xFF, then the terminator 0x00 0x01: a proper prefix
     /// ends sooner (0x01 sorts below 0xFF and every byte but 0x00), so order is byte order.
-    static func appendBytes(_ bytes: [UInt8], to out: inout [UInt8]) {
+    static func appendBytes<Bytes: Collection<UInt8>>(_ bytes: Bytes, to out: inout [UInt8]) {
         out.reserveCapacity(out.count + bytes.count + 2)
         for byte in bytes {
             out.append(byte)
