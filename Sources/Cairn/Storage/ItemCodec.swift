@@ -49,9 +49,9 @@ public enum ItemCodec {
 
     private static func appendMap(_ map: Item, to out: inout [UInt8]) {
         appendVarint(map.count, to: &out)
-        for name in map.keys.sorted() {
+        for (name, value) in map.sorted(by: { $0.key < $1.key }) {
             appendBytes(name.utf8, to: &out)
-            if let value = map[name] { append(value, to: &out) }
+            append(value, to: &out)
         }
     }
 
