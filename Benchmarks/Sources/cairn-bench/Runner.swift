@@ -17,6 +17,21 @@ struct RunConfig: Sendable {
     var printStatistics = false
 }
 
+extension RunConfig {
+    /// A fresh, empty directory under --db for one database of `engine`.
+    func freshDirectory(engine: String, _ label: String) throws -> String {
+        let path = baseDirectory + "/" + engine + "-" + label
+        try? FileManager.default.removeItem(atPath: path)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Removes a database directory unless --keep.
+    func cleanUp(_ path: String) {
+        if !keep { try? FileManager.default.removeItem(atPath: path) }
+    }
+}
+
 /// Runs the selected workloads on one engine, in an order that lets the read workloads share
 /// one filled database, each write workload that needs it in a fresh directory.
 final class EngineRunner: @unchecked Sendable {
@@ -43,17 +58,9 @@ final class EngineRunner: @unchecked Sendable {
         printError("[\(name)] \(text)")
     }
 
-    /// A fresh, empty directory for one database.
-    func freshDirectory(_ label: String) throws -> String {
-        let path = config.baseDirectory + "/" + name + "-" + label
-        try? FileManager.default.removeItem(atPath: path)
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    func freshDirectory(_ label: String) throws -> String { try config.freshDirectory(engine: name, label) }
 
-    func cleanUp(_ path: String) {
-        if !config.keep { try? FileManager.default.removeItem(atPath: path) }
-    }
+    func cleanUp(_ path: String) { config.cleanUp(path) }
 
     func open(_ path: String, sync: Bool = false) throws -> any BenchEngine {
         var options = config.engineOptions

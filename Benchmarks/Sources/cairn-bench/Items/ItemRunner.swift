@@ -29,7 +29,7 @@ final class ItemRunner: @unchecked Sendable {
         let selected = Set(workloads)
         var results: [WorkloadResult] = []
         if selected.contains(.putitem) || selected.contains(.getitem) || selected.contains(.queryitem) {
-            let path = try fresh("items")
+            let path = try config.freshDirectory(engine: name, "items")
             let db = try open(path, sync: false)
             let order = sequences.permutation(salt: 11)
             if selected.contains(.putitem) {
@@ -46,28 +46,17 @@ final class ItemRunner: @unchecked Sendable {
                 }
             }
             try db.close()
-            cleanUp(path)
+            config.cleanUp(path)
         }
         if selected.contains(.putitemsync) {
-            let path = try fresh("itemsync")
+            let path = try config.freshDirectory(engine: name, "itemsync")
             let db = try open(path, sync: true)
             let indexes = sequences.uniform(count: config.syncNum, salt: 12)
             results.append(try put(db, path: path, workload: .putitemsync, indexes: indexes, threads: config.threads))
             try db.close()
-            cleanUp(path)
+            config.cleanUp(path)
         }
         return results
-    }
-
-    private func fresh(_ label: String) throws -> String {
-        let path = config.baseDirectory + "/" + name + "-" + label
-        try? FileManager.default.removeItem(atPath: path)
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
-    private func cleanUp(_ path: String) {
-        if !config.keep { try? FileManager.default.removeItem(atPath: path) }
     }
 
     private func open(_ path: String, sync: Bool) throws -> any ItemBenchEngine {
