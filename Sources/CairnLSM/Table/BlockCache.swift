@@ -16,11 +16,15 @@ public final class BlockCache: Sendable {
     static let minShardCapacity = 256 << 10
 
     /// A cache key.
-    struct Key: Hashable {
+    struct Key: LRUMapKey {
         /// The table's file number.
         var fileNumber: UInt64
         /// The block's offset in the table.
         var offset: UInt64
+
+        /// Both fields mixed; the low bits pick the shard, the high bits the slot in it.
+        @inline(__always)
+        var mixedHash: UInt64 { mixBits(fileNumber &* 0x9E37_79B9_7F4A_7C15 ^ offset) }
     }
 
     /// One independently locked LRU.
@@ -54,11 +58,7 @@ public final class BlockCache: Sendable {
     /// The shard that owns `key` (a mixed hash of file number and offset).
     @inline(__always)
     private func shard(_ key: Key) -> Shard {
-        var h = key.fileNumber &* 0x9E37_79B9_7F4A_7C15 ^ key.offset
-        h ^= h >> 31
-        h = h &* 0xBF58_476D_1CE4_E5B9
-        h ^= h >> 29
-        return shards[Int(h & shardMask)]
+        shards[Int(key.mixedHash & shardMask)]
     }
 
     /// The cached block, marked most recently used; nil on a miss.

@@ -76,6 +76,9 @@ public final class TableReader: Sendable {
     /// Length of the longest separator key in the index block (sizes the key buffer of
     /// index cursors, which would otherwise be the size of the whole index block).
     let indexKeyCapacity: Int
+    /// Fences over the index block for point lookups; nil if the index has restart points
+    /// between entries (then lookups seek a cursor through it).
+    let indexFences: IndexFences?
     /// The bloom filter; nil when the table has none or it has a version this build ignores.
     let filter: BloomFilter?
     /// Handles of the meta blocks found in the metaindex, by name.
@@ -102,8 +105,8 @@ public final class TableReader: Sendable {
 
     private init(
         file: any RandomAccessFile, fileNumber: UInt64, blockCache: BlockCache?, verifyChecksums: Bool,
-        footer: Footer, indexBlock: Block, indexKeyCapacity: Int, filter: BloomFilter?, metaBlocks: [String: BlockHandle],
-        properties: TableProperties, rangeTombstones: [RangeTombstone]
+        footer: Footer, indexBlock: Block, indexKeyCapacity: Int, indexFences: IndexFences?, filter: BloomFilter?,
+        metaBlocks: [String: BlockHandle], properties: TableProperties, rangeTombstones: [RangeTombstone]
     ) {
         self.file = file
         self.fileNumber = fileNumber
@@ -112,6 +115,7 @@ public final class TableReader: Sendable {
         self.footer = footer
         self.indexBlock = indexBlock
         self.indexKeyCapacity = indexKeyCapacity
+        self.indexFences = indexFences
         self.filter = filter
         self.metaBlocks = metaBlocks
         self.properties = properties
@@ -189,7 +193,8 @@ public final class TableReader: Sendable {
 
         return TableReader(
             file: file, fileNumber: fileNumber, blockCache: blockCache, verifyChecksums: verifyChecksums,
-            footer: footer, indexBlock: indexBlock, indexKeyCapacity: indexKeyCapacity, filter: filter, metaBlocks: metaBlocks,
+            footer: footer, indexBlock: indexBlock, indexKeyCapacity: indexKeyCapacity,
+            indexFences: try IndexFences(index: indexBlock), filter: filter, metaBlocks: metaBlocks,
             properties: properties, rangeTombstones: tombstones)
     }
 
@@ -256,29 +261,54 @@ public final class TableReader: Sendable {
                 return nil
             }
         }
+        if let fences = indexFences {
+            // The first separator >= seekKey names the only block that can hold the key; a
+            // block that ends before it (the key's versions continue in the next block)
+            // passes the search on.
+            let range = fences.candidates(for: userKey)
+            var lo = range.lowerBound, hi = range.upperBound
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                if InternalKey.compare(try indexBlock.restartEntry(mid).key, seekKey) < 0 { lo = mid + 1 } else { hi = mid }
+            }
+            while lo < fences.count {
+                let entry = try indexBlock.restartEntry(lo)
+                let handle = try decodeHandle(entry.value, entryOffset: indexBlock.restartPoint(lo))
+                switch try search(handle, seekKey: seekKey, userKey: userKey) {
+                case .found(let lookup): return lookup
+                case .absent: return nil
+                case .pastEnd: lo += 1
+                }
+            }
+            return nil
+        }
         return try indexBlock.withCursor(keyCapacity: indexKeyCapacity) { index -> TableLookup? in
             try index.seek(seekKey)
             while index.isValid {
                 let handle = try decodeHandle(index.value, entryOffset: index.entryOffset)
-                let block = try dataBlock(handle)
-                let outcome = try block.withCursor { entry -> BlockSearch in
-                    try entry.seek(seekKey)
-                    guard entry.isValid else { return .pastEnd }
-                    let key = entry.key
-                    guard compareBytes(InternalKey.userKey(key), userKey) == 0 else { return .absent }
-                    let typeByte = InternalKey.typeByte(key)
-                    guard let type = ValueType(rawValue: typeByte), type != .rangeDeletion else {
-                        throw block.corruption("entry with unknown value type \(typeByte) at block offset \(entry.entryOffset)")
-                    }
-                    return .found(TableLookup(type: type, sequence: InternalKey.sequence(key), value: Array(entry.value)))
-                }
-                switch outcome {
+                switch try search(handle, seekKey: seekKey, userKey: userKey) {
                 case .found(let lookup): return lookup
                 case .absent: return nil
                 case .pastEnd: try index.next()
                 }
             }
             return nil
+        }
+    }
+
+    /// Looks for `userKey`'s newest entry visible at `seekKey` in the data block at `handle`.
+    private func search(_ handle: BlockHandle, seekKey: UnsafeRawBufferPointer, userKey: UnsafeRawBufferPointer) throws -> BlockSearch {
+        let block = try dataBlock(handle)
+        return try block.withCursor { entry -> BlockSearch in
+            try entry.seek(seekKey)
+            guard entry.isValid else { return .pastEnd }
+            let key = entry.key
+            guard compareBytes(InternalKey.userKey(key), userKey) == 0 else { return .absent }
+            let typeByte = InternalKey.typeByte(key)
+            guard let type = ValueType(rawValue: typeByte), type != .rangeDeletion else {
+                throw block.corruption("entry with unknown value type \(typeByte) at block offset \(entry.entryOffset)")
+            }
+            return .found(TableLookup(type: type, sequence: InternalKey.sequence(key), value: Array(entry.value)))
         }
     }
 

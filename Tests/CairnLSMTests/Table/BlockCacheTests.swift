@@ -81,7 +81,7 @@ struct BlockCacheTests {
     }
 
     @Test func lruMapBasics() {
-        var map = LRUMap<Int, String>(capacity: 3)
+        var map = LRUMap<UInt64, String>(capacity: 3)
         map.insert(1, "a", charge: 1)
         map.insert(2, "b", charge: 1)
         map.insert(3, "c", charge: 1)
@@ -96,5 +96,53 @@ struct BlockCacheTests {
         #expect(map.count == 1 && map.usage == 2)
         map.insert(5, "e", charge: 5)  // larger than capacity: not stored
         #expect(map.get(5) == nil && map.count == 1)
+    }
+
+    /// A key whose hash collides with every other key of the same `bucket`.
+    struct CollidingKey: LRUMapKey, Hashable {
+        var id: Int
+        var mixedHash: UInt64 { UInt64(id % 7) << 40 }
+    }
+
+    @Test func lruMapMatchesAModelUnderCollisionsAndChurn() {
+        // Many keys on few hashes: long probe runs, so deletion's backward shifts are exercised.
+        var rng = SeededRandom(seed: 99)
+        var map = LRUMap<CollidingKey, Int>(capacity: 40)
+        var model: [(key: CollidingKey, value: Int, charge: Int)] = []  // most recent first
+        for step in 0..<20_000 {
+            let key = CollidingKey(id: Int.random(in: 0..<120, using: &rng))
+            switch Int.random(in: 0..<3, using: &rng) {
+            case 0:
+                let charge = Int.random(in: 1...4, using: &rng)
+                map.insert(key, step, charge: charge)
+                model.removeAll { $0.key == key }
+                model.insert((key, step, charge), at: 0)
+                var usage = model.reduce(0) { $0 + $1.charge }
+                while usage > 40 && model.count > 1 {
+                    usage -= model.removeLast().charge
+                }
+            case 1:
+                let got = map.get(key)
+                if let i = model.firstIndex(where: { $0.key == key }) {
+                    #expect(got == model[i].value)
+                    model.insert(model.remove(at: i), at: 0)
+                } else {
+                    #expect(got == nil)
+                }
+            default:
+                let got = map.remove(key)
+                let i = model.firstIndex { $0.key == key }
+                #expect(got == i.map { model[$0].value })
+                if let i { model.remove(at: i) }
+            }
+            #expect(map.count == model.count)
+            if step % 500 == 0 {
+                #expect(map.keysByRecency == model.map(\.key))
+                #expect(map.usage == model.reduce(0) { $0 + $1.charge })
+            }
+        }
+        #expect(map.keysByRecency == model.map(\.key))
+        #expect(map.removeAll { $0.id % 2 == 0 } == model.filter { $0.key.id % 2 == 0 }.count)
+        #expect(map.keysByRecency == model.filter { $0.key.id % 2 != 0 }.map(\.key))
     }
 }
