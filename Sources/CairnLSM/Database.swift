@@ -109,7 +109,7 @@ public final class Database: @unchecked Sendable {
         self.blockCache = blockCache
         self.tableCache = TableCache(
             fileSystem: fs, directory: path, capacity: options.maxOpenFiles,
-            blockCache: blockCache, verifyChecksums: options.verifyChecksums)
+            blockCache: blockCache, verifyChecksums: options.verifyChecksums, mapFiles: options.mapTableFiles)
         let obsolete = ObsoleteFileDeleter(fileSystem: fs, directory: path, tableCache: tableCache)
         self.obsoleteFiles = obsolete
         self.versions = VersionSet(fileSystem: fs, directory: path, obsoleteSink: { obsolete.delete($0) })

@@ -63,6 +63,11 @@ public struct Options: Sendable {
     public var disableAutoCompactions: Bool = false
     /// Verify block checksums on every read (always done for reads that fill the cache).
     public var verifyChecksums: Bool = true
+    /// Read SSTables through read-only memory mappings (`FileSystem.newMappedFile`) instead of
+    /// `pread`: a block-cache miss then checksums and decompresses the block where the page
+    /// cache holds it, with no system call or copy. Mapped pages count in the process's
+    /// resident size but belong to the page cache. File systems without mappings ignore it.
+    public var mapTableFiles: Bool = true
 
     /// Default options (POSIX file system).
     public init() {}

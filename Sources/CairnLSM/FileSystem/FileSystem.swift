@@ -25,6 +25,10 @@ public protocol FileSystem: Sendable {
     func newWritableFile(_ path: String) throws -> any WritableFile
     /// Opens an existing file for positioned reads.
     func newRandomAccessFile(_ path: String) throws -> any RandomAccessFile
+    /// Opens an existing file that will never change while open (an SSTable) for reads that
+    /// may use a memory mapping (`RandomAccessFile.mappedContents`). Implementations without
+    /// mappings return `newRandomAccessFile(path)`, so faults injected there still apply.
+    func newMappedFile(_ path: String) throws -> any RandomAccessFile
     /// Takes an exclusive advisory lock on `path` (creating it), held until `unlock()`.
     /// Fails with `CairnError.busy` if another holder has it.
     func lockFile(_ path: String) throws -> any FileLock
@@ -62,9 +66,23 @@ public protocol RandomAccessFile: AnyObject, Sendable {
     /// Reads up to `buffer.count` bytes starting at `offset` into `buffer`; returns how many
     /// were read (fewer only at end of file).
     func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+    /// The whole file as read-only memory (`size` bytes) when it is memory-mapped, so readers
+    /// can checksum and decompress blocks in place without a copy; nil otherwise. Valid as
+    /// long as the file object lives.
+    var mappedContents: UnsafeRawBufferPointer? { get }
+}
+
+extension FileSystem {
+    /// No mappings: the plain positioned-read file.
+    public func newMappedFile(_ path: String) throws -> any RandomAccessFile {
+        try newRandomAccessFile(path)
+    }
 }
 
 extension RandomAccessFile {
+    /// Not mapped.
+    public var mappedContents: UnsafeRawBufferPointer? { nil }
+
     /// Reads exactly `count` bytes at `offset`, or throws `.corruption` if the file is shorter.
     public func readExactly(at offset: Int64, count: Int) throws -> [UInt8] {
         var result = [UInt8](repeating: 0, count: count)

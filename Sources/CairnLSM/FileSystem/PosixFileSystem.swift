@@ -67,6 +67,32 @@ public struct PosixFileSystem: FileSystem {
     }
 
     public func newRandomAccessFile(_ path: String) throws -> any RandomAccessFile {
+        let (fd, size) = try openForReading(path)
+        return PosixRandomAccessFile(path: path, fd: fd, size: size, mapping: nil)
+    }
+
+    /// Maps the whole file read-only (shared with the page cache, so a block read is a memory
+    /// access instead of a `pread` and a copy); an empty file, or one `mmap` refuses, is read
+    /// with `pread`.
+    ///
+    /// The engine maps only SSTables, which are written once, renamed into place and never
+    /// modified or truncated while open (deleting one keeps the mapping valid). A file
+    /// truncated by another process under a live mapping would fault on access, as with
+    /// LevelDB's and LMDB's mappings.
+    public func newMappedFile(_ path: String) throws -> any RandomAccessFile {
+        let (fd, size) = try openForReading(path)
+        var mapping: UnsafeRawBufferPointer?
+        if size > 0, let length = Int(exactly: size) {
+            let address = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0)
+            if let address, address != MAP_FAILED {
+                mapping = UnsafeRawBufferPointer(start: address, count: length)
+            }
+        }
+        return PosixRandomAccessFile(path: path, fd: fd, size: size, mapping: mapping)
+    }
+
+    /// Opens `path` read-only; returns the descriptor and the file's size.
+    private func openForReading(_ path: String) throws -> (Int32, Int64) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw CairnError.io(errno: errno, path: path, operation: "open for reading") }
         var st = stat()
@@ -75,7 +101,7 @@ public struct PosixFileSystem: FileSystem {
             close(fd)
             throw CairnError.io(errno: e, path: path, operation: "fstat")
         }
-        return PosixRandomAccessFile(path: path, fd: fd, size: Int64(st.st_size))
+        return (fd, Int64(st.st_size))
     }
 
     public func lockFile(_ path: String) throws -> any FileLock {
@@ -134,21 +160,35 @@ final class PosixWritableFile: WritableFile, @unchecked Sendable {
 }
 
 /// A POSIX file opened for `pread`; immutable after init, so safe to share.
-final class PosixRandomAccessFile: RandomAccessFile, Sendable {
+final class PosixRandomAccessFile: RandomAccessFile, @unchecked Sendable {
+    // @unchecked: `mappedContents` is a read-only view fixed at init and unmapped in deinit.
     let path: String
     let fd: Int32
     let size: Int64
+    let mappedContents: UnsafeRawBufferPointer?
 
-    init(path: String, fd: Int32, size: Int64) {
+    init(path: String, fd: Int32, size: Int64, mapping: UnsafeRawBufferPointer?) {
         self.path = path
         self.fd = fd
         self.size = size
+        self.mappedContents = mapping
     }
 
-    deinit { Glibc.close(fd) }
+    deinit {
+        if let mapping = mappedContents, let base = mapping.baseAddress {
+            munmap(UnsafeMutableRawPointer(mutating: base), mapping.count)
+        }
+        Glibc.close(fd)
+    }
 
     func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard let base = buffer.baseAddress else { return 0 }
+        if let mapping = mappedContents, let source = mapping.baseAddress {
+            guard offset >= 0, offset < Int64(mapping.count) else { return 0 }
+            let n = min(buffer.count, mapping.count - Int(offset))
+            base.copyMemory(from: source + Int(offset), byteCount: n)
+            return n
+        }
         var total = 0
         while total < buffer.count {
             let n = pread(fd, base + total, buffer.count - total, off_t(offset) + off_t(total))

@@ -16,6 +16,23 @@ struct BlockReader {
         }
         let size = Int(handle.size)
         let total = size + BlockTrailer.size
+        if let mapping = file.mappedContents {
+            // Checksum and decompress in place; only the decoded block is copied out.
+            guard let start = mapping.baseAddress, Int64(mapping.count) >= blockOffset + Int64(total) else {
+                throw CairnError.corruption(
+                    file: path, offset: blockOffset, reason: "truncated block: the file ends inside it")
+            }
+            let stored = UnsafeRawBufferPointer(start: start + Int(blockOffset), count: total)
+            let type = try checkTrailer(stored, size: size, verify: verify, offset: blockOffset)
+            if type != .none {
+                let decoded = try Compression.decompress(
+                    type, UnsafeRawBufferPointer(rebasing: stored[0..<size]), file: path, offset: blockOffset)
+                return (decoded, decoded.count, type)
+            }
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: stored[0..<size]))
+            return (buffer, size, .none)
+        }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: total, alignment: 16)
         do {
             let got = try file.read(at: blockOffset, into: buffer)
@@ -23,17 +40,7 @@ struct BlockReader {
                 throw CairnError.corruption(
                     file: path, offset: blockOffset, reason: "truncated block: read \(got) of \(total) bytes")
             }
-            let typeByte = buffer[size]
-            if verify {
-                let stored = CRC32C.unmask(Coding.fixed32(UnsafeRawBufferPointer(buffer), at: size + 1))
-                let actual = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: buffer[0...size]))
-                guard stored == actual else {
-                    throw CairnError.corruption(file: path, offset: blockOffset, reason: "block checksum mismatch")
-                }
-            }
-            guard let type = CompressionType(rawValue: typeByte) else {
-                throw CairnError.corruption(file: path, offset: blockOffset, reason: "unknown block compression type \(typeByte)")
-            }
+            let type = try checkTrailer(UnsafeRawBufferPointer(buffer), size: size, verify: verify, offset: blockOffset)
             if type == .none { return (buffer, size, .none) }
             let decoded = try Compression.decompress(
                 type, UnsafeRawBufferPointer(rebasing: buffer[0..<size]), file: path, offset: blockOffset)
@@ -43,6 +50,23 @@ struct BlockReader {
             buffer.deallocate()
             throw error
         }
+    }
+
+    /// Checks the 5-byte trailer after the `size` content bytes of `stored`: the checksum (if
+    /// `verify`) and the compression type, which it returns.
+    private func checkTrailer(_ stored: UnsafeRawBufferPointer, size: Int, verify: Bool, offset: Int64) throws -> CompressionType {
+        let typeByte = stored[size]
+        if verify {
+            let expected = CRC32C.unmask(Coding.fixed32(stored, at: size + 1))
+            let actual = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: stored[0...size]))
+            guard expected == actual else {
+                throw CairnError.corruption(file: file.path, offset: offset, reason: "block checksum mismatch")
+            }
+        }
+        guard let type = CompressionType(rawValue: typeByte) else {
+            throw CairnError.corruption(file: file.path, offset: offset, reason: "unknown block compression type \(typeByte)")
+        }
+        return type
     }
 
     /// Reads and decodes the block at `handle` (restart array validated).

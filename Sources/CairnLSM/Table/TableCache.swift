@@ -16,12 +16,19 @@ public final class TableCache: Sendable {
     /// The block cache passed to every reader.
     public let blockCache: BlockCache?
     private let verifyChecksums: Bool
+    /// Whether tables are opened with `FileSystem.newMappedFile`.
+    private let mapFiles: Bool
     private let readers: Mutex<LRUMap<UInt64, TableReader>>
     private let hitCounter = Atomic<Int>(0)
     private let missCounter = Atomic<Int>(0)
 
-    /// Creates an empty cache of at most `capacity` (>= 1) open readers.
-    public init(fileSystem: any FileSystem, directory: String, capacity: Int, blockCache: BlockCache?, verifyChecksums: Bool) {
+    /// Creates an empty cache of at most `capacity` (>= 1) open readers; with `mapFiles` the
+    /// tables are opened with `FileSystem.newMappedFile`.
+    public init(
+        fileSystem: any FileSystem, directory: String, capacity: Int, blockCache: BlockCache?, verifyChecksums: Bool,
+        mapFiles: Bool = false
+    ) {
+        self.mapFiles = mapFiles
         self.fileSystem = fileSystem
         self.directory = directory
         self.capacity = max(1, capacity)
@@ -37,7 +44,8 @@ public final class TableCache: Sendable {
             return cached
         }
         missCounter.add(1, ordering: .relaxed)
-        let file = try fileSystem.newRandomAccessFile(FileNames.table(directory, fileNumber))
+        let path = FileNames.table(directory, fileNumber)
+        let file = try mapFiles ? fileSystem.newMappedFile(path) : fileSystem.newRandomAccessFile(path)
         let opened = try TableReader.open(
             file: file, fileNumber: fileNumber, blockCache: blockCache, verifyChecksums: verifyChecksums)
         return readers.withLock { map in
