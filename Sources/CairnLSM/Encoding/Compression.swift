@@ -80,13 +80,15 @@ enum Compression {
     }
 
     /// Decompresses a block written by `compress`. Returns a newly allocated buffer holding
-    /// exactly the uncompressed bytes; the caller owns it and must `deallocate()` it.
+    /// exactly the uncompressed bytes (from `pool` when given); the caller owns it and must
+    /// `deallocate()` it or return it to the pool.
     ///
     /// Throws `.corruption(file:offset:)` (with `offset` = the block's file offset) when the
     /// length prefix is missing or above `maxUncompressedLength`, when the library rejects the
     /// payload, or when it decodes to a different length than the prefix says.
     static func decompress(
-        _ type: CompressionType, _ input: UnsafeRawBufferPointer, file: String, offset: Int64
+        _ type: CompressionType, _ input: UnsafeRawBufferPointer, file: String, offset: Int64,
+        pool: BlockBufferPool? = nil
     ) throws -> UnsafeMutableRawBufferPointer {
         var cursor = 0
         guard let declared = Coding.readVarint64(input, &cursor) else {
@@ -99,7 +101,8 @@ enum Compression {
         }
         let length = Int(declared)
         let payload = UnsafeRawBufferPointer(rebasing: input[cursor...])
-        let output = UnsafeMutableRawBufferPointer.allocate(byteCount: max(length, 1), alignment: 16)
+        let output = pool?.allocate(byteCount: max(length, 1), hint: UInt64(bitPattern: offset))
+            ?? UnsafeMutableRawBufferPointer.allocate(byteCount: max(length, 1), alignment: 16)
         let produced: Int
         switch type {
         case .none:

@@ -21,11 +21,15 @@ final class Block: @unchecked Sendable {
     let file: String
     /// File offset of the block, for error messages and cache keys.
     let offset: Int64
+    /// Where the memory goes back when the block dies (nil: freed).
+    let pool: BlockBufferPool?
 
-    /// Takes ownership of `buffer` (allocated with `UnsafeMutableRawBufferPointer.allocate`),
-    /// whose first `count` bytes are the block contents. On a thrown error the buffer has been
-    /// deallocated already.
-    static func make(owning buffer: UnsafeMutableRawBufferPointer, count: Int, file: String, offset: Int64) throws -> Block {
+    /// Takes ownership of `buffer` (allocated with `UnsafeMutableRawBufferPointer.allocate`,
+    /// or by `pool` for at least `count` bytes), whose first `count` bytes are the block
+    /// contents. On a thrown error the buffer has been deallocated already.
+    static func make(
+        owning buffer: UnsafeMutableRawBufferPointer, count: Int, file: String, offset: Int64, pool: BlockBufferPool? = nil
+    ) throws -> Block {
         guard let base = buffer.baseAddress, count <= buffer.count else {
             buffer.deallocate()
             throw CairnError.corruption(file: file, offset: offset, reason: "empty block (no restart array)")
@@ -38,7 +42,7 @@ final class Block: @unchecked Sendable {
             buffer.deallocate()
             throw error
         }
-        return Block(base: base, contents: contents, layout: layout, file: file, offset: offset)
+        return Block(base: base, contents: contents, layout: layout, file: file, offset: offset, pool: pool)
     }
 
     /// Copies `bytes` into a new block (tests and tools).
@@ -50,7 +54,7 @@ final class Block: @unchecked Sendable {
 
     private init(
         base: UnsafeMutableRawPointer, contents: UnsafeRawBufferPointer,
-        layout: (restartOffset: Int, numRestarts: Int), file: String, offset: Int64
+        layout: (restartOffset: Int, numRestarts: Int), file: String, offset: Int64, pool: BlockBufferPool?
     ) {
         self.base = base
         self.contents = contents
@@ -58,9 +62,16 @@ final class Block: @unchecked Sendable {
         self.numRestarts = layout.numRestarts
         self.file = file
         self.offset = offset
+        self.pool = pool
     }
 
-    deinit { base.deallocate() }
+    deinit {
+        if let pool {
+            pool.recycle(base, count: contents.count, hint: UInt64(bitPattern: offset))
+        } else {
+            base.deallocate()
+        }
+    }
 
     /// Checks the restart array; returns where it starts and how many restarts there are.
     private static func validate(_ contents: UnsafeRawBufferPointer, file: String, offset: Int64) throws -> (Int, Int) {

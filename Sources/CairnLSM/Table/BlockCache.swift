@@ -37,6 +37,9 @@ public final class BlockCache: Sendable {
 
     /// Total capacity in bytes.
     public let capacity: Int
+    /// Recycles the memory of evicted blocks for the blocks read next (holds at most 1/64
+    /// of the capacity).
+    let bufferPool: BlockBufferPool
     private let shards: [Shard]
     private let shardMask: UInt64
     private let hitCounter = Atomic<Int>(0)
@@ -45,6 +48,7 @@ public final class BlockCache: Sendable {
     /// Creates a cache holding at most `capacity` bytes (0 disables it).
     public init(capacity: Int) {
         self.capacity = max(0, capacity)
+        bufferPool = BlockBufferPool(totalBytes: self.capacity / 64)
         var count = BlockCache.maxShards
         while count > 1 && self.capacity / count < BlockCache.minShardCapacity { count /= 2 }
         let perShard = (self.capacity + count - 1) / count

@@ -5,9 +5,12 @@ struct BlockReader {
     /// Offset every block (with its trailer) must end at or before (the footer's offset).
     let limit: UInt64
 
-    /// Reads the block at `handle`; returns an owned buffer (the caller must deallocate it),
-    /// the number of content bytes in it, and how the block was stored.
-    func readContents(_ handle: BlockHandle, verify: Bool) throws -> (UnsafeMutableRawBufferPointer, Int, CompressionType) {
+    /// Reads the block at `handle`; returns an owned buffer (the caller must deallocate it, or
+    /// return it to `pool` when it came from there), the number of content bytes in it, and
+    /// how the block was stored.
+    func readContents(
+        _ handle: BlockHandle, verify: Bool, pool: BlockBufferPool? = nil
+    ) throws -> (UnsafeMutableRawBufferPointer, Int, CompressionType) {
         let path = file.path
         let blockOffset = Int64(clamping: handle.offset)
         guard handle.fits(before: limit) else {
@@ -26,14 +29,14 @@ struct BlockReader {
             let type = try checkTrailer(stored, size: size, verify: verify, offset: blockOffset)
             if type != .none {
                 let decoded = try Compression.decompress(
-                    type, UnsafeRawBufferPointer(rebasing: stored[0..<size]), file: path, offset: blockOffset)
+                    type, UnsafeRawBufferPointer(rebasing: stored[0..<size]), file: path, offset: blockOffset, pool: pool)
                 return (decoded, decoded.count, type)
             }
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
+            let buffer = allocate(max(size, 1), pool: pool, offset: blockOffset)
             buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: stored[0..<size]))
             return (buffer, size, .none)
         }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: total, alignment: 16)
+        let buffer = allocate(total, pool: pool, offset: blockOffset)
         do {
             let got = try file.read(at: blockOffset, into: buffer)
             guard got == total else {
@@ -43,13 +46,19 @@ struct BlockReader {
             let type = try checkTrailer(UnsafeRawBufferPointer(buffer), size: size, verify: verify, offset: blockOffset)
             if type == .none { return (buffer, size, .none) }
             let decoded = try Compression.decompress(
-                type, UnsafeRawBufferPointer(rebasing: buffer[0..<size]), file: path, offset: blockOffset)
+                type, UnsafeRawBufferPointer(rebasing: buffer[0..<size]), file: path, offset: blockOffset, pool: pool)
             buffer.deallocate()
             return (decoded, decoded.count, type)
         } catch {
             buffer.deallocate()
             throw error
         }
+    }
+
+    /// A buffer of `count` bytes, from `pool` when there is one.
+    private func allocate(_ count: Int, pool: BlockBufferPool?, offset: Int64) -> UnsafeMutableRawBufferPointer {
+        pool?.allocate(byteCount: count, hint: UInt64(bitPattern: offset))
+            ?? UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
     }
 
     /// Checks the 5-byte trailer after the `size` content bytes of `stored`: the checksum (if
@@ -70,8 +79,8 @@ struct BlockReader {
     }
 
     /// Reads and decodes the block at `handle` (restart array validated).
-    func readBlock(_ handle: BlockHandle, verify: Bool) throws -> Block {
-        let (buffer, count, _) = try readContents(handle, verify: verify)
-        return try Block.make(owning: buffer, count: count, file: file.path, offset: Int64(clamping: handle.offset))
+    func readBlock(_ handle: BlockHandle, verify: Bool, pool: BlockBufferPool? = nil) throws -> Block {
+        let (buffer, count, _) = try readContents(handle, verify: verify, pool: pool)
+        return try Block.make(owning: buffer, count: count, file: file.path, offset: Int64(clamping: handle.offset), pool: pool)
     }
 }

@@ -181,8 +181,8 @@ struct LRUMap<Key: LRUMapKey, Value> {
         unlink(i)
         count -= 1
         usage -= nodes[Int(i)].charge
-        let value = nodes[Int(i)].value
-        nodes[Int(i)].value = nil
+        // Moved out, not copied: no retain of a (usually cold) evicted object.
+        let value = nodes[Int(i)].value.take()
         nodes[Int(i)].charge = 0
         freeSlots.append(i)
         return value

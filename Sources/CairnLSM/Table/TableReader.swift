@@ -208,7 +208,7 @@ public final class TableReader: Sendable {
     func dataBlock(_ handle: BlockHandle, fillCache: Bool = true) throws -> Block {
         if let cache = blockCache, cache.isEnabled {
             if let block = cache.lookup(fileNumber: fileNumber, offset: handle.offset) { return block }
-            let block = try readBlock(handle, verify: true)
+            let block = try BlockReader(file: file, limit: footerOffset).readBlock(handle, verify: true, pool: cache.bufferPool)
             if fillCache { cache.insert(fileNumber: fileNumber, offset: handle.offset, block: block) }
             return block
         }

@@ -145,4 +145,57 @@ struct BlockCacheTests {
         #expect(map.removeAll { $0.id % 2 == 0 } == model.filter { $0.key.id % 2 == 0 }.count)
         #expect(map.keysByRecency == model.filter { $0.key.id % 2 != 0 }.map(\.key))
     }
+
+    @Test func bufferPoolReusesEvictedMemoryWithinItsBound() throws {
+        let pool = BlockBufferPool(totalBytes: 0)  // the floor: two maximal buffers per shard
+        let a = pool.allocate(byteCount: 4_000, hint: 1)
+        #expect(a.count == 4_000)
+        let address = a.baseAddress
+        pool.recycle(try #require(a.baseAddress), count: 4_000, hint: 1)
+        #expect(pool.pooledBytes == BlockBufferPool.capacity(for: 4_000))
+        // Same size class, same shard: the same memory comes back.
+        let b = pool.allocate(byteCount: 3_900, hint: 1)
+        #expect(b.baseAddress == address && b.count == 3_900)
+        #expect(pool.pooledBytes == 0)
+        // A recycled count smaller than requested files it under a class it certainly fills.
+        pool.recycle(try #require(b.baseAddress), count: 3_500, hint: 1)
+        #expect(pool.pooledBytes == BlockBufferPool.capacity(for: 3_500))
+        #expect(BlockBufferPool.capacity(for: 3_500) <= BlockBufferPool.capacity(for: 4_000))
+        // Each shard keeps a bounded number of bytes; the rest is freed.
+        for i in 0..<200 {
+            let c = pool.allocate(byteCount: 8_000, hint: 7)
+            pool.recycle(try #require(c.baseAddress), count: 8_000, hint: UInt64(i))
+        }
+        var held: [UnsafeMutableRawBufferPointer] = []
+        for i in 0..<200 { held.append(pool.allocate(byteCount: 8_000, hint: UInt64(i))) }
+        for buffer in held { pool.recycle(try #require(buffer.baseAddress), count: 8_000, hint: 3) }
+        #expect(pool.pooledBytes <= BlockBufferPool.shardCount * pool.byteLimit)
+        #expect(pool.pooledBytes >= pool.byteLimit - BlockBufferPool.capacity(for: 8_000))
+        // Oversized buffers are never pooled.
+        let before = pool.pooledBytes
+        let big = pool.allocate(byteCount: BlockBufferPool.maxPooledSize + 1, hint: 0)
+        pool.recycle(try #require(big.baseAddress), count: big.count, hint: 0)
+        #expect(pool.pooledBytes == before)
+    }
+
+    @Test func evictedCacheBlocksReturnTheirMemoryToThePool() throws {
+        let model = TableTests.versionedModel(users: 3_000, seed: 2)
+        let (bytes, props) = try buildTable(model)
+        let cache = BlockCache(capacity: 64 << 10)  // far smaller than the table
+        let reader = try openTable(bytes, cache: cache)
+        for round in 0..<2 {
+            let it = reader.makeIterator()
+            try it.seekToFirst()
+            var i = 0
+            while it.isValid {
+                expectAt(it, model, i)
+                i += 1
+                try it.next()
+            }
+            #expect(i == model.count, "round \(round)")
+        }
+        #expect(cache.misses == 2 * Int(props.dataBlockCount))
+        #expect(cache.bufferPool.pooledBytes > 0)
+        #expect(cache.bufferPool.pooledBytes <= BlockBufferPool.shardCount * cache.bufferPool.byteLimit)
+    }
 }
