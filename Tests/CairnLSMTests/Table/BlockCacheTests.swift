@@ -183,17 +183,7 @@ struct BlockCacheTests {
         let (bytes, props) = try buildTable(model)
         let cache = BlockCache(capacity: 64 << 10)  // far smaller than the table
         let reader = try openTable(bytes, cache: cache)
-        for round in 0..<2 {
-            let it = reader.makeIterator()
-            try it.seekToFirst()
-            var i = 0
-            while it.isValid {
-                expectAt(it, model, i)
-                i += 1
-                try it.next()
-            }
-            #expect(i == model.count, "round \(round)")
-        }
+        for _ in 0..<2 { try expectFullScan(reader.makeIterator(), model) }
         #expect(cache.misses == 2 * Int(props.dataBlockCount))
         #expect(cache.bufferPool.pooledBytes > 0)
         #expect(cache.bufferPool.pooledBytes <= BlockBufferPool.shardCount * cache.bufferPool.byteLimit)

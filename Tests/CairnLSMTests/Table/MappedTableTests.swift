@@ -63,15 +63,7 @@ struct MappedTableTests {
                 verifyChecksums: true, mapFiles: mapped)
             let reader = try cache.reader(fileNumber: 7)
             #expect((reader.file.mappedContents != nil) == mapped)
-            let it = reader.makeIterator()
-            try it.seekToFirst()
-            var i = 0
-            while it.isValid {
-                expectAt(it, model, i)
-                i += 1
-                try it.next()
-            }
-            #expect(i == model.count)
+            try expectFullScan(reader.makeIterator(), model)
             for entry in model {
                 let user = Array(entry.key.dropLast(InternalKey.trailerSize))
                 let sequence = entry.key.withUnsafeBytes { InternalKey.sequence($0) }

@@ -86,6 +86,18 @@ func expectAt(_ it: any InternalIterator, _ model: [ModelEntry], _ index: Int, s
     #expect(Array(it.value) == model[index].value, "value mismatch at \(index)", sourceLocation: sourceLocation)
 }
 
+/// Scans `it` from the first entry and checks it yields exactly `model`, in order.
+func expectFullScan(_ it: any InternalIterator, _ model: [ModelEntry], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    try it.seekToFirst()
+    var i = 0
+    while it.isValid {
+        expectAt(it, model, i, sourceLocation: sourceLocation)
+        i += 1
+        try it.next()
+    }
+    #expect(i == model.count, "scanned \(i) of \(model.count) entries", sourceLocation: sourceLocation)
+}
+
 /// Runs `body` and returns the `.corruption` it throws; records a failure otherwise.
 @discardableResult
 func expectCorruption(
