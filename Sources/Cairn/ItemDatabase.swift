@@ -70,24 +70,6 @@ public final class ItemDatabase: Sendable {
         return try ItemCodec.decode(bytes)
     }
 
-    /// The core of every conditional write: under the item's lock, reads the item (when the
-    /// condition or the caller needs it), checks the condition (on failure throws
-    /// ConditionalCheckFailedException, with the item if `onFailure` is ALL_OLD), then lets
-    /// `write` do the write given the old item. Returns the old item (nil if it was not read or
-    /// did not exist) and what `write` returned.
-    func conditionalWrite<R>(
-        _ definition: TableDefinition, _ key: [UInt8], condition: Condition?, readOld: Bool,
-        onFailure: ReturnValuesOnConditionCheckFailure?, _ write: (Item?) throws -> R
-    ) throws -> (old: Item?, result: R) {
-        try withItemLock(definition, key) {
-            let old = condition != nil || readOld ? try readItem(key) : nil
-            if let condition, try !condition.evaluate(on: old) {
-                throw DynamoDBError.conditionalCheckFailed(item: onFailure == .allOld ? old : nil)
-            }
-            return (old, try write(old))
-        }
-    }
-
     /// Runs `body` holding the item's stripe lock, after checking that `definition` is still
     /// its table's live definition (so a write never lands in a deleted table).
     func withItemLock<R>(_ definition: TableDefinition, _ key: [UInt8], _ body: () throws -> R) throws -> R {

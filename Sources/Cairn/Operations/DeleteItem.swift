@@ -61,15 +61,10 @@ extension ItemDatabase {
         let definition = try catalog.table(input.tableName)
         let returnValues = input.returnValues ?? .none
         try returnValues.checkAllOldOrNone()
-        let key = try definition.itemKey(try definition.keyValues(of: input.key, isKey: true))
-        try Self.checkValuesHaveAnExpression(input.expressionAttributeValues, [("ConditionExpression", input.conditionExpression)])
-        let expressions = try RequestExpressions(
-            condition: input.conditionExpression,
+        let write = try ItemWrite.delete(
+            definition, key: input.key, condition: input.conditionExpression,
             names: input.expressionAttributeNames, values: input.expressionAttributeValues)
-        let (old, _) = try conditionalWrite(
-            definition, key, condition: expressions.condition, readOld: returnValues == .allOld,
-            onFailure: input.returnValuesOnConditionCheckFailure
-        ) { _ in try lsm.delete(key, sync: options.syncWrites) }
+        let (old, _) = try run(write, readOld: returnValues == .allOld, onFailure: input.returnValuesOnConditionCheckFailure)
         return DeleteItemOutput(attributes: returnValues == .allOld ? old : nil)
     }
 }

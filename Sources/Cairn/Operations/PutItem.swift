@@ -64,18 +64,10 @@ extension ItemDatabase {
         let definition = try catalog.table(input.tableName)
         let returnValues = input.returnValues ?? .none
         try returnValues.checkAllOldOrNone()
-        let keyValues = try definition.keyValues(of: input.item, isKey: false)
-        try Self.validateItem(input.item)
-        try Self.checkValuesHaveAnExpression(input.expressionAttributeValues, [("ConditionExpression", input.conditionExpression)])
-        let expressions = try RequestExpressions(
-            condition: input.conditionExpression,
+        let write = try ItemWrite.put(
+            definition, item: input.item, condition: input.conditionExpression,
             names: input.expressionAttributeNames, values: input.expressionAttributeValues)
-        let key = try definition.itemKey(keyValues)
-        let value = ItemCodec.encode(input.item)
-        let (old, _) = try conditionalWrite(
-            definition, key, condition: expressions.condition, readOld: returnValues == .allOld,
-            onFailure: input.returnValuesOnConditionCheckFailure
-        ) { _ in try lsm.put(key, value, sync: options.syncWrites) }
+        let (old, _) = try run(write, readOld: returnValues == .allOld, onFailure: input.returnValuesOnConditionCheckFailure)
         return PutItemOutput(attributes: returnValues == .allOld ? old : nil)
     }
 }

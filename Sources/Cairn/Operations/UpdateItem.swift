@@ -71,37 +71,13 @@ extension ItemDatabase {
     public func updateItem(_ input: UpdateItemInput) throws -> UpdateItemOutput {
         let definition = try catalog.table(input.tableName)
         let returnValues = input.returnValues ?? .none
-        let keyValues = try definition.keyValues(of: input.key, isKey: true)
-        let key = try definition.itemKey(keyValues)
-        try Self.checkValuesHaveAnExpression(
-            input.expressionAttributeValues,
-            [("UpdateExpression", input.updateExpression), ("ConditionExpression", input.conditionExpression)])
-        let expressions = try RequestExpressions(
-            condition: input.conditionExpression, update: input.updateExpression,
+        let write = try ItemWrite.update(
+            definition, key: input.key, update: input.updateExpression, condition: input.conditionExpression,
             names: input.expressionAttributeNames, values: input.expressionAttributeValues)
-        let keyNames = Set(definition.keyAttributes.map(\.name))
-        for path in expressions.update?.updatedPaths ?? [] where keyNames.contains(path.attribute) {
-            throw DynamoDBError.validation(
-                "One or more parameter values were invalid: Cannot update attribute \(path.attribute). This attribute is part of the key")
-        }
-        let (old, new) = try conditionalWrite(
-            definition, key, condition: expressions.condition, readOld: true,
-            onFailure: input.returnValuesOnConditionCheckFailure
-        ) { old -> Item? in
-            let base = old ?? input.key
-            guard let update = expressions.update else {
-                if old == nil { _ = try lsm.put(key, ItemCodec.encode(base), sync: options.syncWrites) }
-                return base
-            }
-            let new = try update.apply(to: base, itemExists: old != nil)
-            if old == nil, new.keys.allSatisfy(keyNames.contains) {
-                return nil  // nothing to create
-            }
-            try Self.validateItem(new, sizeMessage: "Item size to update has exceeded the maximum allowed size")
-            _ = try lsm.put(key, ItemCodec.encode(new), sync: options.syncWrites)
-            return new
-        }
-        let paths = Projection(paths: expressions.update?.updatedPaths ?? [])
+        let (old, new) = try run(write, readOld: true, onFailure: input.returnValuesOnConditionCheckFailure)
+        let updatedPaths: [DocumentPath]
+        if case .update(let update?, _) = write.action { updatedPaths = update.updatedPaths } else { updatedPaths = [] }
+        let paths = Projection(paths: updatedPaths)
         let attributes: Item?
         switch returnValues {
         case .none: attributes = nil
