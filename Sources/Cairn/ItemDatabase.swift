@@ -64,9 +64,9 @@ public final class ItemDatabase: Sendable {
         try lsm.close()
     }
 
-    /// Reads the item stored under `key`.
-    func readItem(_ key: [UInt8]) throws -> Item? {
-        guard let bytes = try lsm.get(key) else { return nil }
+    /// Reads the item stored under `key` (as of `snapshot`, default now).
+    func readItem(_ key: [UInt8], snapshot: Snapshot? = nil) throws -> Item? {
+        guard let bytes = try lsm.get(key, snapshot: snapshot) else { return nil }
         return try ItemCodec.decode(bytes)
     }
 

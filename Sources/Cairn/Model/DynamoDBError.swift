@@ -9,12 +9,17 @@ public struct DynamoDBError: Error, Equatable, Sendable, CustomStringConvertible
     /// The item as it was when a condition failed, for a request that asked for it with
     /// `ReturnValuesOnConditionCheckFailure: ALL_OLD` (DynamoDB's error field `Item`).
     public var item: Item?
+    /// Why each action of a cancelled transaction failed, in request order
+    /// (TransactionCanceledException's `CancellationReasons`); nil for other errors.
+    public var cancellationReasons: [CancellationReason]?
 
-    /// An error with this exception name and message, and the item a failed condition returns.
-    public init(name: String, message: String, item: Item? = nil) {
+    /// An error with this exception name and message, the item a failed condition returns,
+    /// and a cancelled transaction's reasons.
+    public init(name: String, message: String, item: Item? = nil, cancellationReasons: [CancellationReason]? = nil) {
         self.name = name
         self.message = message
         self.item = item
+        self.cancellationReasons = cancellationReasons
     }
 
     /// A `ValidationException` with `message`.
@@ -37,6 +42,25 @@ public struct DynamoDBError: Error, Equatable, Sendable, CustomStringConvertible
         DynamoDBError(name: "ConditionalCheckFailedException", message: "The conditional request failed", item: item)
     }
 
+    /// A `TransactionCanceledException` listing each action's reason, as DynamoDB words it:
+    /// "Transaction cancelled, please refer cancellation reasons for specific reasons
+    /// [ConditionalCheckFailed, None]".
+    public static func transactionCanceled(_ reasons: [CancellationReason]) -> DynamoDBError {
+        let codes = reasons.map { $0.code ?? "None" }.joined(separator: ", ")
+        return DynamoDBError(
+            name: "TransactionCanceledException",
+            message: "Transaction cancelled, please refer cancellation reasons for specific reasons [\(codes)]",
+            cancellationReasons: reasons)
+    }
+
+    /// An `IdempotentParameterMismatchException`: a ClientRequestToken reused within its
+    /// 10 minutes for a different request.
+    public static func idempotentParameterMismatch() -> DynamoDBError {
+        DynamoDBError(
+            name: "IdempotentParameterMismatchException",
+            message: "Request with the same client token was used with different parameters")
+    }
+
     /// An `InternalServerError`: the storage engine failed (I/O, corruption); `message` says how.
     public static func internalError(_ message: String) -> DynamoDBError {
         DynamoDBError(name: "InternalServerError", message: message)
@@ -44,6 +68,32 @@ public struct DynamoDBError: Error, Equatable, Sendable, CustomStringConvertible
 
     /// `Name: message`, e.g. `ValidationException: ...`.
     public var description: String { "\(name): \(message)" }
+}
+
+/// Why one action of a cancelled transaction failed (DynamoDB's `CancellationReason`): code
+/// "None" for actions that did not fail, "ConditionalCheckFailed" with "The conditional request
+/// failed", or "ValidationError" with the validation message.
+public struct CancellationReason: Codable, Sendable, Equatable {
+    /// "None", "ConditionalCheckFailed" or "ValidationError".
+    public var code: String?
+    /// The reason's message; nil for "None".
+    public var message: String?
+    /// The item as it was, for a failed condition whose action asked for ALL_OLD.
+    public var item: Item?
+
+    /// A reason with this code, message and item.
+    public init(code: String?, message: String? = nil, item: Item? = nil) {
+        self.code = code
+        self.message = message
+        self.item = item
+    }
+
+    /// The reason of an action that did not fail.
+    public static let none = CancellationReason(code: "None")
+
+    enum CodingKeys: String, CodingKey {
+        case code = "Code", message = "Message", item = "Item"
+    }
 }
 
 /// Collects the constraint violations DynamoDB's request validation reports together, as in

@@ -55,7 +55,7 @@ enum KeySpace {
         key.reserveCapacity(48)
         key.append(tableTag)
         appendBigEndian(number, to: &key)
-        appendBigEndian(0, to: &key)  // the partition hash, patched below
+        appendBigEndian(UInt32(0), to: &key)  // the partition hash, patched below
         let partitionStart = key.count
         try KeyEncoding.append(partitionKey, to: &key)
         let hash = key.withUnsafeBytes { bytes in
@@ -78,11 +78,13 @@ enum KeySpace {
         return key
     }
 
-    static func appendBigEndian(_ value: UInt32, to out: inout [UInt8]) {
-        out.append(UInt8(truncatingIfNeeded: value >> 24))
-        out.append(UInt8(truncatingIfNeeded: value >> 16))
-        out.append(UInt8(truncatingIfNeeded: value >> 8))
-        out.append(UInt8(truncatingIfNeeded: value))
+    /// Appends `value` big-endian (4 bytes for UInt32, 8 for UInt64).
+    static func appendBigEndian<T: FixedWidthInteger & UnsignedInteger>(_ value: T, to out: inout [UInt8]) {
+        var shift = T.bitWidth - 8
+        while shift >= 0 {
+            out.append(UInt8(truncatingIfNeeded: value >> shift))
+            shift -= 8
+        }
     }
 }
 
