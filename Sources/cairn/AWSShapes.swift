@@ -117,6 +117,44 @@ enum DynamoDBShapes {
          ("ExpressionAttributeValues", attributeMap), ("ConsistentRead", .boolean)],
         required: ["TableName"]))
 
+    static let writeRequest = Shape.structure(StructureShape(
+        [("PutRequest", .structure(StructureShape([("Item", attributeMap)], required: ["Item"]))),
+         ("DeleteRequest", .structure(StructureShape([("Key", attributeMap)], required: ["Key"])))]))
+    static let batchWriteItemInput = Shape.structure(StructureShape(
+        [("RequestItems", .map(.list(writeRequest)))], required: ["RequestItems"]))
+    static let keysAndAttributes = Shape.structure(StructureShape(
+        [("Keys", .list(attributeMap)), ("ConsistentRead", .boolean), ("ProjectionExpression", .string),
+         ("ExpressionAttributeNames", names)],
+        required: ["Keys"]))
+    static let batchGetItemInput = Shape.structure(StructureShape(
+        [("RequestItems", .map(keysAndAttributes))], required: ["RequestItems"]))
+    /// The members every TransactWriteItems action has after its own.
+    private static let transactActionTail: [(String, Shape)] = [
+        ("ConditionExpression", .string), ("ExpressionAttributeNames", names),
+        ("ExpressionAttributeValues", attributeMap), ("ReturnValuesOnConditionCheckFailure", .string),
+    ]
+    static let transactWriteItem = Shape.structure(StructureShape(
+        [("ConditionCheck", .structure(StructureShape(
+            [("Key", attributeMap), ("TableName", .string)] + transactActionTail,
+            required: ["Key", "TableName", "ConditionExpression"]))),
+         ("Put", .structure(StructureShape(
+            [("Item", attributeMap), ("TableName", .string)] + transactActionTail, required: ["Item", "TableName"]))),
+         ("Delete", .structure(StructureShape(
+            [("Key", attributeMap), ("TableName", .string)] + transactActionTail, required: ["Key", "TableName"]))),
+         ("Update", .structure(StructureShape(
+            [("Key", attributeMap), ("UpdateExpression", .string), ("TableName", .string)] + transactActionTail,
+            required: ["Key", "UpdateExpression", "TableName"])))]))
+    static let transactWriteItemsInput = Shape.structure(StructureShape(
+        [("TransactItems", .list(transactWriteItem)), ("ClientRequestToken", .string)], required: ["TransactItems"]))
+    static let transactGetItem = Shape.structure(StructureShape(
+        [("Get", .structure(StructureShape(
+            [("Key", attributeMap), ("TableName", .string), ("ProjectionExpression", .string),
+             ("ExpressionAttributeNames", names)],
+            required: ["Key", "TableName"])))],
+        required: ["Get"]))
+    static let transactGetItemsInput = Shape.structure(StructureShape(
+        [("TransactItems", .list(transactGetItem))], required: ["TransactItems"]))
+
     static let tableDescription = Shape.structure(StructureShape(
         [("AttributeDefinitions", attributeDefinitions), ("TableName", .string), ("KeySchema", keySchema),
          ("TableStatus", .string), ("CreationDateTime", .timestamp),
@@ -135,6 +173,14 @@ enum DynamoDBShapes {
         [("TableNames", .list(.string)), ("LastEvaluatedTableName", .string), ("NextToken", .string)]))
     static let attributesOutput = Shape.structure(StructureShape([("Attributes", attributeMap)]))
     static let getItemOutput = Shape.structure(StructureShape([("Item", attributeMap)]))
+    static let batchWriteItemOutput = Shape.structure(StructureShape(
+        [("UnprocessedItems", .map(.list(writeRequest)))]))
+    static let batchGetItemOutput = Shape.structure(StructureShape(
+        [("Responses", .map(.list(attributeMap))), ("UnprocessedKeys", .map(keysAndAttributes))]))
+    static let transactGetItemsOutput = Shape.structure(StructureShape(
+        [("Responses", .list(.structure(StructureShape([("Item", attributeMap)]))))]))
+    /// TransactWriteItems' response: no members Cairn fills, so aws-cli prints nothing.
+    static let emptyOutput = Shape.structure(StructureShape([]))
     /// Query's and Scan's response; `NextToken` is what aws-cli adds when it stops paginating
     /// early (`--max-items`).
     static let itemsOutput = Shape.structure(StructureShape(

@@ -11,6 +11,7 @@ import Foundation
 let itemVerbs: [any ItemVerb.Type] = [
     CreateTableVerb.self, DeleteTableVerb.self, DescribeTableVerb.self, ListTablesVerb.self, UpdateTableVerb.self,
     PutItemVerb.self, GetItemVerb.self, UpdateItemVerb.self, DeleteItemVerb.self, QueryVerb.self, ScanVerb.self,
+    BatchGetItemVerb.self, BatchWriteItemVerb.self, TransactGetItemsVerb.self, TransactWriteItemsVerb.self,
 ]
 
 /// A parent command holding only the item verbs, so the shell can parse a line as one of them.

@@ -320,6 +320,65 @@ import Testing
         }
     }
 
+    @Test func batchAndTransactionVerbs() throws {
+        let dir = Scratch()
+        #expect(try createMusic(dir.db).status == 0)
+        let write = try cairn(["batch-write-item", "--db", dir.db, "--request-items", """
+            {"Music": [{"PutRequest": {"Item": {"pk": {"S": "a"}, "sk": {"N": "1"}, "n": {"N": "10"}}}},
+                       {"PutRequest": {"Item": {"pk": {"S": "b"}, "sk": {"N": "1"}, "n": {"N": "5"}}}}]}
+            """])
+        #expect(write.status == 0, "\(write.stderr)")
+        #expect(write.stdout == "{\n    \"UnprocessedItems\": {}\n}\n")
+
+        let get = try cairn(["batch-get-item", "--db", dir.db, "--request-items",
+                             #"{"Music": {"Keys": [{"pk": {"S": "a"}, "sk": {"N": "1"}}], "ProjectionExpression": "n"}}"#])
+        #expect(get.status == 0, "\(get.stderr)")
+        let responses = try #require(get.json()["Responses"] as? [String: Any])
+        #expect((responses["Music"] as? [[String: Any]])?.first?["n"] as? [String: String] == ["N": "10"])
+
+        let file = dir.path + "/transfer.json"
+        try """
+            [{"Update": {"TableName": "Music", "Key": {"pk": {"S": "a"}, "sk": {"N": "1"}},
+                         "UpdateExpression": "ADD n :m", "ConditionExpression": "n >= :x",
+                         "ExpressionAttributeValues": {":m": {"N": "-7"}, ":x": {"N": "7"}}}},
+             {"Update": {"TableName": "Music", "Key": {"pk": {"S": "b"}, "sk": {"N": "1"}},
+                         "UpdateExpression": "ADD n :p", "ExpressionAttributeValues": {":p": {"N": "7"}}}}]
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let first = try cairn(["transact-write-items", "--db", dir.db, "--transact-items", "file://" + file,
+                               "--client-request-token", "t1"])
+        #expect(first.status == 0 && first.stdout.isEmpty, "\(first.stderr)")
+        let retry = try cairn(["transact-write-items", "--db", dir.db, "--transact-items", "file://" + file,
+                               "--client-request-token", "t1"])
+        #expect(retry.status == 0, "\(retry.stderr)")
+        let again = try cairn(["transact-write-items", "--db", dir.db, "--transact-items", "file://" + file])
+        #expect(again.status == 254)
+        #expect(again.stderr == "\nAn error occurred (TransactionCanceledException) when calling the TransactWriteItems operation: Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None]\n")
+
+        let read = try cairn(["transact-get-items", "--db", dir.db, "--transact-items", """
+            [{"Get": {"TableName": "Music", "Key": {"pk": {"S": "a"}, "sk": {"N": "1"}}}},
+             {"Get": {"TableName": "Music", "Key": {"pk": {"S": "b"}, "sk": {"N": "1"}}, "ProjectionExpression": "n"}},
+             {"Get": {"TableName": "Music", "Key": {"pk": {"S": "zz"}, "sk": {"N": "1"}}}}]
+            """])
+        #expect(read.status == 0, "\(read.stderr)")
+        let items = try #require(read.json()["Responses"] as? [[String: Any]])
+        #expect(items.count == 3)
+        #expect((items[0]["Item"] as? [String: Any])?["n"] as? [String: String] == ["N": "3"])  // the retry did not run twice
+        #expect((items[1]["Item"] as? [String: Any])?["n"] as? [String: String] == ["N": "12"])
+        #expect(items[2].isEmpty)
+
+        let bad = try cairn(["batch-write-item", "--db", dir.db, "--request-items", #"{"Music": [{"PutRequest": {"Itm": {}}}]}"#])
+        #expect(bad.status == 252)
+        #expect(bad.stderr.contains("Missing required parameter in RequestItems.Music[0].PutRequest: \"Item\""))
+
+        // The shell runs the same verbs.
+        let shell = try cairn(["shell", "--db", dir.db], stdin: """
+            transact-get-items --transact-items '[{"Get": {"TableName": "Music", "Key": {"pk": {"S": "a"}, "sk": {"N": "1"}}}}]'
+
+            """)
+        #expect(shell.status == 0, "\(shell.stderr)")
+        #expect(shell.stdout.contains("\"Responses\""))
+    }
+
     @Test func kvAndItemDatabasesShareTheDirectoryOnlyOneWay() throws {
         let dir = Scratch()
         // kv verbs work on a directory the item layer created.
