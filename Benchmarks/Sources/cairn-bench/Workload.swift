@@ -28,11 +28,17 @@ enum Workload: String, CaseIterable, Codable, Sendable {
     /// Item layer: PutItem --sync-num random items, each durable before the call returns
     /// (--threads writers).
     case putitemsync
+    /// Item layer: load --num items with BatchWriteItem, 25 items per call (SQLite: one
+    /// transaction of 25 inserts); ops are items.
+    case batchwriteitem
+    /// Item layer: --reads / 10 transfers, each a transaction over 2 to 10 random items: the
+    /// first loses k-1 units if it has them (a condition), the others gain one each.
+    case transactitem
 
     /// Runs on the item layer (engines with an item adapter: cairn, sqlite).
     var isItemWorkload: Bool {
         switch self {
-        case .putitem, .getitem, .queryitem, .putitemsync: return true
+        case .putitem, .getitem, .queryitem, .putitemsync, .batchwriteitem, .transactitem: return true
         default: return false
         }
     }
@@ -49,7 +55,7 @@ enum Workload: String, CaseIterable, Codable, Sendable {
     /// Writes data (write amplification is reported).
     var writes: Bool {
         self == .fillseq || self == .fillrandom || self == .overwrite || self == .fillsync || self == .putitem
-            || self == .putitemsync
+            || self == .putitemsync || self == .batchwriteitem || self == .transactitem
     }
 }
 

@@ -36,6 +36,42 @@ final class CairnItemEngine: ItemBenchEngine, @unchecked Sendable {
         try db.putItem(PutItemInput(tableName: "items", item: attributes))
     }
 
+    func putItems(_ items: [BenchItem], payload: (Int) -> [UInt8]) throws {
+        let requests = items.enumerated().map { i, item in
+            WriteRequest.put([
+                "pk": .s(item.partitionKey), "sk": .n(Number(exactly: Int(item.sort))),
+                "name": .s(item.name), "count": .n(Number(exactly: Int(item.index))), "payload": .b(payload(i)),
+            ])
+        }
+        try db.batchWriteItem(BatchWriteItemInput(requestItems: ["items": requests]))
+    }
+
+    func transfer(_ items: [BenchItem]) throws -> Bool {
+        let units = items.count - 1
+        var actions: [TransactWriteItem] = [
+            .update(.init(
+                tableName: "items", key: Self.key(items[0]), updateExpression: "ADD #c :minus",
+                conditionExpression: "#c >= :units", expressionAttributeNames: ["#c": "count"],
+                expressionAttributeValues: [":minus": .n(Number(exactly: -units)), ":units": .n(Number(exactly: units))])),
+        ]
+        for item in items.dropFirst() {
+            actions.append(.update(.init(
+                tableName: "items", key: Self.key(item), updateExpression: "ADD #c :one",
+                expressionAttributeNames: ["#c": "count"], expressionAttributeValues: [":one": .n(1)])))
+        }
+        do {
+            try db.transactWriteItems(TransactWriteItemsInput(transactItems: actions))
+            return true
+        } catch let error as DynamoDBError where error.name == "TransactionCanceledException" {
+            return false
+        }
+    }
+
+    /// The key of `item`.
+    private static func key(_ item: BenchItem) -> Item {
+        ["pk": .s(item.partitionKey), "sk": .n(Number(exactly: Int(item.sort)))]
+    }
+
     func getItem(partition: UInt64, sort: Int64) throws -> Bool {
         let key: Item = ["pk": .s(BenchItem.partitionKey(partition)), "sk": .n(Number(exactly: Int(sort)))]
         return try db.getItem(GetItemInput(tableName: "items", key: key)).item != nil

@@ -31,6 +31,12 @@ protocol ItemBenchEngine: AnyObject, Sendable {
     var settings: [String] { get }
     /// Writes one item, replacing any with its key (durably when `options.syncWrites`).
     func putItem(_ item: BenchItem, payload: UnsafeRawBufferPointer) throws
+    /// Writes `items` (at most 25, distinct keys) in one batch: BatchWriteItem, or one SQLite
+    /// transaction; `payload(i)` is item `i`'s payload.
+    func putItems(_ items: [BenchItem], payload: (Int) -> [UInt8]) throws
+    /// Moves `items.count - 1` units of `count` from the first item to each of the others (one
+    /// unit each), all or nothing, only if the first has them; returns whether it committed.
+    func transfer(_ items: [BenchItem]) throws -> Bool
     /// Reads one item by key, every attribute; returns whether it exists.
     func getItem(partition: UInt64, sort: Int64) throws -> Bool
     /// Reads every item of one partition in sort-key order; returns how many.

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Runs the item workloads on one item engine: putitem into a fresh table, then getitem and
-/// queryitem on it (flushed and compacted first), and putitemsync in a table of its own.
+/// queryitem on it (flushed and compacted first) and transactitem; batchwriteitem and
+/// putitemsync each in a table of their own.
 final class ItemRunner: @unchecked Sendable {
     // Read by worker threads only; `settings` is written between workloads.
     let engineType: any ItemBenchEngine.Type
@@ -28,7 +29,9 @@ final class ItemRunner: @unchecked Sendable {
     func run(_ workloads: [Workload]) throws -> [WorkloadResult] {
         let selected = Set(workloads)
         var results: [WorkloadResult] = []
-        if selected.contains(.putitem) || selected.contains(.getitem) || selected.contains(.queryitem) {
+        if selected.contains(.putitem) || selected.contains(.getitem) || selected.contains(.queryitem)
+            || selected.contains(.transactitem)
+        {
             let path = try config.freshDirectory(engine: name, "items")
             let db = try open(path, sync: false)
             let order = sequences.permutation(salt: 11)
@@ -45,6 +48,16 @@ final class ItemRunner: @unchecked Sendable {
                     results.append(try read(db, path: path, workload: workload))
                 }
             }
+            if selected.contains(.transactitem) {
+                results.append(try transfer(db, path: path))
+            }
+            try db.close()
+            config.cleanUp(path)
+        }
+        if selected.contains(.batchwriteitem) {
+            let path = try config.freshDirectory(engine: name, "itembatch")
+            let db = try open(path, sync: false)
+            results.append(try batchPut(db, path: path, indexes: sequences.permutation(salt: 15)))
             try db.close()
             config.cleanUp(path)
         }
@@ -90,6 +103,64 @@ final class ItemRunner: @unchecked Sendable {
             engine: name, workload: workload, operations: indexes.count, threads: threads, seconds: seconds,
             outcomes: outcomes, bytesMoved: logical, storageWritten: written, logicalWritten: logical,
             path: path, found: nil, note: nil, memory: memory)
+    }
+
+    /// The items of one BatchWriteItem call.
+    static let batchSize = 25
+
+    private func batchPut(_ db: any ItemBenchEngine, path: String, indexes: [UInt64]) throws -> WorkloadResult {
+        printError("[\(name)] batchwriteitem \(indexes.count) items in batches of \(Self.batchSize)")
+        let memory = MemoryWindow.begin()
+        let ioBefore = ProcessIO.now()
+        let start = monotonicNanos()
+        var recorder = LatencyRecorder()
+        for first in stride(from: 0, to: indexes.count, by: Self.batchSize) {
+            let slice = Array(indexes[first..<min(first + Self.batchSize, indexes.count)])
+            let items = slice.map { BenchItem(index: $0) }
+            let payloads = slice.map { index in self.values.withValue(index) { Array($0) } }
+            let t0 = monotonicNanos()
+            try db.putItems(items) { payloads[$0] }
+            recorder.record(monotonicNanos() - t0)
+        }
+        let seconds = Double(monotonicNanos() - start) / 1e9
+        let written = ProcessIO.now().writeBytes &- ioBefore.writeBytes
+        let logical = UInt64(indexes.count) * itemBytes
+        return summarizeWorkload(
+            engine: name, workload: .batchwriteitem, operations: indexes.count, threads: 1, seconds: seconds,
+            outcomes: [(recorder, 0)], bytesMoved: logical, storageWritten: written, logicalWritten: logical,
+            path: path, found: nil, note: "ops are items; latencies are per batch of \(Self.batchSize)", memory: memory)
+    }
+
+    private func transfer(_ db: any ItemBenchEngine, path: String) throws -> WorkloadResult {
+        let count = max(1, config.reads / BenchItem.itemsPerPartition)
+        var rng = SeededGenerator(seed: config.seed &+ 16)
+        let transfers: [[BenchItem]] = (0..<count).map { _ in
+            let size = 2 + Int(rng.next() % 9)
+            var picked = Set<UInt64>()
+            while picked.count < size { picked.insert(rng.next() % UInt64(max(1, config.num))) }
+            return picked.map { BenchItem(index: $0) }
+        }
+        printError("[\(name)] transactitem \(count) transfers of 2-10 items, \(config.threads) thread(s)")
+        let memory = MemoryWindow.begin()
+        let ioBefore = ProcessIO.now()
+        let start = monotonicNanos()
+        let outcomes = try runThreads(config.threads) { t in
+            var recorder = LatencyRecorder()
+            var committed = 0
+            for i in EngineRunner.slice(transfers.count, part: t, of: self.config.threads) {
+                let t0 = monotonicNanos()
+                committed += try db.transfer(transfers[i]) ? 1 : 0
+                recorder.record(monotonicNanos() - t0)
+            }
+            return (recorder, committed)
+        }
+        let seconds = Double(monotonicNanos() - start) / 1e9
+        let written = ProcessIO.now().writeBytes &- ioBefore.writeBytes
+        let committed = outcomes.reduce(0) { $0 + $1.1 }
+        return summarizeWorkload(
+            engine: name, workload: .transactitem, operations: count, threads: config.threads, seconds: seconds,
+            outcomes: outcomes, bytesMoved: 0, storageWritten: written, logicalWritten: 0,
+            path: path, found: committed, note: "found = transfers committed (the rest failed their condition)", memory: memory)
     }
 
     private func read(_ db: any ItemBenchEngine, path: String, workload: Workload) throws -> WorkloadResult {

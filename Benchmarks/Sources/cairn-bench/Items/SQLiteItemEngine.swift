@@ -32,6 +32,7 @@ final class SQLiteItemEngine: ItemBenchEngine, @unchecked Sendable {
             "sqlite \(String(cString: sqlite3_libversion())); items(pk TEXT, sk INTEGER, name TEXT, count INTEGER, payload BLOB, PRIMARY KEY(pk, sk)) WITHOUT ROWID",
             "journal_mode=WAL, synchronous=\(synchronous); cache_size \(formatBytes(cacheKiB * 1024)) per connection, one connection per thread",
             "put: autocommit INSERT OR REPLACE; get: SELECT every column by key; query: SELECT every column WHERE pk = ? ORDER BY sk; each row copied into Swift values (String, Int64, [UInt8]) as Cairn returns an Item",
+            "batch: BEGIN IMMEDIATE, one INSERT OR REPLACE per item, COMMIT; transfer: BEGIN IMMEDIATE, SELECT the first item's count, ROLLBACK if short, else one UPDATE per item, COMMIT",
         ]
     }
 
@@ -43,6 +44,14 @@ final class SQLiteItemEngine: ItemBenchEngine, @unchecked Sendable {
 
     func getItem(partition: UInt64, sort: Int64) throws -> Bool {
         try connection().get(BenchItem.partitionKey(partition), sort)
+    }
+
+    func putItems(_ items: [BenchItem], payload: (Int) -> [UInt8]) throws {
+        try connection().putBatch(items, payload)
+    }
+
+    func transfer(_ items: [BenchItem]) throws -> Bool {
+        try connection().transfer(items)
     }
 
     func query(partition: UInt64) throws -> Int {
@@ -89,6 +98,9 @@ final class SQLiteItemConnection: ThreadConfined, @unchecked Sendable {
             "INSERT OR REPLACE INTO items(pk, sk, name, count, payload) VALUES(?1, ?2, ?3, ?4, ?5)",
             "SELECT name, count, payload FROM items WHERE pk = ?1 AND sk = ?2",
             "SELECT sk, name, count, payload FROM items WHERE pk = ?1 ORDER BY sk",
+            "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK",
+            "SELECT count FROM items WHERE pk = ?1 AND sk = ?2",
+            "UPDATE items SET count = count + ?3 WHERE pk = ?1 AND sk = ?2",
         ])
     }
 
@@ -110,6 +122,60 @@ final class SQLiteItemConnection: ThreadConfined, @unchecked Sendable {
             sqlite3_bind_zeroblob(statement, 5, 0)
         }
         guard sqlite3_step(statement) == SQLITE_DONE else { throw sqliteError(db, "put item") }
+    }
+
+    /// Runs one of the statements that return no rows (BEGIN, COMMIT, ROLLBACK).
+    private func step(_ index: Int) throws {
+        let statement = statements[index]
+        defer { sqlite3_reset(statement) }
+        guard sqlite3_step(statement) == SQLITE_DONE else { throw sqliteError(db, "statement \(index)") }
+    }
+
+    /// Inserts `items` in one transaction.
+    func putBatch(_ items: [BenchItem], _ payload: (Int) -> [UInt8]) throws {
+        try step(3)
+        do {
+            for (i, item) in items.enumerated() {
+                try payload(i).withUnsafeBytes { try put(item, $0) }
+            }
+            try step(4)
+        } catch {
+            try? step(5)
+            throw error
+        }
+    }
+
+    /// The transfer of `SQLiteItemEngine.transfer` in one transaction: read the first item's
+    /// count, roll back if it is short, else update every item.
+    func transfer(_ items: [BenchItem]) throws -> Bool {
+        try step(3)
+        do {
+            let units = Int64(items.count - 1)
+            let read = statements[6]
+            try bindText(items[0].partitionKey, 1, read)
+            sqlite3_bind_int64(read, 2, items[0].sort)
+            let rc = sqlite3_step(read)
+            let count = rc == SQLITE_ROW ? sqlite3_column_int64(read, 0) : -1
+            sqlite3_reset(read)
+            guard rc == SQLITE_ROW || rc == SQLITE_DONE else { throw sqliteError(db, "transfer read") }
+            guard count >= units else {
+                try step(5)
+                return false
+            }
+            let update = statements[7]
+            for (i, item) in items.enumerated() {
+                defer { sqlite3_reset(update) }
+                try bindText(item.partitionKey, 1, update)
+                sqlite3_bind_int64(update, 2, item.sort)
+                sqlite3_bind_int64(update, 3, i == 0 ? -units : 1)
+                guard sqlite3_step(update) == SQLITE_DONE else { throw sqliteError(db, "transfer update") }
+            }
+            try step(4)
+            return true
+        } catch {
+            try? step(5)
+            throw error
+        }
     }
 
     func get(_ partitionKey: String, _ sort: Int64) throws -> Bool {
