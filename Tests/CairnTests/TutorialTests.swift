@@ -62,4 +62,48 @@ import Testing
         #expect(all.map(\.Title) == ["Feeling Good", "Sinnerman"])
         #expect(all.first?.Tags == [])  // an absent set decodes as an empty one
     }
+
+    @Test func batchesAndTransactionsRunAsWritten() throws {
+        let db = try memoryDatabase()
+        try db.createTable("Songs", partitionKey: ("Artist", .s), sortKey: ("Title", .s))
+        try db.createTable("Accounts", partitionKey: ("Id", .s))
+        try db.putItem(PutItemInput(tableName: "Songs", item: ["Artist": "Nina Simone", "Title": "Feeling Good"]))
+        try db.putItem(PutItemInput(tableName: "Accounts", item: ["Id": "alice", "Balance": 100]))
+        try db.putItem(PutItemInput(tableName: "Accounts", item: ["Id": "bob", "Balance": 0]))
+
+        try db.batchWriteItem(BatchWriteItemInput(requestItems: [
+            "Songs": [.put(["Artist": "Miles Davis", "Title": "So What", "Year": 1959]),
+                      .delete(key: ["Artist": "Nina Simone", "Title": "Feeling Good"])],
+        ]))
+        let batch = try db.batchGetItem(BatchGetItemInput(requestItems: [
+            "Songs": KeysAndAttributes(keys: [["Artist": "Miles Davis", "Title": "So What"]], projectionExpression: "Title"),
+        ]))
+        #expect(batch.responses["Songs"] == [["Title": "So What"]])
+        #expect(try db.getItem(GetItemInput(tableName: "Songs", key: ["Artist": "Nina Simone", "Title": "Feeling Good"])).item == nil)
+
+        let transfer = TransactWriteItemsInput(transactItems: [
+            .update(.init(tableName: "Accounts", key: ["Id": "alice"], updateExpression: "ADD Balance :minus",
+                          conditionExpression: "Balance >= :amount",
+                          expressionAttributeValues: [":minus": -30, ":amount": 30])),
+            .update(.init(tableName: "Accounts", key: ["Id": "bob"], updateExpression: "ADD Balance :plus",
+                          expressionAttributeValues: [":plus": 30])),
+        ], clientRequestToken: "transfer-0001")
+        try db.transactWriteItems(transfer)
+        try db.transactWriteItems(transfer)  // the retry changes nothing
+        #expect(try db.getItem(GetItemInput(tableName: "Accounts", key: ["Id": "alice"])).item?["Balance"] == 70)
+        #expect(try db.getItem(GetItemInput(tableName: "Accounts", key: ["Id": "bob"])).item?["Balance"] == 30)
+        var reasons: [String?] = []
+        do {
+            try db.transactWriteItems(TransactWriteItemsInput(transactItems: [
+                .conditionCheck(.init(tableName: "Accounts", key: ["Id": "alice"], conditionExpression: "Balance >= :x",
+                                      expressionAttributeValues: [":x": 1_000])),
+                .delete(.init(tableName: "Accounts", key: ["Id": "bob"])),
+            ]))
+        } catch let error as DynamoDBError {
+            #expect(error.name == "TransactionCanceledException")
+            reasons = error.cancellationReasons?.map(\.code) ?? []
+        }
+        #expect(reasons == ["ConditionalCheckFailed", "None"])
+        #expect(try db.getItem(GetItemInput(tableName: "Accounts", key: ["Id": "bob"])).item != nil)
+    }
 }
