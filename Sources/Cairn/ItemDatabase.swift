@@ -1,5 +1,6 @@
 import CairnLSM
 import Foundation
+import Synchronization
 
 /// A Cairn database of DynamoDB-style tables, stored in one CairnLSM database directory.
 ///
@@ -20,6 +21,12 @@ public final class ItemDatabase: Sendable {
         /// before it is acknowledged. With false, a crash of the machine (not of the process)
         /// can lose the most recent acknowledged writes.
         public var syncWrites: Bool = true
+        /// Seconds between the Time to Live sweeper's passes, so an expired item is deleted
+        /// within about this long (plus the pass itself). 0 starts no sweeper (tests run
+        /// passes themselves).
+        public var timeToLiveSweepInterval: Double = 10
+        /// The clock TTL and ClientRequestToken windows read, in seconds since 1970.
+        public var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
 
         /// Default options: durable writes on the POSIX file system.
         public init() {}
@@ -32,6 +39,9 @@ public final class ItemDatabase: Sendable {
     let catalog: Catalog
     let locks = ItemLocks()
     let options: Options
+    /// The background deleter of expired items (nil when `timeToLiveSweepInterval` is 0).
+    let timeToLiveSweeper: TimeToLiveSweeper?
+    let timeToLiveDeletionCounter = Atomic<Int>(0)
 
     /// Opens (creating if needed) the item database in directory `path`.
     ///
@@ -51,6 +61,16 @@ public final class ItemDatabase: Sendable {
         self.lsm = lsm
         self.catalog = catalog
         self.options = options
+        let box = WeakDatabase()
+        timeToLiveSweeper = options.timeToLiveSweepInterval > 0
+            ? TimeToLiveSweeper(interval: options.timeToLiveSweepInterval) {
+                guard let db = box.database else { return false }
+                // A failed pass (an I/O error) is retried at the next one.
+                _ = try? db.sweepExpiredItems()
+                return true
+            }
+            : nil
+        box.database = self
     }
 
     /// The directory the database lives in.
@@ -61,8 +81,12 @@ public final class ItemDatabase: Sendable {
 
     /// Flushes and closes the database; later calls fail with `CairnError.closed`.
     public func close() throws {
+        timeToLiveSweeper?.stop()
         try lsm.close()
     }
+
+    /// Seconds since 1970, by `Options.clock`.
+    func currentTime() -> Double { options.clock() }
 
     /// Reads the item stored under `key` (as of `snapshot`, default now).
     func readItem(_ key: [UInt8], snapshot: Snapshot? = nil) throws -> Item? {
@@ -77,5 +101,18 @@ public final class ItemDatabase: Sendable {
             guard catalog.isCurrent(definition) else { throw DynamoDBError.resourceNotFound() }
             return try body()
         }
+    }
+}
+
+/// A weak reference to the database for its sweeper thread, so the thread never keeps a
+/// database alive that its owner dropped without closing.
+private final class WeakDatabase: Sendable {
+    private struct Reference { weak var database: ItemDatabase? }
+    private let reference = Mutex(Reference())
+
+    /// The database, while it lives.
+    var database: ItemDatabase? {
+        get { reference.withLock { $0.database } }
+        set { reference.withLock { $0.database = newValue } }
     }
 }

@@ -155,6 +155,12 @@ enum DynamoDBShapes {
     static let transactGetItemsInput = Shape.structure(StructureShape(
         [("TransactItems", .list(transactGetItem))], required: ["TransactItems"]))
 
+    static let timeToLiveSpecification = Shape.structure(StructureShape(
+        [("Enabled", .boolean), ("AttributeName", .string)], required: ["Enabled", "AttributeName"]))
+    static let updateTimeToLiveInput = Shape.structure(StructureShape(
+        [("TableName", .string), ("TimeToLiveSpecification", timeToLiveSpecification)],
+        required: ["TableName", "TimeToLiveSpecification"]))
+
     static let tableDescription = Shape.structure(StructureShape(
         [("AttributeDefinitions", attributeDefinitions), ("TableName", .string), ("KeySchema", keySchema),
          ("TableStatus", .string), ("CreationDateTime", .timestamp),
@@ -179,6 +185,10 @@ enum DynamoDBShapes {
         [("Responses", .map(.list(attributeMap))), ("UnprocessedKeys", .map(keysAndAttributes))]))
     static let transactGetItemsOutput = Shape.structure(StructureShape(
         [("Responses", .list(.structure(StructureShape([("Item", attributeMap)]))))]))
+    static let updateTimeToLiveOutput = Shape.structure(StructureShape(
+        [("TimeToLiveSpecification", timeToLiveSpecification)]))
+    static let describeTimeToLiveOutput = Shape.structure(StructureShape(
+        [("TimeToLiveDescription", .structure(StructureShape([("TimeToLiveStatus", .string), ("AttributeName", .string)])))]))
     /// TransactWriteItems' response: no members Cairn fills, so aws-cli prints nothing.
     static let emptyOutput = Shape.structure(StructureShape([]))
     /// Query's and Scan's response; `NextToken` is what aws-cli adds when it stops paginating

@@ -12,6 +12,7 @@ let itemVerbs: [any ItemVerb.Type] = [
     CreateTableVerb.self, DeleteTableVerb.self, DescribeTableVerb.self, ListTablesVerb.self, UpdateTableVerb.self,
     PutItemVerb.self, GetItemVerb.self, UpdateItemVerb.self, DeleteItemVerb.self, QueryVerb.self, ScanVerb.self,
     BatchGetItemVerb.self, BatchWriteItemVerb.self, TransactGetItemsVerb.self, TransactWriteItemsVerb.self,
+    UpdateTimeToLiveVerb.self, DescribeTimeToLiveVerb.self,
 ]
 
 /// A parent command holding only the item verbs, so the shell can parse a line as one of them.
@@ -111,6 +112,49 @@ struct DescribeTableVerb: ItemVerb {
         try request.setString("TableName", tableName, flag: "--table-name")
         let input = try request.decode(DescribeTableInput.self, shape: DynamoDBShapes.tableNameInput)
         return try AWSJSONOutput.text(try session.items().describeTable(input), shape: DynamoDBShapes.describeTableOutput)
+    }
+}
+
+/// `cairn update-time-to-live`.
+struct UpdateTimeToLiveVerb: ItemVerb {
+    static let configuration = CommandConfiguration(
+        commandName: "update-time-to-live",
+        abstract: "Enable or disable Time to Live on a table (DynamoDB UpdateTimeToLive).",
+        discussion: "Example: cairn update-time-to-live --table-name Sessions --time-to-live-specification Enabled=true,AttributeName=expires")
+    static let operationName = "UpdateTimeToLive"
+    @OptionGroup var options: ItemOptions
+    @Option(parsing: .unconditional, help: "The table's name.") var tableName: String?
+    @Option(parsing: .unconditional, help: "Enabled=true|false,AttributeName=NAME or JSON.") var timeToLiveSpecification: String?
+
+    var missingRequiredFlags: [String] {
+        missingFlags([("--table-name", tableName != nil), ("--time-to-live-specification", timeToLiveSpecification != nil)])
+    }
+
+    func perform(_ session: Session) throws -> String? {
+        var request = try AWSRequest(cliInputJSON: options.cliInputJSON)
+        try request.setString("TableName", tableName, flag: "--table-name")
+        try request.setComplex("TimeToLiveSpecification", timeToLiveSpecification, flag: "--time-to-live-specification",
+                               shape: DynamoDBShapes.timeToLiveSpecification)
+        let input = try request.decode(UpdateTimeToLiveInput.self, shape: DynamoDBShapes.updateTimeToLiveInput)
+        return try AWSJSONOutput.text(try session.items().updateTimeToLive(input), shape: DynamoDBShapes.updateTimeToLiveOutput)
+    }
+}
+
+/// `cairn describe-time-to-live`.
+struct DescribeTimeToLiveVerb: ItemVerb {
+    static let configuration = CommandConfiguration(
+        commandName: "describe-time-to-live", abstract: "Show a table's Time to Live setting (DynamoDB DescribeTimeToLive).")
+    static let operationName = "DescribeTimeToLive"
+    @OptionGroup var options: ItemOptions
+    @Option(parsing: .unconditional, help: "The table's name.") var tableName: String?
+
+    var missingRequiredFlags: [String] { missingFlags([("--table-name", tableName != nil)]) }
+
+    func perform(_ session: Session) throws -> String? {
+        var request = try AWSRequest(cliInputJSON: options.cliInputJSON)
+        try request.setString("TableName", tableName, flag: "--table-name")
+        let input = try request.decode(DescribeTimeToLiveInput.self, shape: DynamoDBShapes.tableNameInput)
+        return try AWSJSONOutput.text(try session.items().describeTimeToLive(input), shape: DynamoDBShapes.describeTimeToLiveOutput)
     }
 }
 

@@ -379,6 +379,25 @@ import Testing
         #expect(shell.stdout.contains("\"Responses\""))
     }
 
+    @Test func timeToLiveVerbs() throws {
+        let dir = Scratch()
+        #expect(try createMusic(dir.db).status == 0)
+        let describeOff = try cairn(["describe-time-to-live", "--db", dir.db, "--table-name", "Music"])
+        #expect(describeOff.status == 0, "\(describeOff.stderr)")
+        #expect(describeOff.stdout == "{\n    \"TimeToLiveDescription\": {\n        \"TimeToLiveStatus\": \"DISABLED\"\n    }\n}\n")
+        let enable = try cairn(["update-time-to-live", "--db", dir.db, "--table-name", "Music",
+                                "--time-to-live-specification", "Enabled=true,AttributeName=expires"])
+        #expect(enable.status == 0, "\(enable.stderr)")
+        #expect(enable.stdout == "{\n    \"TimeToLiveSpecification\": {\n        \"Enabled\": true,\n        \"AttributeName\": \"expires\"\n    }\n}\n")
+        let describeOn = try cairn(["describe-time-to-live", "--db", dir.db, "--table-name", "Music"])
+        #expect(try describeOn.json()["TimeToLiveDescription"] as? [String: String]
+            == ["TimeToLiveStatus": "ENABLED", "AttributeName": "expires"])
+        let again = try cairn(["update-time-to-live", "--db", dir.db, "--table-name", "Music",
+                               "--time-to-live-specification", #"{"Enabled": true, "AttributeName": "expires"}"#])
+        #expect(again.status == 254)
+        #expect(again.stderr == "\nAn error occurred (ValidationException) when calling the UpdateTimeToLive operation: TimeToLive is already enabled\n")
+    }
+
     @Test func kvAndItemDatabasesShareTheDirectoryOnlyOneWay() throws {
         let dir = Scratch()
         // kv verbs work on a directory the item layer created.

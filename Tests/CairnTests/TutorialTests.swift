@@ -106,4 +106,16 @@ import Testing
         #expect(reasons == ["ConditionalCheckFailed", "None"])
         #expect(try db.getItem(GetItemInput(tableName: "Accounts", key: ["Id": "bob"])).item != nil)
     }
+
+    @Test func timeToLiveRunsAsWritten() throws {
+        let db = try memoryDatabase()
+        try db.createTable("Sessions", partitionKey: ("Id", .s))
+        try db.updateTimeToLive(UpdateTimeToLiveInput(
+            tableName: "Sessions", timeToLiveSpecification: .init(enabled: true, attributeName: "Expires")))
+        let inAnHour = Int(Date().timeIntervalSince1970) + 3_600
+        try db.putItem(PutItemInput(tableName: "Sessions", item: ["Id": "s-1", "Expires": .n(Number(exactly: inAnHour))]))
+        #expect(try db.describeTimeToLive(DescribeTimeToLiveInput(tableName: "Sessions")).timeToLiveDescription.timeToLiveStatus == "ENABLED")
+        #expect(try db.sweepExpiredItems() == 0)
+        #expect(try db.sweepExpiredItems(now: Double(inAnHour) + 1) == 1)
+    }
 }

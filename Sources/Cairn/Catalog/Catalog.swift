@@ -104,14 +104,16 @@ final class Catalog: Sendable {
         }
     }
 
-    /// Replaces a table's definition (UpdateTable).
-    func update(_ definition: TableDefinition) throws {
+    /// Changes table `name`'s definition with `change` and stores the result, all under the
+    /// catalog's lock, so concurrent changes (UpdateTable, UpdateTimeToLive) never lose one
+    /// another. Returns the new definition.
+    func change(_ name: String, _ change: (TableDefinition) throws -> TableDefinition) throws -> TableDefinition {
         try state.withLock { state in
-            guard state.tables[definition.name]?.number == definition.number else {
-                throw DynamoDBError.resourceNotFound()
-            }
-            _ = try lsm.put(KeySpace.tableDefinitionKey(definition.name), try definition.record(), sync: true)
-            state.tables[definition.name] = definition
+            guard let current = state.tables[name] else { throw DynamoDBError.resourceNotFound() }
+            let definition = try change(current)
+            _ = try lsm.put(KeySpace.tableDefinitionKey(name), try definition.record(), sync: true)
+            state.tables[name] = definition
+            return definition
         }
     }
 

@@ -31,6 +31,9 @@ final class TableDefinition: Codable, Sendable {
         /// Seconds since 1970 of the last switch to PAY_PER_REQUEST (or creation in that mode).
         var payPerRequestSince: Double?
         var deletionProtectionEnabled: Bool
+        /// The TTL attribute while Time to Live is enabled; nil when disabled (and in records
+        /// written before TTL existed).
+        var timeToLiveAttribute: String?
     }
 
     init(number: UInt32, name: String, uuid: String, partitionKey: KeyAttribute, sortKey: KeyAttribute?,

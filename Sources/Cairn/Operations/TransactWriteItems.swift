@@ -342,7 +342,4 @@ extension ItemDatabase {
             throw DynamoDBError.validation("Transaction request cannot include multiple operations on one item")
         }
     }
-
-    /// Seconds since 1970 now.
-    func currentTime() -> Double { Date().timeIntervalSince1970 }
 }

@@ -74,7 +74,7 @@ extension ItemDatabase {
         if input.streamSpecification?.streamEnabled == true {
             throw DynamoDBError.validation("Streams are not supported yet: StreamSpecification must have StreamEnabled false")
         }
-        guard let current = catalog.lookup(input.tableName) else {
+        guard catalog.lookup(input.tableName) != nil else {
             throw DynamoDBError.resourceNotFound("Requested resource not found: Table: \(input.tableName) not found")
         }
         guard input.billingMode != nil || input.provisionedThroughput != nil || input.deletionProtectionEnabled != nil
@@ -82,7 +82,7 @@ extension ItemDatabase {
             throw DynamoDBError.validation(
                 "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
         }
-        let definition = try current.changing { settings in
+        let definition = try catalog.change(input.tableName) { current in try current.changing { settings in
             let mode = input.billingMode ?? settings.billingMode
             if input.billingMode != nil || input.provisionedThroughput != nil {
                 let kept = mode == settings.billingMode && mode == .provisioned
@@ -100,8 +100,7 @@ extension ItemDatabase {
             if let protection = input.deletionProtectionEnabled {
                 settings.deletionProtectionEnabled = protection
             }
-        }
-        try catalog.update(definition)
+        } }
         return UpdateTableOutput(tableDescription: definition.description())
     }
 }
