@@ -42,6 +42,10 @@ public final class ItemDatabase: Sendable {
     /// The background deleter of expired items (nil when `timeToLiveSweepInterval` is 0).
     let timeToLiveSweeper: TimeToLiveSweeper?
     let timeToLiveDeletionCounter = Atomic<Int>(0)
+    /// Expiry-index entries the sweeper has resolved (read the item of) since open.
+    let expiryEntriesResolvedCounter = Atomic<Int>(0)
+    /// The last order number given to an expiry-index entry (`ExpiryIndex`).
+    let expiryOrder = Atomic<UInt64>(UInt64(max(0, Date().timeIntervalSince1970 * 1_000_000)))
 
     /// Opens (creating if needed) the item database in directory `path`.
     ///
@@ -95,11 +99,12 @@ public final class ItemDatabase: Sendable {
     }
 
     /// Runs `body` holding the item's stripe lock, after checking that `definition` is still
-    /// its table's live definition (so a write never lands in a deleted table).
-    func withItemLock<R>(_ definition: TableDefinition, _ key: [UInt8], _ body: () throws -> R) throws -> R {
+    /// its table's live definition (so a write never lands in a deleted table); `body` gets
+    /// the live definition, whose TTL setting the write must follow (`ExpiryIndex`).
+    func withItemLock<R>(_ definition: TableDefinition, _ key: [UInt8], _ body: (TableDefinition) throws -> R) throws -> R {
         try locks.withLock(key) {
-            guard catalog.isCurrent(definition) else { throw DynamoDBError.resourceNotFound() }
-            return try body()
+            guard let live = catalog.live(definition) else { throw DynamoDBError.resourceNotFound() }
+            return try body(live)
         }
     }
 }

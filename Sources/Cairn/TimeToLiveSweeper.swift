@@ -78,10 +78,11 @@ extension ItemDatabase {
     /// clock of `Options`), and the idempotency records past their 10 minutes. Returns how
     /// many items it deleted.
     ///
-    /// Each table is read through one snapshot iterator, without locks; each expired item is
-    /// then deleted by `deleteExpired`, which takes the item's lock and checks again, so a
-    /// write that renewed the item in the meantime wins. Foreground writes wait at most for
-    /// one item's delete.
+    /// A pass reads only the due part of each table's expiry index (`ExpiryIndex`), through
+    /// one snapshot iterator and without locks; each due entry is then resolved under its
+    /// item's lock (`resolveExpiryEntry`), so a write that renewed the item in the meantime
+    /// wins and foreground writes wait at most for one item's delete. A table whose index is
+    /// not complete yet (TTL just enabled, or a crash during the backfill) is backfilled first.
     @discardableResult
     func sweepExpiredItems(now: Double? = nil) throws -> Int {
         let now = now ?? currentTime()
@@ -90,43 +91,113 @@ extension ItemDatabase {
             guard let definition = catalog.lookup(name), let attribute = definition.settings.timeToLiveAttribute else {
                 continue
             }
-            let start = KeySpace.tablePrefix(definition.number)
-            let iterator = try lsm.makeIterator(ReadOptions(lowerBound: start, upperBound: KeySpace.tableEnd(definition.number)))
-            try iterator.seek(start)
-            var expired: [[UInt8]] = []
-            while iterator.isValid {
-                let item = try iterator.withValue { try ItemCodec.decode($0) }
-                if Self.hasExpired(item, attribute: attribute, now: now) { expired.append(iterator.key) }
-                try iterator.next()
-                if expired.count >= 1_000 || !iterator.isValid {
-                    for key in expired where try deleteExpired(definition, key, attribute: attribute, now: now) {
-                        deleted += 1
-                    }
-                    expired.removeAll(keepingCapacity: true)
-                }
+            if try lsm.get(ExpiryIndex.markerKey(definition.number)) != ExpiryIndex.markerValue(attribute) {
+                // Not complete yet; a definition change during the backfill makes it retry.
+                guard try backfillExpiryIndex(definition) else { continue }
             }
+            deleted += try sweepExpiryIndex(definition, attribute: attribute, now: now)
         }
         try expireIdempotencyRecords(now: now)
         return deleted
     }
 
-    /// Deletes the item under `key` if, under its lock, it still exists and has still expired;
-    /// returns whether it did. The one path of deletions with cause `.timeToLive`.
-    func deleteExpired(_ definition: TableDefinition, _ key: [UInt8], attribute: String, now: Double) throws -> Bool {
-        try locks.withLock(key) {
-            guard catalog.isCurrent(definition), let item = try readItem(key),
-                Self.hasExpired(item, attribute: attribute, now: now)
-            else { return false }
-            try applyDelete(key, cause: .timeToLive)
-            return true
+    /// Resolves the entries of `definition`'s expiry index that are due at `now`; returns how
+    /// many items it deleted.
+    private func sweepExpiryIndex(_ definition: TableDefinition, attribute: String, now: Double) throws -> Int {
+        let upper = now.rounded(.up)
+        guard upper.isFinite else { return 0 }
+        let seconds = Int64(min(max(upper, -9.2e18), 9.2e18))
+        let start = ExpiryIndex.prefix(definition.number)
+        let iterator = try lsm.makeIterator(ReadOptions(
+            lowerBound: start, upperBound: ExpiryIndex.boundary(definition.number, seconds: seconds)))
+        try iterator.seek(start)
+        var deleted = 0
+        var due: [[UInt8]] = []
+        while iterator.isValid {
+            due.append(iterator.key)
+            try iterator.next()
+            if due.count >= 1_000 || !iterator.isValid {
+                for entry in due where try resolveExpiryEntry(definition, entry, attribute: attribute, now: now) {
+                    deleted += 1
+                }
+                due.removeAll(keepingCapacity: true)
+            }
+        }
+        return deleted
+    }
+
+    /// Resolves one due expiry-index entry under its item's lock, reading the item again:
+    /// - the item's TTL value is still the entry's and the item has expired: deletes both in
+    ///   one batch (cause `.timeToLive`) and returns true;
+    /// - the value is the entry's but the item cannot expire yet (its TTL value lies later in
+    ///   the same second): keeps the entry for the next pass;
+    /// - otherwise (the item was deleted, rewritten with another or no TTL value, or its value
+    ///   is older than DynamoDB's five-year horizon, so it never expires): deletes the entry.
+    /// An item written twice with the same TTL value has two entries; the first one due
+    /// deletes the item, the second then finds none.
+    func resolveExpiryEntry(_ definition: TableDefinition, _ entry: [UInt8], attribute: String, now: Double) throws -> Bool {
+        guard let (seconds, key) = ExpiryIndex.parse(entry, table: definition.number) else { return false }
+        expiryEntriesResolvedCounter.add(1, ordering: .relaxed)
+        return try locks.withLock(key) {
+            guard let live = catalog.live(definition), live.settings.timeToLiveAttribute == attribute else { return false }
+            if let item = try readItem(key), ExpiryIndex.expirySeconds(of: item, attribute: attribute) == seconds {
+                if Self.hasExpired(item, attribute: attribute, now: now) {
+                    var batch = WriteBatch()
+                    batch.delete(key)
+                    batch.delete(entry)
+                    // Not synced: an expired item deleted again after a crash is harmless.
+                    _ = try lsm.write(batch, sync: false)
+                    timeToLiveDeletionCounter.add(1, ordering: .relaxed)
+                    return true
+                }
+                if let expiry = Self.timeToLiveValue(item, attribute: attribute), expiry >= now - Self.timeToLiveHorizon {
+                    return false  // due later in this second
+                }
+            }
+            _ = try lsm.delete(entry, sync: false)
+            return false
         }
     }
 
-    /// Deletes `key` for `cause` (not synced: an expired item deleted again after a crash is
-    /// harmless) and counts TTL deletions.
-    private func applyDelete(_ key: [UInt8], cause: ChangeCause) throws {
-        _ = try lsm.delete(key, sync: false)
-        if cause == .timeToLive { timeToLiveDeletionCounter.add(1, ordering: .relaxed) }
+    /// Indexes every item of `definition`'s table that has a TTL value, then writes the
+    /// table's marker; returns false, writing no marker, when a table definition changed
+    /// meanwhile (the next pass starts again), or when `onlyIfEmpty` and the table has items.
+    ///
+    /// Writes add their own entries from the moment they see TTL enabled. Taking every item
+    /// lock once before the scan waits out the writes that looked at the table definition
+    /// before TTL was enabled, so the scan's snapshot holds them all. Entries from a scan
+    /// that is stale by the time they are written are harmless, and an item written after
+    /// TTL was enabled may be indexed twice (see `ExpiryIndex`).
+    func backfillExpiryIndex(_ definition: TableDefinition, onlyIfEmpty: Bool = false) throws -> Bool {
+        let generation = catalog.generation
+        guard let live = catalog.live(definition), let attribute = live.settings.timeToLiveAttribute else { return false }
+        locks.withAllLocks {}
+        let iterator = try lsm.makeIterator(ReadOptions(
+            lowerBound: KeySpace.tablePrefix(live.number), upperBound: KeySpace.tableEnd(live.number)))
+        try iterator.seek(KeySpace.tablePrefix(live.number))
+        if onlyIfEmpty && iterator.isValid { return false }
+        var batch = WriteBatch()
+        var entries = 0
+        while iterator.isValid {
+            let item = try iterator.withValue { try ItemCodec.decode($0) }
+            if let entry = expiryEntry(live, itemKey: iterator.key, item: item) {
+                batch.put(entry, [])
+                entries += 1
+            }
+            try iterator.next()
+            if entries >= 1_000 || (!iterator.isValid && entries > 0) {
+                _ = try lsm.write(batch, sync: false)
+                batch = WriteBatch()
+                entries = 0
+            }
+        }
+        let marked = try catalog.ifUnchanged(since: generation, live) { current -> Bool in
+            guard current.settings.timeToLiveAttribute == attribute else { return false }
+            // Synced, and after the entries in the log, so a marker never outlives them.
+            _ = try lsm.put(ExpiryIndex.markerKey(live.number), ExpiryIndex.markerValue(attribute), sync: true)
+            return true
+        }
+        return marked ?? false
     }
 
     /// Items the TTL sweeper has deleted since the database was opened.

@@ -132,15 +132,42 @@ struct TimeToLiveTests {
         try db.putItem(PutItemInput(tableName: "sessions", item: ["id": .s("s"), "expires": .n(Number(exactly: Int(now) - 5))]))
         let definition = try db.catalog.table("sessions")
         let key = try definition.itemKey(try definition.keyValues(of: ["id": .s("s")], isKey: true))
-        // The sweep saw it expired; then a write renewed it before the delete took the lock.
+        let entries = try Self.indexEntries(db, definition)
+        #expect(entries.count == 1)  // the put indexed it
+        let oldEntry = try #require(entries.first)
+        #expect(ExpiryIndex.parse(oldEntry, table: definition.number)?.seconds == Int64(now) - 5)
+        #expect(ExpiryIndex.parse(oldEntry, table: definition.number)?.itemKey == key)
+        // The sweep found the entry due; then a write renewed the item before the sweep took
+        // the item's lock.
         try db.updateItem(UpdateItemInput(tableName: "sessions", key: ["id": .s("s")], updateExpression: "SET expires = :e",
                                           expressionAttributeValues: [":e": .n(Number(exactly: Int(now) + 3_600))]))
-        #expect(try !db.deleteExpired(definition, key, attribute: "expires", now: now))
+        #expect(try !db.resolveExpiryEntry(definition, oldEntry, attribute: "expires", now: now))
         #expect(try db.getItem(GetItemInput(tableName: "sessions", key: ["id": .s("s")])).item != nil)
         #expect(db.timeToLiveDeletions == 0)
-        // Deleted and re-put without a TTL: not deleted either.
+        #expect(try db.storage.get(oldEntry) == nil)  // the stale entry is gone
+        // The renewal's own entry makes the item expire at its new time.
+        #expect(try db.sweepExpiredItems(now: now + 3_601) == 1)
+        #expect(try db.getItem(GetItemInput(tableName: "sessions", key: ["id": .s("s")])).item == nil)
+
+        // Put with a TTL value, then replaced without one: its entry comes due and is dropped.
+        try db.putItem(PutItemInput(tableName: "sessions", item: ["id": .s("s"), "expires": .n(Number(exactly: Int(now) + 7_000))]))
         try db.putItem(PutItemInput(tableName: "sessions", item: ["id": .s("s")]))
-        #expect(try !db.deleteExpired(definition, key, attribute: "expires", now: now + 7_200))
+        #expect(try db.sweepExpiredItems(now: now + 7_200) == 0)
+        #expect(try db.getItem(GetItemInput(tableName: "sessions", key: ["id": .s("s")])).item != nil)
+        #expect(try Self.indexEntries(db, definition).isEmpty)
+    }
+
+    /// The keys of `definition`'s expiry index.
+    static func indexEntries(_ db: ItemDatabase, _ definition: TableDefinition) throws -> [[UInt8]] {
+        let iterator = try db.storage.makeIterator(ReadOptions(
+            lowerBound: ExpiryIndex.prefix(definition.number), upperBound: ExpiryIndex.end(definition.number)))
+        try iterator.seekToFirst()
+        var keys: [[UInt8]] = []
+        while iterator.isValid {
+            keys.append(iterator.key)
+            try iterator.next()
+        }
+        return keys
     }
 
     @Test func theBackgroundSweeperRunsAndStopsOnClose() throws {

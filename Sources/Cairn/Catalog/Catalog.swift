@@ -8,6 +8,8 @@ final class Catalog: Sendable {
     private struct State {
         var tables: [String: TableDefinition] = [:]
         var nextNumber: UInt32 = 1
+        /// Counts changes of table definitions since open (see `generation`).
+        var changes: UInt64 = 0
     }
 
     private let lsm: Database
@@ -73,7 +75,32 @@ final class Catalog: Sendable {
     /// Whether `definition` is still the live definition of its table (the table was not
     /// deleted, or deleted and created again, since it was looked up).
     func isCurrent(_ definition: TableDefinition) -> Bool {
-        state.withLock { $0.tables[definition.name]?.number == definition.number }
+        live(definition) != nil
+    }
+
+    /// The live definition of `definition`'s table, nil if the table was deleted (or deleted
+    /// and created again) since `definition` was looked up. Its settings may be newer than
+    /// `definition`'s (UpdateTable, UpdateTimeToLive): writes take TTL from here.
+    func live(_ definition: TableDefinition) -> TableDefinition? {
+        state.withLock { state in
+            guard let live = state.tables[definition.name], live.number == definition.number else { return nil }
+            return live
+        }
+    }
+
+    /// A number that changes whenever a table definition changes (`change`, `delete`).
+    var generation: UInt64 { state.withLock { $0.changes } }
+
+    /// Runs `body` with `definition`'s live definition under the catalog's lock, if no table
+    /// definition changed since `generation` was read; returns nil without running it
+    /// otherwise. No `change` can run meanwhile.
+    func ifUnchanged<R>(since generation: UInt64, _ definition: TableDefinition,
+                        _ body: (TableDefinition) throws -> R) throws -> R? {
+        try state.withLock { state in
+            guard state.changes == generation, let live = state.tables[definition.name],
+                  live.number == definition.number else { return nil }
+            return try body(live)
+        }
     }
 
     /// All table names, sorted by their UTF-8 bytes (ListTables' order).
@@ -106,18 +133,27 @@ final class Catalog: Sendable {
 
     /// Changes table `name`'s definition with `change` and stores the result, all under the
     /// catalog's lock, so concurrent changes (UpdateTable, UpdateTimeToLive) never lose one
-    /// another. Returns the new definition.
-    func change(_ name: String, _ change: (TableDefinition) throws -> TableDefinition) throws -> TableDefinition {
+    /// another. `also` may add more writes (from the old and new definitions) to the batch
+    /// that stores the new definition. Returns the new definition.
+    func change(
+        _ name: String, _ change: (TableDefinition) throws -> TableDefinition,
+        also: (TableDefinition, TableDefinition, inout WriteBatch) -> Void = { _, _, _ in }
+    ) throws -> TableDefinition {
         try state.withLock { state in
             guard let current = state.tables[name] else { throw DynamoDBError.resourceNotFound() }
             let definition = try change(current)
-            _ = try lsm.put(KeySpace.tableDefinitionKey(name), try definition.record(), sync: true)
+            var batch = WriteBatch()
+            batch.put(KeySpace.tableDefinitionKey(name), try definition.record())
+            also(current, definition, &batch)
+            _ = try lsm.write(batch, sync: true)
             state.tables[name] = definition
+            state.changes &+= 1
             return definition
         }
     }
 
-    /// Removes a table's definition and, in the same atomic write, all its items.
+    /// Removes a table's definition and, in the same atomic write, all its items and its
+    /// expiry index.
     func delete(_ definition: TableDefinition) throws {
         try state.withLock { state in
             guard state.tables[definition.name]?.number == definition.number else {
@@ -126,8 +162,11 @@ final class Catalog: Sendable {
             var batch = WriteBatch()
             batch.delete(KeySpace.tableDefinitionKey(definition.name))
             batch.deleteRange(KeySpace.tablePrefix(definition.number), KeySpace.tableEnd(definition.number))
+            batch.deleteRange(ExpiryIndex.prefix(definition.number), ExpiryIndex.end(definition.number))
+            batch.delete(ExpiryIndex.markerKey(definition.number))
             _ = try lsm.write(batch, sync: true)
             state.tables[definition.name] = nil
+            state.changes &+= 1
         }
     }
 }

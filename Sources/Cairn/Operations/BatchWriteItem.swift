@@ -129,8 +129,9 @@ extension ItemDatabase {
         try locks.withLocks(keys) {
             var batch = WriteBatch()
             for write in writes {
-                guard catalog.isCurrent(write.definition) else { throw DynamoDBError.resourceNotFound() }
-                batch.add(try write.outcome(old: nil).effect, key: write.key)
+                guard let table = catalog.live(write.definition) else { throw DynamoDBError.resourceNotFound() }
+                let (new, effect) = try write.outcome(old: nil)
+                add(effect, new: new, key: write.key, table: table, to: &batch)
             }
             _ = try lsm.write(batch, sync: options.syncWrites)
         }

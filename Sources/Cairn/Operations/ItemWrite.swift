@@ -154,7 +154,7 @@ extension ItemDatabase {
     func run(
         _ write: ItemWrite, readOld: Bool, onFailure: ReturnValuesOnConditionCheckFailure?
     ) throws -> (old: Item?, new: Item?) {
-        try withItemLock(write.definition, write.key) {
+        try withItemLock(write.definition, write.key) { table in
             let old = write.condition != nil || readOld || write.needsOldItem ? try readItem(write.key) : nil
             guard try write.conditionHolds(on: old) else {
                 throw DynamoDBError.conditionalCheckFailed(item: onFailure == .allOld ? old : nil)
@@ -162,7 +162,15 @@ extension ItemDatabase {
             let (new, effect) = try write.outcome(old: old)
             switch effect {
             case .none: break
-            case .put(let value): _ = try lsm.put(write.key, value, sync: options.syncWrites)
+            case .put(let value):
+                if let new, let entry = expiryEntry(table, itemKey: write.key, item: new) {
+                    var batch = WriteBatch()
+                    batch.put(write.key, value)
+                    batch.put(entry, [])
+                    _ = try lsm.write(batch, sync: options.syncWrites)
+                } else {
+                    _ = try lsm.put(write.key, value, sync: options.syncWrites)
+                }
             case .delete: _ = try lsm.delete(write.key, sync: options.syncWrites)
             }
             return (old, new)

@@ -103,7 +103,7 @@ extension ItemDatabase {
                     : "Member must have length less than or equal to 255")
         }
         try violations.check()
-        _ = try catalog.change(input.tableName) { current in
+        let definition = try catalog.change(input.tableName) { current in
             let attribute = current.settings.timeToLiveAttribute
             switch (spec.enabled, attribute) {
             case (true, nil):
@@ -122,6 +122,18 @@ extension ItemDatabase {
                 break
             }
             return current.changing { $0.timeToLiveAttribute = spec.enabled ? spec.attributeName : nil }
+        } also: { old, new, batch in
+            // Disabling drops the expiry index with the setting, in one write: a marker never
+            // survives into a later enabling that would trust an index missing the writes
+            // made while TTL was off. (Enabling: the sweeper backfills the index.)
+            if new.settings.timeToLiveAttribute == nil {
+                batch.deleteRange(ExpiryIndex.prefix(old.number), ExpiryIndex.end(old.number))
+                batch.delete(ExpiryIndex.markerKey(old.number))
+            }
+        }
+        if spec.enabled {
+            // An empty table's index is complete at once; otherwise the sweeper backfills it.
+            _ = try backfillExpiryIndex(definition, onlyIfEmpty: true)
         }
         timeToLiveSweeper?.wake()
         return UpdateTimeToLiveOutput(timeToLiveSpecification: spec)
@@ -139,7 +151,13 @@ extension ItemDatabase {
     /// True if `item` has expired at `now` under TTL attribute `attribute`: the attribute is a
     /// top-level Number of seconds since 1970, before `now` and at most five years before.
     static func hasExpired(_ item: Item, attribute: String, now: Double) -> Bool {
-        guard case .n(let number)? = item[attribute], let expiry = Double(number.description) else { return false }
+        guard let expiry = timeToLiveValue(item, attribute: attribute) else { return false }
         return expiry < now && expiry >= now - timeToLiveHorizon
+    }
+
+    /// The TTL value of `item` under `attribute`: a top-level Number, nil otherwise.
+    static func timeToLiveValue(_ item: Item, attribute: String) -> Double? {
+        guard case .n(let number)? = item[attribute] else { return nil }
+        return Double(number.description)
     }
 }

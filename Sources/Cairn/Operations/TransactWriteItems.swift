@@ -261,15 +261,16 @@ extension ItemDatabase {
         var lockKeys = writes.map(\.key)
         if let token { lockKeys.append(token.key) }
         try locks.withLocks(lockKeys) {
-            for write in writes where !catalog.isCurrent(write.definition) {
-                throw DynamoDBError.resourceNotFound()
+            let tables = try writes.map { write in
+                guard let table = catalog.live(write.definition) else { throw DynamoDBError.resourceNotFound() }
+                return table
             }
             let now = currentTime()
             if let token, try token.alreadyCommitted(in: lsm, now: now) { return }
             var batch = WriteBatch()
             var reasons: [CancellationReason] = []
             var failed = false
-            for (write, onFailure) in zip(writes, failures) {
+            for ((write, table), onFailure) in zip(zip(writes, tables), failures) {
                 let old = try readItem(write.key)
                 guard try write.conditionHolds(on: old) else {
                     failed = true
@@ -279,8 +280,8 @@ extension ItemDatabase {
                     continue
                 }
                 do {
-                    let (_, effect) = try write.outcome(old: old)
-                    batch.add(effect, key: write.key)
+                    let (new, effect) = try write.outcome(old: old)
+                    add(effect, new: new, key: write.key, table: table, to: &batch)
                     reasons.append(.none)
                 } catch let error as DynamoDBError where error.name == "ValidationException" {
                     failed = true
