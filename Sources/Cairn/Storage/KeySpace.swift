@@ -7,8 +7,11 @@ import CairnLSM
 /// 0x00 'F'                       format marker: "CAIRNITM" + version
 /// 0x00 'N'                       next table number (8 bytes, big-endian)
 /// 0x00 'T' <table name>          table definition (TableDefinition record)
+/// 0x00 'X' <token>               idempotency record (IdempotencyToken)
+/// 0x00 'E' <table number>        expiry-index marker (ExpiryIndex)
 /// 0x01 <table number: 4 bytes>   a table's items:
 ///      <partition hash: 4 bytes> <partition key> [<sort key>]  ->  ItemCodec bytes
+/// 0x02 <table number: 4 bytes>   a TTL table's expiry index (ExpiryIndex)
 /// ```
 /// Table numbers are never reused, so deleting a table is one range deletion of its prefix and
 /// a new table of the same name starts empty. Items are ordered by a 32-bit hash of the encoded
