@@ -32,12 +32,14 @@ extension Database {
         // Sources newest first. Everything in a newer source is newer than everything in an
         // older one, so the first source with an entry (or a covering tombstone) decides.
         var tombstoneSequence: SequenceNumber = 0
+        // One hash for the memtable filters and the tables' Bloom filters.
+        let hash = BloomFilter.hash(key)
         /// The answer if `handle` decides it (.some), or nil to keep looking.
         func probe(_ handle: MemtableHandle) -> [UInt8]?? {
             if let t = handle.tombstones() {
                 tombstoneSequence = max(tombstoneSequence, t.maxCoveringSequence(key, visibleAt: sequence))
             }
-            switch handle.memtable.get(key, sequence: sequence) {
+            switch handle.memtable.get(key, sequence: sequence, hash: hash) {
             case .value(let s, let v): return .some(s > tombstoneSequence ? v : nil)
             case .deleted: return .some(nil)
             case .notFound: return tombstoneSequence > 0 ? .some(nil) : nil
@@ -78,7 +80,7 @@ extension Database {
                     let reader = try tableCache.reader(fileNumber: file.number)
                     if file.rangeDeletionCount == 0 {
                         counters.bloomChecks.add(1, ordering: .relaxed)
-                        if !reader.mayContain(userKey: key) {
+                        if !reader.mayContain(hash: hash) {
                             counters.bloomUseful.add(1, ordering: .relaxed)
                             continue
                         }

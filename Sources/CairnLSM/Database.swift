@@ -337,7 +337,8 @@ extension Memtable {
     /// A memtable whose arena blocks suit `options.writeBufferSize` (an eighth of it, between
     /// 4 KiB and 1 MiB, as RocksDB sizes them), so small buffers are not rounded up to a block.
     static func sized(for options: Options) -> Memtable {
-        Memtable(arenaBlockSize: min(1 << 20, max(4096, options.writeBufferSize / 8)))
+        Memtable(arenaBlockSize: min(1 << 20, max(4096, options.writeBufferSize / 8)),
+                 filterBits: options.memtableFilter ? options.writeBufferSize / 8 : 0)
     }
 }
 

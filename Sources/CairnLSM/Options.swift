@@ -26,6 +26,10 @@ public struct Options: Sendable {
     public var errorIfExists: Bool = false
     /// Bytes a memtable may hold before it becomes immutable and is flushed to level 0.
     public var writeBufferSize: Int = 64 << 20
+    /// Give each memtable a Bloom filter of its keys (one bit per 8 bytes of
+    /// `writeBufferSize`), so a point lookup of a key a memtable does not hold skips its
+    /// skiplist search. Costs one cache line touched per write.
+    public var memtableFilter: Bool = true
     /// Immutable memtables that may wait for flushing before writes stop.
     public var maxImmutableMemtables: Int = 2
     /// Target uncompressed size of an SSTable data block.

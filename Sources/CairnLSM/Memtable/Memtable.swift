@@ -50,10 +50,15 @@ final class Memtable: @unchecked Sendable {
     /// Largest sequence number added (0 while empty).
     private let largestSeen = Atomic<UInt64>(0)
 
-    /// Creates an empty memtable. `arenaBlockSize` sizes the arena's blocks.
-    init(arenaBlockSize: Int = Arena.defaultBlockSize) {
+    /// A Bloom filter of the point entries' user keys (nil: none).
+    private let filter: MemtableFilter?
+
+    /// Creates an empty memtable. `arenaBlockSize` sizes the arena's blocks; `filterBits`
+    /// sizes the key filter (0: no filter).
+    init(arenaBlockSize: Int = Arena.defaultBlockSize, filterBits: Int = 1 << 16) {
         arena = Arena(blockSize: arenaBlockSize)
         list = SkipList<MemtableEntry>(arena: arena)
+        filter = filterBits > 0 ? MemtableFilter(bits: filterBits) : nil
     }
 
     // MARK: Writing (single writer)
@@ -80,6 +85,7 @@ final class Memtable: @unchecked Sendable {
                 to: node.entry, userKey: key,
                 trailer: InternalKey.trailer(sequence, type.rawValue),
                 value: type == .value ? value : UnsafeRawBufferPointer(start: nil, count: 0))
+            filter?.add(hash: BloomFilter.hash(key))  // before the node is published
             list.insert(node)
         case .rangeDeletion:
             let tombstone = RangeTombstone(start: Array(key), end: Array(value), sequence: sequence)
@@ -105,7 +111,14 @@ final class Memtable: @unchecked Sendable {
     /// Range tombstones are not consulted; callers combine the result with
     /// `rangeTombstones` (see `FragmentedRangeTombstones`). Safe concurrently with `add`:
     /// the result reflects every entry whose `add` returned before this call started.
-    func get(_ userKey: UnsafeRawBufferPointer, sequence: SequenceNumber) -> MemtableLookup {
+    ///
+    /// `hash` is `BloomFilter.hash(userKey)` if the caller has it (nil: computed here when
+    /// needed); with it, the key filter answers most lookups of absent keys.
+    func get(_ userKey: UnsafeRawBufferPointer, sequence: SequenceNumber, hash: UInt64? = nil) -> MemtableLookup {
+        // An empty memtable answers without touching the filter's memory. (A node is counted
+        // before its write returns, so a reader that must see a write sees a nonzero count.)
+        if list.count == 0 { return .notFound }
+        if let filter, !filter.mayContain(hash: hash ?? BloomFilter.hash(userKey)) { return .notFound }
         let seekLength = userKey.count + InternalKey.trailerSize
         let trailer = InternalKey.trailer(min(sequence, maxSequenceNumber), ValueType.seekMarker)
         // The seek key lives on the stack for ordinary key sizes (no heap allocation).
@@ -153,10 +166,14 @@ final class Memtable: @unchecked Sendable {
     // MARK: Statistics (any thread)
 
     /// Bytes used: the arena's blocks plus the range-tombstone list. Compared with
-    /// `Options.writeBufferSize` to decide when to switch memtables.
+    /// `Options.writeBufferSize` to decide when to switch memtables. The key filter, fixed
+    /// in size, is not counted.
     var approximateMemoryUsage: Int {
         arena.memoryUsage + tombstoneBytes.load(ordering: .relaxed)
     }
+
+    /// Bytes of the key filter.
+    var filterByteCount: Int { filter?.byteCount ?? 0 }
 
     /// Number of point entries.
     var pointEntryCount: Int { list.count }

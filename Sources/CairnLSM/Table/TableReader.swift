@@ -229,6 +229,11 @@ public final class TableReader: Sendable {
         filter?.mayContain(userKey: userKey) ?? true
     }
 
+    /// `mayContain(userKey:)` for a key whose `BloomFilter.hash` the caller has.
+    func mayContain(hash: UInt64) -> Bool {
+        filter?.mayContain(hash: hash) ?? true
+    }
+
     /// Array form of `mayContain(userKey:)`.
     public func mayContain(userKey: [UInt8]) -> Bool {
         userKey.withUnsafeBytes { mayContain(userKey: $0) }

@@ -150,7 +150,7 @@ struct MemtableConcurrencyTests {
 
     @Test("one writer and three lock-free readers", .timeLimit(.minutes(1)))
     func writerAndReaders() {
-        let memtable = Memtable(arenaBlockSize: 256 << 10)
+        let memtable = Memtable(arenaBlockSize: 256 << 10, filterBits: 1 << 19)
         let shared = Shared()
         var bodies: [@Sendable () -> Void] = [{ Self.writer(memtable, shared) }]
         for r in 0..<3 {
