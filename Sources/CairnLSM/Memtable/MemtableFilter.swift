@@ -45,40 +45,35 @@ final class MemtableFilter: @unchecked Sendable {
     /// Bytes of filter memory.
     var byteCount: Int { lineCount * Self.lineBits / 8 }
 
-    /// Index of the first word of the line for `hash`.
+    /// Calls `body` with the word and bit mask of each of `hash`'s probes, in order, until it
+    /// returns false; returns whether every call returned true.
     @inline(__always)
-    private func lineStart(_ hash: UInt64) -> Int {
-        Int(truncatingIfNeeded: ((hash >> 32) &* UInt64(lineCount)) >> 32) &* (Self.lineBits / 64)
-    }
-
-    /// Records a key by its hash. Single writer only.
-    @inline(__always)
-    func add(hash: UInt64) {
-        let start = lineStart(hash)
+    private func probes(_ hash: UInt64, _ body: (UnsafeAtomic<UInt64>, UInt64) -> Bool) -> Bool {
+        let start = Int(truncatingIfNeeded: ((hash >> 32) &* UInt64(lineCount)) >> 32) &* (Self.lineBits / 64)
         var h = UInt32(truncatingIfNeeded: hash)
         let delta = h >> 17 | h << 15
         for _ in 0..<Self.probes {
             let bit = Int(h & UInt32(Self.lineBits - 1))
             let word = UnsafeAtomic<UInt64>(at: words + start + (bit >> 6))
-            let mask = UInt64(1) << UInt64(bit & 63)
+            if !body(word, UInt64(1) << UInt64(bit & 63)) { return false }
+            h &+= delta
+        }
+        return true
+    }
+
+    /// Records a key by its hash. Single writer only.
+    @inline(__always)
+    func add(hash: UInt64) {
+        _ = probes(hash) { word, mask in
             let old = word.load(ordering: .relaxed)
             if old & mask == 0 { word.store(old | mask, ordering: .relaxed) }
-            h &+= delta
+            return true
         }
     }
 
     /// False only if no key with this hash was added.
     @inline(__always)
     func mayContain(hash: UInt64) -> Bool {
-        let start = lineStart(hash)
-        var h = UInt32(truncatingIfNeeded: hash)
-        let delta = h >> 17 | h << 15
-        for _ in 0..<Self.probes {
-            let bit = Int(h & UInt32(Self.lineBits - 1))
-            let word = UnsafeAtomic<UInt64>(at: words + start + (bit >> 6))
-            if word.load(ordering: .relaxed) & (UInt64(1) << UInt64(bit & 63)) == 0 { return false }
-            h &+= delta
-        }
-        return true
+        probes(hash) { word, mask in word.load(ordering: .relaxed) & mask != 0 }
     }
 }
