@@ -1,5 +1,6 @@
 import CairnLSM
 import Foundation
+import Synchronization
 import Testing
 @testable import Cairn
 
@@ -149,5 +150,75 @@ struct ExpiryIndexTests {
         // Within a second, entries follow their order numbers.
         let later = ExpiryIndex.entry(table: 7, seconds: -5, order: 10, itemKey: [0])
         #expect(entry.lexicographicallyPrecedes(later))
+    }
+
+    /// Writers keep expiring and renewing their items while sweeps (and the backfill, since TTL
+    /// is enabled on a full table) run on another thread. At the end, every item whose last
+    /// write renewed it must exist, every other one must be gone, and every survivor must have
+    /// its index entry.
+    @Test func sweepsRacingRenewalsNeverDeleteARenewedItem() async throws {
+        let clock = Clock()
+        let db = try TimeToLiveTests.database(clock: clock)
+        try db.createTable(tableRequest("sessions", ("id", .s)))
+        let now = Int(clock.read())
+        let writers = 3, perWriter = 60
+        for i in 0..<writers * perWriter { try Self.put(db, "s\(i)", expires: now - 10) }
+        try db.updateTimeToLive(TimeToLiveTests.spec(true))
+        #expect(try Self.marker(db) == nil)  // not empty: the sweeper backfills
+
+        final class Progress: Sendable {
+            let writersLeft = Atomic<Int>(3)
+            let passes = Atomic<Int>(0)
+        }
+        let progress = Progress()
+        // Item number -> whether its last write renewed it. Each writer owns its own items.
+        let lastRenewed = try await withThrowingTaskGroup(of: [Int: Bool].self) { group in
+            group.addTask {
+                while progress.writersLeft.load(ordering: .acquiring) > 0 || progress.passes.load(ordering: .relaxed) < 5 {
+                    try db.sweepExpiredItems()
+                    progress.passes.add(1, ordering: .relaxed)
+                }
+                return [:]
+            }
+            for worker in 0..<writers {
+                group.addTask {
+                    var rng = Rng(state: UInt64(worker + 11))
+                    var last: [Int: Bool] = [:]
+                    for _ in 0..<600 {
+                        let i = worker * perWriter + rng.below(perWriter)
+                        let renew = rng.below(2) == 0
+                        try db.updateItem(UpdateItemInput(
+                            tableName: "sessions", key: ["id": .s("s\(i)")], updateExpression: "SET expires = :e",
+                            expressionAttributeValues: [":e": .n(Number(exactly: renew ? now + 1_000 : now - 10))]))
+                        last[i] = renew
+                    }
+                    progress.writersLeft.subtract(1, ordering: .releasing)
+                    return last
+                }
+            }
+            var all: [Int: Bool] = [:]
+            for try await part in group { all.merge(part) { a, _ in a } }
+            return all
+        }
+        #expect(progress.passes.load(ordering: .relaxed) >= 5)
+        #expect(db.timeToLiveDeletions > 0)
+        try db.sweepExpiredItems()
+        let definition = try db.catalog.table("sessions")
+        let indexed = Set(try TimeToLiveTests.indexEntries(db, definition).compactMap {
+            ExpiryIndex.parse($0, table: definition.number)?.itemKey
+        })
+        var survivors = 0
+        for i in 0..<writers * perWriter {
+            let item = try db.getItem(GetItemInput(tableName: "sessions", key: ["id": .s("s\(i)")])).item
+            if lastRenewed[i] == true {
+                #expect(item?["expires"] == .n(Number(exactly: now + 1_000)), "renewed s\(i) was lost")
+                let key = try definition.itemKey(try definition.keyValues(of: ["id": .s("s\(i)")], isKey: true))
+                #expect(indexed.contains(key), "s\(i) has no index entry")
+                survivors += 1
+            } else {
+                #expect(item == nil, "s\(i) had expired when the last sweep ran")
+            }
+        }
+        #expect(survivors > 50)
     }
 }
