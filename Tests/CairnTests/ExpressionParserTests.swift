@@ -431,6 +431,17 @@ import Testing
             try RequestExpressions(filter: "a = :b", values: [":b": .ss(["a", "a"])])
         }
         expectError("ExpressionAttributeNames contains invalid value: Empty attribute name for key #a") { try RequestExpressions(projection: "#a", names: ["#a": ""]) }
+        // Several bad entries: the one reported is the first in Java HashSet order, as
+        // DynamoDB reports it ("#c" hashes to bucket 0, "#a" to 14), whatever the map's order.
+        for _ in 0..<8 {
+            expectError("ExpressionAttributeNames contains invalid value: Empty attribute name for key #c") {
+                try RequestExpressions(projection: "#a, #c", names: ["#a": "", "#c": ""])
+            }
+            expectError("ExpressionAttributeValues contains invalid key: Syntax error; key: \"p\"") {
+                try RequestExpressions(filter: "x = y", values: ["a": 1, "p": 2])  // "p": bucket 0, "a": 1
+            }
+        }
+        #expect(RequestExpressions.javaOrder(["#a", "#c"]) == ["#c", "#a"])
     }
 
     @Test func unusedPlaceholdersAcrossTheRequest() throws {

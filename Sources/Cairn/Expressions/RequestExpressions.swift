@@ -59,7 +59,7 @@ public struct RequestExpressions: Sendable {
         if let names { try Self.checkKeys(Array(names.keys), map: "ExpressionAttributeNames", prefix: "#") }
         if let values {
             try Self.checkKeys(Array(values.keys), map: "ExpressionAttributeValues", prefix: ":")
-            for key in Self.javaOrder(Array(values.keys)) {
+            try Self.checkInJavaOrder(Array(values.keys)) { key in
                 do {
                     try values[key]?.validate()
                 } catch let error as DynamoDBError {
@@ -68,7 +68,7 @@ public struct RequestExpressions: Sendable {
             }
         }
         if let names {
-            for key in Self.javaOrder(Array(names.keys)) {
+            try Self.checkInJavaOrder(Array(names.keys)) { key in
                 let name = names[key] ?? ""
                 if name.isEmpty {
                     throw DynamoDBError.validation("ExpressionAttributeNames contains invalid value: Empty attribute name for key \(key)")
@@ -242,7 +242,7 @@ public struct RequestExpressions: Sendable {
     /// DynamoDB's checks of the keys of one placeholder map.
     private static func checkKeys(_ keys: [String], map: String, prefix: Unicode.Scalar) throws {
         guard !keys.isEmpty else { throw DynamoDBError.validation("\(map) must not be empty") }
-        for key in javaOrder(keys) {
+        try checkInJavaOrder(keys) { key in
             let problem: String
             if key.isEmpty {
                 problem = "The expression attribute map contains an empty key;"
@@ -254,10 +254,17 @@ public struct RequestExpressions: Sendable {
             } else if !ExpressionLexer.isPlaceholder(key, prefix: prefix) {
                 problem = "Syntax error; key: \"\(key)\""
             } else {
-                continue
+                return
             }
             throw DynamoDBError.validation("\(map) contains invalid key: \(problem)")
         }
+    }
+
+    /// Runs `check` on every key; when one fails, throws what the first failing key in Java
+    /// HashSet order (`javaOrder`) throws, the one DynamoDB reports. Sorts only on failure.
+    private static func checkInJavaOrder(_ keys: [String], _ check: (String) throws -> Void) throws {
+        guard keys.contains(where: { (try? check($0)) == nil }) else { return }
+        for key in javaOrder(keys) { try check(key) }
     }
 
     /// Keys in the order a Java `HashSet` of them iterates, which is the order DynamoDB lists
