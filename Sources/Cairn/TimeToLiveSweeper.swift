@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 /// Why an item changed: a request, or Time to Live. Every deletion by TTL goes through
-/// `ItemDatabase.deleteExpired`, which carries `.timeToLive`, so the change stream (a later
+/// `ItemDatabase.applyDelete(_:expiryEntry:cause:)` with `.timeToLive`, so the change stream (a later
 /// version) can mark those deletions as DynamoDB's streams do (`userIdentity`
 /// `dynamodb.amazonaws.com`).
 enum ChangeCause: Sendable, Equatable {
@@ -142,12 +142,7 @@ extension ItemDatabase {
             guard let live = catalog.live(definition), live.settings.timeToLiveAttribute == attribute else { return false }
             if let item = try readItem(key), ExpiryIndex.expirySeconds(of: item, attribute: attribute) == seconds {
                 if Self.hasExpired(item, attribute: attribute, now: now) {
-                    var batch = WriteBatch()
-                    batch.delete(key)
-                    batch.delete(entry)
-                    // Not synced: an expired item deleted again after a crash is harmless.
-                    _ = try lsm.write(batch, sync: false)
-                    timeToLiveDeletionCounter.add(1, ordering: .relaxed)
+                    try applyDelete(key, expiryEntry: entry, cause: .timeToLive)
                     return true
                 }
                 if let expiry = Self.timeToLiveValue(item, attribute: attribute), expiry >= now - Self.timeToLiveHorizon {
@@ -157,6 +152,17 @@ extension ItemDatabase {
             _ = try lsm.delete(entry, sync: false)
             return false
         }
+    }
+
+    /// Deletes the item under `key` and its expiry entry in one batch, for `cause`, and counts
+    /// TTL deletions. Every TTL deletion comes through here, so the change stream can take its
+    /// mark from `cause`. Not synced: an expired item deleted again after a crash is harmless.
+    private func applyDelete(_ key: [UInt8], expiryEntry entry: [UInt8], cause: ChangeCause) throws {
+        var batch = WriteBatch()
+        batch.delete(key)
+        batch.delete(entry)
+        _ = try lsm.write(batch, sync: false)
+        if cause == .timeToLive { timeToLiveDeletionCounter.add(1, ordering: .relaxed) }
     }
 
     /// Indexes every item of `definition`'s table that has a TTL value, then writes the
