@@ -136,7 +136,12 @@ extension ItemDatabase {
     /// An item written twice with the same TTL value has two entries; the first one due
     /// deletes the item, the second then finds none.
     func resolveExpiryEntry(_ definition: TableDefinition, _ entry: [UInt8], attribute: String, now: Double) throws -> Bool {
-        guard let (seconds, key) = ExpiryIndex.parse(entry, table: definition.number) else { return false }
+        guard let (seconds, key) = ExpiryIndex.parse(entry, table: definition.number) else {
+            // Too short to hold an item key: never written by Cairn; drop it rather than
+            // read it again every pass.
+            _ = try lsm.delete(entry, sync: false)
+            return false
+        }
         expiryEntriesResolvedCounter.add(1, ordering: .relaxed)
         return try locks.withLock(key) {
             guard let live = catalog.live(definition), live.settings.timeToLiveAttribute == attribute else { return false }

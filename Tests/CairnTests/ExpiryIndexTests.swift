@@ -122,6 +122,18 @@ struct ExpiryIndexTests {
         #expect(try Self.marker(db) == ExpiryIndex.markerValue("expires"))
     }
 
+    @Test func aMalformedEntryIsDroppedNotReadForever() throws {
+        let clock = Clock()
+        let db = try TimeToLiveTests.database(clock: clock)
+        try db.createTable(tableRequest("sessions", ("id", .s)))
+        try db.updateTimeToLive(TimeToLiveTests.spec(true))
+        let definition = try db.catalog.table("sessions")
+        let bad = ExpiryIndex.boundary(definition.number, seconds: 5)  // no order, no item key
+        _ = try db.storage.put(bad, [])
+        #expect(try db.sweepExpiredItems() == 0)
+        #expect(try db.storage.get(bad) == nil)
+    }
+
     @Test func deletingTheTableDropsItsIndex() throws {
         let clock = Clock()
         let db = try TimeToLiveTests.database(clock: clock)
