@@ -28,6 +28,7 @@ for engine in engines:
             "putitem": params["num"], "getitem": params["reads"], "queryitem": max(1, params["reads"] // 10),
             "putitemsync": params["syncNum"], "batchwriteitem": params["num"],
             "transactitem": max(1, params["reads"] // 10),
+            "ttlputitem": params["num"], "ttlexpire": params["num"],
         }[workload]
         if r["operations"] != expected:
             problems.append(f"{engine} {workload}: {r['operations']} operations, expected {expected}")
@@ -39,12 +40,14 @@ for engine in engines:
             problems.append(f"{engine} {workload}: found {r.get('found')} of {params['reads']}")
         if workload == "transactitem" and not (0 < r.get("found", 0) <= expected):
             problems.append(f"{engine} transactitem: {r.get('found')} of {expected} transfers committed")
+        if workload == "ttlexpire" and r.get("found") != params["num"]:
+            problems.append(f"{engine} ttlexpire: deleted {r.get('found')} of {params['num']} expired items")
         if workload == "readmissing" and r.get("found") != 0:
             problems.append(f"{engine} readmissing: found {r.get('found')} keys that do not exist")
         peak, floor = r.get("peakResidentBytes"), r.get("residentBytesAtStart")
         if not peak or floor is None or peak < floor:
             problems.append(f"{engine} {workload}: peak resident size {peak} (at start {floor})")
-        if workload in ("fillseq", "fillrandom", "overwrite", "fillsync", "putitem", "putitemsync", "batchwriteitem") and r.get("writeAmplification") is None:
+        if workload in ("fillseq", "fillrandom", "overwrite", "fillsync", "putitem", "putitemsync", "batchwriteitem", "ttlputitem") and r.get("writeAmplification") is None:
             problems.append(f"{engine} {workload}: no write amplification")
 if problems:
     print("smoke run incomplete:\n  " + "\n  ".join(problems))

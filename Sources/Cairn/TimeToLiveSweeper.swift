@@ -74,9 +74,11 @@ final class TimeToLiveSweeper: Sendable {
 }
 
 extension ItemDatabase {
-    /// Deletes the items of every TTL-enabled table that have expired at `now` (default: the
-    /// clock of `Options`), and the idempotency records past their 10 minutes. Returns how
-    /// many items it deleted.
+    /// Runs one Time to Live pass now, as the background sweeper does every
+    /// `Options.timeToLiveSweepInterval`: deletes the items of every TTL-enabled table that
+    /// have expired at `now` (default: the clock of `Options`), and the idempotency records
+    /// past their 10 minutes. Returns how many items it deleted. Useful with a sweep interval
+    /// of 0 (no background thread) or a test clock; safe beside the sweeper and any writes.
     ///
     /// A pass reads only the due part of each table's expiry index (`ExpiryIndex`), through
     /// one snapshot iterator and without locks; each due entry is then resolved under its
@@ -84,7 +86,7 @@ extension ItemDatabase {
     /// wins and foreground writes wait at most for one item's delete. A table whose index is
     /// not complete yet (TTL just enabled, or a crash during the backfill) is backfilled first.
     @discardableResult
-    func sweepExpiredItems(now: Double? = nil) throws -> Int {
+    public func sweepExpiredItems(now: Double? = nil) throws -> Int {
         let now = now ?? currentTime()
         var deleted = 0
         for name in catalog.names() {

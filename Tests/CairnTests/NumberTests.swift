@@ -31,6 +31,24 @@ import Testing
         #expect(try !n("-0").isNegative && n("-0").isZero)
     }
 
+    @Test func wholeInt64IsExactOrNil() throws {
+        let cases: [(String, Int64?)] = [
+            ("0", 0), ("-0", 0), ("1800000000", 1_800_000_000), ("-42", -42), ("1.8E9", 1_800_000_000),
+            ("120.000", 120), ("999999999999999999", 999_999_999_999_999_999), ("1E18", nil),
+            ("1000000000000000000", nil), ("1.5", nil), ("-0.5", nil), ("1E-5", nil), ("12345678901234567891", nil),
+        ]
+        for (text, expected) in cases {
+            #expect(try Number(parsing: text).wholeInt64 == expected, "\(text)")
+        }
+        // Agrees with the text for every whole number it converts.
+        var rng = Rng(state: 99)
+        for _ in 0..<2_000 {
+            let value = Int64(bitPattern: rng.next()) % 1_000_000_000_000_000_000
+            let number = try Number(parsing: String(value))
+            #expect(number.wholeInt64 == value)
+        }
+    }
+
     @Test func rejectsWhatDynamoDBRejects() {
         for s in ["NaN", "Infinity", "-Infinity", "-NaN", "dog", "-dog", " 1", "1 ", "", ".", "+", "-", "1e", "1e+", "1.2.3", "--1", "1x", "0x10", "1e5.5"] {
             expectError(s, containing: "cannot be converted to a numeric value")

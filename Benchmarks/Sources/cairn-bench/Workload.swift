@@ -34,11 +34,20 @@ enum Workload: String, CaseIterable, Codable, Sendable {
     /// Item layer: --reads / 10 transfers, each a transaction over 2 to 10 random items: the
     /// first loses k-1 units if it has them (a condition), the others gain one each.
     case transactitem
+    /// Item layer: PutItem --num items in random order into a fresh table with Time to Live
+    /// on (SQLite: an `expires` column with an index); each item expires an hour after its
+    /// write (1,000 writes a second), so expiries grow with writing time.
+    case ttlputitem
+    /// Item layer: after loading as ttlputitem, the clock moves past every expiry and one
+    /// expiry pass deletes all --num items (Cairn: one TTL sweep; SQLite: `DELETE ... WHERE
+    /// expires < now`, 1,000 rows per transaction); ops are deletions, one latency per pass.
+    case ttlexpire
 
     /// Runs on the item layer (engines with an item adapter: cairn, sqlite).
     var isItemWorkload: Bool {
         switch self {
-        case .putitem, .getitem, .queryitem, .putitemsync, .batchwriteitem, .transactitem: return true
+        case .putitem, .getitem, .queryitem, .putitemsync, .batchwriteitem, .transactitem, .ttlputitem, .ttlexpire:
+            return true
         default: return false
         }
     }
@@ -55,7 +64,8 @@ enum Workload: String, CaseIterable, Codable, Sendable {
     /// Writes data (write amplification is reported).
     var writes: Bool {
         self == .fillseq || self == .fillrandom || self == .overwrite || self == .fillsync || self == .putitem
-            || self == .putitemsync || self == .batchwriteitem || self == .transactitem
+            || self == .putitemsync || self == .batchwriteitem || self == .transactitem || self == .ttlputitem
+            || self == .ttlexpire
     }
 }
 

@@ -99,6 +99,19 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// True for zero.
     public var isZero: Bool { digitCount == 0 }
 
+    /// The number as an `Int64` when it is a whole number in Int64's range with at most 18
+    /// digits, nil otherwise (a fraction, or larger): a cheap exact conversion for the common
+    /// case, such as TTL timestamps.
+    var wholeInt64: Int64? {
+        if digitCount == 0 { return 0 }
+        // value = coefficient × 10^(exponent − digitCount); whole when that power is ≥ 0.
+        let scale = exponent - Int(digitCount)
+        guard scale >= 0, exponent <= 18 else { return nil }
+        var magnitude = UInt64(truncatingIfNeeded: coefficient)
+        for _ in 0..<scale { magnitude *= 10 }  // at most 18 digits in all: no overflow
+        return isNegative ? -Int64(magnitude) : Int64(magnitude)
+    }
+
     /// Parses DynamoDB's number syntax: an optional sign, digits with an optional decimal
     /// point (at least one digit overall), and an optional exponent `e`/`E` with an optional
     /// sign. No spaces, `NaN` or `Infinity`.

@@ -66,7 +66,9 @@ enum ExpiryIndex {
     /// the item has no such top-level Number or it lies beyond ±2^63 seconds (such an item can
     /// never expire: see `ItemDatabase.hasExpired`).
     static func expirySeconds(of item: Item, attribute: String) -> Int64? {
-        guard case .n(let number)? = item[attribute], let value = Double(number.description) else { return nil }
+        guard case .n(let number)? = item[attribute] else { return nil }
+        if let whole = number.wholeInt64 { return whole }
+        guard let value = Double(number.description) else { return nil }
         let seconds = value.rounded(.down)
         guard seconds >= -9.2e18, seconds <= 9.2e18 else { return nil }
         return Int64(seconds)

@@ -23,6 +23,7 @@ final class CairnItemEngine: ItemBenchEngine, @unchecked Sendable {
             "ItemDatabase, table items (pk S HASH, sk N RANGE); one PutItem/GetItem/Query request per operation",
             "writeBufferSize \(formatBytes(options.writeBufferBytes)), block cache \(formatBytes(options.blockCacheBytes)), bloom \(options.bloomBitsPerKey) bits/key, compression \(options.lz4 ? "lz4" : "none")",
             "syncWrites \(options.syncWrites) (\(options.syncWrites ? "fdatasync per write, shared by concurrent writers" : "WAL written, not synced"))",
+            "ttl: UpdateTimeToLive on attribute expires (an expiry-index entry per write); expire: one sweepExpiredItems(now:) pass",
         ]
     }
 
@@ -34,6 +35,24 @@ final class CairnItemEngine: ItemBenchEngine, @unchecked Sendable {
             "name": .s(item.name), "count": .n(Number(exactly: Int(item.index))), "payload": .b(Array(payload)),
         ]
         try db.putItem(PutItemInput(tableName: "items", item: attributes))
+    }
+
+    func enableTimeToLive() throws {
+        try db.updateTimeToLive(UpdateTimeToLiveInput(
+            tableName: "items", timeToLiveSpecification: .init(enabled: true, attributeName: "expires")))
+    }
+
+    func putItem(_ item: BenchItem, payload: UnsafeRawBufferPointer, expires: Int64) throws {
+        let attributes: Item = [
+            "pk": .s(item.partitionKey), "sk": .n(Number(exactly: Int(item.sort))),
+            "name": .s(item.name), "count": .n(Number(exactly: Int(item.index))), "payload": .b(Array(payload)),
+            "expires": .n(Number(exactly: Int(expires))),
+        ]
+        try db.putItem(PutItemInput(tableName: "items", item: attributes))
+    }
+
+    func expire(now: Int64) throws -> Int {
+        try db.sweepExpiredItems(now: Double(now))
     }
 
     func putItems(_ items: [BenchItem], payload: (Int) -> [UInt8]) throws {

@@ -41,6 +41,13 @@ protocol ItemBenchEngine: AnyObject, Sendable {
     func getItem(partition: UInt64, sort: Int64) throws -> Bool
     /// Reads every item of one partition in sort-key order; returns how many.
     func query(partition: UInt64) throws -> Int
+    /// Turns expiry on for the table (before any write): Cairn's Time to Live on attribute
+    /// `expires`; SQLite an `expires` column with an index on it.
+    func enableTimeToLive() throws
+    /// `putItem` with an `expires` attribute (seconds since 1970).
+    func putItem(_ item: BenchItem, payload: UnsafeRawBufferPointer, expires: Int64) throws
+    /// Deletes every item whose `expires` is before `now`; returns how many it deleted.
+    func expire(now: Int64) throws -> Int
     /// Makes the data durable and compact (untimed, before read workloads).
     func flushAndCompact() throws
     /// Closes the database.

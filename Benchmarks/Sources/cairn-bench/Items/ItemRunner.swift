@@ -1,8 +1,8 @@
 import Foundation
 
 /// Runs the item workloads on one item engine: putitem into a fresh table, then getitem and
-/// queryitem on it (flushed and compacted first) and transactitem; batchwriteitem and
-/// putitemsync each in a table of their own.
+/// queryitem on it (flushed and compacted first) and transactitem; batchwriteitem, the TTL
+/// pair (ttlputitem, then ttlexpire) and putitemsync each in a table of their own.
 final class ItemRunner: @unchecked Sendable {
     // Read by worker threads only; `settings` is written between workloads.
     let engineType: any ItemBenchEngine.Type
@@ -61,6 +61,26 @@ final class ItemRunner: @unchecked Sendable {
             try db.close()
             config.cleanUp(path)
         }
+        if selected.contains(.ttlputitem) || selected.contains(.ttlexpire) {
+            let path = try config.freshDirectory(engine: name, "itemttl")
+            let db = try open(path, sync: false)
+            try db.enableTimeToLive()
+            let order = sequences.permutation(salt: 17)
+            let base = Int64(Date().timeIntervalSince1970)
+            if selected.contains(.ttlputitem) {
+                results.append(try put(db, path: path, workload: .ttlputitem, indexes: order, threads: 1, expiresFrom: base))
+            } else {
+                printError("[\(name)] loading \(order.count) items with expiries (untimed)")
+                _ = try put(db, path: path, workload: .ttlputitem, indexes: order, threads: 1, expiresFrom: base)
+            }
+            if selected.contains(.ttlexpire) {
+                // Past the last expiry (an hour after the last write's second).
+                let now = Self.expiry(base, position: order.count) + 1
+                results.append(try expire(db, path: path, now: now, items: order.count))
+            }
+            try db.close()
+            config.cleanUp(path)
+        }
         if selected.contains(.putitemsync) {
             let path = try config.freshDirectory(engine: name, "itemsync")
             let db = try open(path, sync: true)
@@ -80,8 +100,16 @@ final class ItemRunner: @unchecked Sendable {
         return engine
     }
 
+    /// The expiry of the write at `position` in a TTL load starting at `base`: an hour after
+    /// its second, at 1,000 writes a second.
+    static func expiry(_ base: Int64, position: Int) -> Int64 {
+        base + 3_600 + Int64(position / 1_000)
+    }
+
+    /// Loads `indexes` with PutItem; with `expiresFrom`, each item carries an `expires`
+    /// attribute (`expiry(_:position:)`).
     private func put(_ db: any ItemBenchEngine, path: String, workload: Workload, indexes: [UInt64],
-                     threads: Int) throws -> WorkloadResult {
+                     threads: Int, expiresFrom base: Int64? = nil) throws -> WorkloadResult {
         printError("[\(name)] \(workload) \(indexes.count) items, \(threads) thread(s)")
         let memory = MemoryWindow.begin()
         let ioBefore = ProcessIO.now()
@@ -91,7 +119,12 @@ final class ItemRunner: @unchecked Sendable {
             for i in EngineRunner.slice(indexes.count, part: t, of: threads) {
                 let item = BenchItem(index: indexes[i])
                 let t0 = monotonicNanos()
-                try self.values.withValue(indexes[i]) { try db.putItem(item, payload: $0) }
+                if let base {
+                    let expires = Self.expiry(base, position: i)
+                    try self.values.withValue(indexes[i]) { try db.putItem(item, payload: $0, expires: expires) }
+                } else {
+                    try self.values.withValue(indexes[i]) { try db.putItem(item, payload: $0) }
+                }
                 recorder.record(monotonicNanos() - t0)
             }
             return (recorder, 0)
@@ -129,6 +162,23 @@ final class ItemRunner: @unchecked Sendable {
             engine: name, workload: .batchwriteitem, operations: indexes.count, threads: 1, seconds: seconds,
             outcomes: [(recorder, 0)], bytesMoved: logical, storageWritten: written, logicalWritten: logical,
             path: path, found: nil, note: "ops are items; latencies are per batch of \(Self.batchSize)", memory: memory)
+    }
+
+    /// One expiry pass at `now`, after which every one of the `items` loaded must be gone.
+    private func expire(_ db: any ItemBenchEngine, path: String, now: Int64, items: Int) throws -> WorkloadResult {
+        printError("[\(name)] ttlexpire: one expiry pass over \(items) expired items")
+        let memory = MemoryWindow.begin()
+        let ioBefore = ProcessIO.now()
+        let start = monotonicNanos()
+        let deleted = try db.expire(now: now)
+        let elapsed = monotonicNanos() - start
+        var recorder = LatencyRecorder()
+        recorder.record(elapsed)
+        let written = ProcessIO.now().writeBytes &- ioBefore.writeBytes
+        return summarizeWorkload(
+            engine: name, workload: .ttlexpire, operations: items, threads: 1, seconds: Double(elapsed) / 1e9,
+            outcomes: [(recorder, deleted)], bytesMoved: 0, storageWritten: written, logicalWritten: 0,
+            path: path, found: deleted, note: "ops are deletions; found = items deleted; latency = the whole pass", memory: memory)
     }
 
     private func transfer(_ db: any ItemBenchEngine, path: String) throws -> WorkloadResult {

@@ -33,6 +33,7 @@ final class SQLiteItemEngine: ItemBenchEngine, @unchecked Sendable {
             "journal_mode=WAL, synchronous=\(synchronous); cache_size \(formatBytes(cacheKiB * 1024)) per connection, one connection per thread",
             "put: autocommit INSERT OR REPLACE; get: SELECT every column by key; query: SELECT every column WHERE pk = ? ORDER BY sk; each row copied into Swift values (String, Int64, [UInt8]) as Cairn returns an Item",
             "batch: BEGIN IMMEDIATE, one INSERT OR REPLACE per item, COMMIT; transfer: BEGIN IMMEDIATE, SELECT the first item's count, ROLLBACK if short, else one UPDATE per item, COMMIT",
+            "ttl: column expires INTEGER with CREATE INDEX on it; expire: DELETE FROM items WHERE (pk, sk) IN (SELECT pk, sk FROM items WHERE expires < ? LIMIT 1000) in autocommit transactions until none is left",
         ]
     }
 
@@ -48,6 +49,22 @@ final class SQLiteItemEngine: ItemBenchEngine, @unchecked Sendable {
 
     func putItems(_ items: [BenchItem], payload: (Int) -> [UInt8]) throws {
         try connection().putBatch(items, payload)
+    }
+
+    func enableTimeToLive() throws {
+        try checkOpen()
+        let db = try SQLiteConnection.open(path, create: false)
+        defer { sqlite3_close_v2(db) }
+        try sqliteExec(db, "ALTER TABLE items ADD COLUMN expires INTEGER")
+        try sqliteExec(db, "CREATE INDEX items_by_expiry ON items(expires)")
+    }
+
+    func putItem(_ item: BenchItem, payload: UnsafeRawBufferPointer, expires: Int64) throws {
+        try connection().put(item, payload, expires: expires)
+    }
+
+    func expire(now: Int64) throws -> Int {
+        try connection().expire(now: now)
     }
 
     func transfer(_ items: [BenchItem]) throws -> Bool {
@@ -104,14 +121,62 @@ final class SQLiteItemConnection: ThreadConfined, @unchecked Sendable {
         ])
     }
 
+    /// The statements of the TTL workloads, prepared on first use (other tables have no
+    /// `expires` column): the insert with `expires`, and one 1,000-row expiry delete.
+    private var expiryStatements: [OpaquePointer] = []
+
     func release() {
-        for statement in statements { sqlite3_finalize(statement) }
+        for statement in statements + expiryStatements { sqlite3_finalize(statement) }
         sqlite3_close_v2(db)
+    }
+
+    private func expiryStatement(_ index: Int) throws -> OpaquePointer {
+        if expiryStatements.isEmpty {
+            for sql in [
+                "INSERT OR REPLACE INTO items(pk, sk, name, count, payload, expires) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                "DELETE FROM items WHERE (pk, sk) IN (SELECT pk, sk FROM items WHERE expires < ?1 LIMIT 1000)",
+            ] {
+                var statement: OpaquePointer?
+                guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
+                    throw sqliteError(db, "prepare \(sql)")
+                }
+                expiryStatements.append(statement)
+            }
+        }
+        return expiryStatements[index]
+    }
+
+    func put(_ item: BenchItem, _ payload: UnsafeRawBufferPointer, expires: Int64) throws {
+        let statement = try expiryStatement(0)
+        defer { sqlite3_reset(statement) }
+        try bindItem(item, payload, statement)
+        sqlite3_bind_int64(statement, 6, expires)
+        guard sqlite3_step(statement) == SQLITE_DONE else { throw sqliteError(db, "put item with expiry") }
+    }
+
+    /// Deletes the expired rows 1,000 per autocommit transaction until none is left.
+    func expire(now: Int64) throws -> Int {
+        let statement = try expiryStatement(1)
+        var deleted = 0
+        while true {
+            defer { sqlite3_reset(statement) }
+            sqlite3_bind_int64(statement, 1, now)
+            guard sqlite3_step(statement) == SQLITE_DONE else { throw sqliteError(db, "expire") }
+            let changes = Int(sqlite3_changes(db))
+            if changes == 0 { return deleted }
+            deleted += changes
+        }
     }
 
     func put(_ item: BenchItem, _ payload: UnsafeRawBufferPointer) throws {
         let statement = statements[0]
         defer { sqlite3_reset(statement) }
+        try bindItem(item, payload, statement)
+        guard sqlite3_step(statement) == SQLITE_DONE else { throw sqliteError(db, "put item") }
+    }
+
+    /// Binds an item's five columns as parameters 1 to 5.
+    private func bindItem(_ item: BenchItem, _ payload: UnsafeRawBufferPointer, _ statement: OpaquePointer) throws {
         try bindText(item.partitionKey, 1, statement)
         sqlite3_bind_int64(statement, 2, item.sort)
         try bindText(item.name, 3, statement)
@@ -121,7 +186,6 @@ final class SQLiteItemConnection: ThreadConfined, @unchecked Sendable {
         } else {
             sqlite3_bind_zeroblob(statement, 5, 0)
         }
-        guard sqlite3_step(statement) == SQLITE_DONE else { throw sqliteError(db, "put item") }
     }
 
     /// Runs one of the statements that return no rows (BEGIN, COMMIT, ROLLBACK).
