@@ -108,7 +108,7 @@ extension ItemDatabase {
     private func sweepExpiryIndex(_ definition: TableDefinition, attribute: String, now: Double) throws -> Int {
         let upper = now.rounded(.up)
         guard upper.isFinite else { return 0 }
-        let seconds = Int64(min(max(upper, -9.2e18), 9.2e18))
+        let seconds = Int64(min(max(upper, -ExpiryIndex.secondsLimit), ExpiryIndex.secondsLimit))
         let start = ExpiryIndex.prefix(definition.number)
         let iterator = try lsm.makeIterator(ReadOptions(
             lowerBound: start, upperBound: ExpiryIndex.boundary(definition.number, seconds: seconds)))

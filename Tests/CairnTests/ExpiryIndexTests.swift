@@ -84,6 +84,27 @@ struct ExpiryIndexTests {
         #expect(try reopened.sweepExpiredItems(now: Double(now + 501)) == 20)
     }
 
+    @Test func anIOErrorDuringTheBackfillLeavesNoMarker() throws {
+        let clock = Clock()
+        let fs = MemoryFileSystem()
+        let db = try TimeToLiveTests.database(fs, clock: clock)
+        try db.createTable(tableRequest("sessions", ("id", .s)))
+        let now = Int(clock.read())
+        for i in 0..<20 { try Self.put(db, "old\(i)", expires: i % 2 == 0 ? now - 5 : now + 500) }
+        try db.updateTimeToLive(TimeToLiveTests.spec(true))
+        // The backfill's entries go out unsynced; the marker's synced write fails.
+        fs.injectFault(FaultRule(.sync, pathContains: ".log", trigger: .always))
+        #expect(throws: (any Error).self) { try db.sweepExpiredItems() }
+        #expect(try Self.marker(db) == nil)
+        #expect(db.timeToLiveDeletions == 0)
+        fs.clearFaults()
+        // After a crash, the next open's first pass backfills again and deletes.
+        let reopened = try TimeToLiveTests.database(fs.crashClone(), clock: clock)
+        #expect(try Self.marker(reopened) == nil)
+        #expect(try reopened.sweepExpiredItems() == 10)
+        #expect(try Self.marker(reopened) == ExpiryIndex.markerValue("expires"))
+    }
+
     @Test func disablingDropsTheIndexAndEnablingAgainRebuildsIt() throws {
         let clock = Clock()
         let db = try TimeToLiveTests.database(clock: clock)

@@ -72,12 +72,6 @@ final class Catalog: Sendable {
         state.withLock { $0.tables[name] }
     }
 
-    /// Whether `definition` is still the live definition of its table (the table was not
-    /// deleted, or deleted and created again, since it was looked up).
-    func isCurrent(_ definition: TableDefinition) -> Bool {
-        live(definition) != nil
-    }
-
     /// The live definition of `definition`'s table, nil if the table was deleted (or deleted
     /// and created again) since `definition` was looked up. Its settings may be newer than
     /// `definition`'s (UpdateTable, UpdateTimeToLive): writes take TTL from here.

@@ -160,19 +160,10 @@ extension ItemDatabase {
                 throw DynamoDBError.conditionalCheckFailed(item: onFailure == .allOld ? old : nil)
             }
             let (new, effect) = try write.outcome(old: old)
-            switch effect {
-            case .none: break
-            case .put(let value):
-                if let new, let entry = expiryEntry(table, itemKey: write.key, item: new) {
-                    var batch = WriteBatch()
-                    batch.put(write.key, value)
-                    batch.put(entry, [])
-                    _ = try lsm.write(batch, sync: options.syncWrites)
-                } else {
-                    _ = try lsm.put(write.key, value, sync: options.syncWrites)
-                }
-            case .delete: _ = try lsm.delete(write.key, sync: options.syncWrites)
-            }
+            if case .none = effect { return (old, new) }
+            var batch = WriteBatch()
+            add(effect, new: new, key: write.key, table: table, to: &batch)
+            _ = try lsm.write(batch, sync: options.syncWrites)
             return (old, new)
         }
     }

@@ -158,6 +158,9 @@ extension ItemDatabase {
     /// The TTL value of `item` under `attribute`: a top-level Number, nil otherwise.
     static func timeToLiveValue(_ item: Item, attribute: String) -> Double? {
         guard case .n(let number)? = item[attribute] else { return nil }
+        // Whole seconds (the usual case) convert without formatting the number as text;
+        // both ways round to the nearest Double.
+        if let whole = number.wholeInt64 { return Double(whole) }
         return Double(number.description)
     }
 }

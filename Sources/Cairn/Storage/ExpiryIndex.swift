@@ -30,6 +30,8 @@ enum ExpiryIndex {
     static let markerVersion: UInt8 = 1
     /// Size of the encoded expiry inside an entry.
     static let expirySize = 8
+    /// The largest magnitude of seconds an entry or a sweep boundary holds (just under 2^63).
+    static let secondsLimit = 9.2e18
 
     /// The first key of table `number`'s entries.
     static func prefix(_ number: UInt32) -> [UInt8] {
@@ -70,7 +72,7 @@ enum ExpiryIndex {
         if let whole = number.wholeInt64 { return whole }
         guard let value = Double(number.description) else { return nil }
         let seconds = value.rounded(.down)
-        guard seconds >= -9.2e18, seconds <= 9.2e18 else { return nil }
+        guard seconds >= -secondsLimit, seconds <= secondsLimit else { return nil }
         return Int64(seconds)
     }
 
