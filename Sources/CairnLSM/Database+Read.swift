@@ -77,7 +77,7 @@ extension Database {
                     candidates = files[lo..<min(lo + 1, files.count)]
                 }
                 for file in candidates where file.mayContain(userKey: key) {
-                    let reader = try tableCache.reader(fileNumber: file.number)
+                    let reader = try tableCache.reader(for: file)
                     if file.rangeDeletionCount == 0 {
                         counters.bloomChecks.add(1, ordering: .relaxed)
                         if !reader.mayContain(hash: hash) {
@@ -152,13 +152,13 @@ extension Database {
         for handle in state.immutables.reversed() { addMemtable(handle) }
         for (level, files) in state.version.levels.enumerated() where !files.isEmpty {
             for file in files where file.rangeDeletionCount > 0 {
-                let reader = try tableCache.reader(fileNumber: file.number)
+                let reader = try tableCache.reader(for: file)
                 tombstones.append(file.rangeTombstones { reader.rangeTombstones })
                 rawTombstones.append { reader.rangeTombstones }
             }
             if level == 0 {
                 // Level-0 tables overlap: each is its own child, newest first.
-                for file in files { children.append(try tableCache.reader(fileNumber: file.number).makeIterator()) }
+                for file in files { children.append(try tableCache.reader(for: file).makeIterator()) }
             } else {
                 children.append(LevelIterator(files: files, tableCache: tableCache))
             }
@@ -199,7 +199,8 @@ extension Database {
         s.bloomChecks = counters.bloomChecks.load(ordering: .relaxed)
         s.bloomUseful = counters.bloomUseful.load(ordering: .relaxed)
         s.liveSnapshots = snapshots.count
-        s.recoveredTornTailBytes = recoveredTornTailBytes
+        s.recoveredTornTailBytes = recoveryReport.droppedBytes
+        s.recoveryWarnings = recoveryReport.warnings
         let scores = CompactionPicker(options: options).scores(state.version)
         let work = levelWork.withLock { $0 }
         s.levels = state.version.levels.enumerated().map { level, files in
@@ -228,8 +229,14 @@ extension Database {
         mutex.lock()
         let version = versions.current
         let manifestNumber = versions.manifestNumber
-        let logNumbers = immutables.map(\.logNumber) + [memtable.logNumber]
+        let logFloor = versions.logNumber
+        let trackedLogs = versions.trackedLogs
         mutex.unlock()
+        var logNumbers: [UInt64] = []
+        for name in try fileSystem.listDirectory(path) {
+            if case .log(let n)? = FileNames.parse(name), n >= logFloor { logNumbers.append(n) }
+        }
+        logNumbers.sort()
         var report = VerifyReport()
         for file in version.allFiles {
             let tablePath = FileNames.table(path, file.number)
@@ -242,15 +249,21 @@ extension Database {
             let reader = try TableReader.open(
                 file: try fileSystem.newRandomAccessFile(tablePath), fileNumber: file.number,
                 blockCache: nil, verifyChecksums: true)
+            try reader.checkIdentity(size: file.size, uniqueID: file.uniqueID)
             try reader.verifyAllBlocks()
             report.tables += 1
             report.bytes += size
         }
         let manifest = FileNames.manifest(path, manifestNumber)
+        // The manifest as recovery reads it: every edit decodes and applies in order, and only
+        // a cut can end it early.
         let manifestReader = try LogReader(
-            file: try fileSystem.newRandomAccessFile(manifest), kind: .manifest, expectedFileNumber: manifestNumber)
+            file: try fileSystem.newRandomAccessFile(manifest), kind: .manifest, expectedFileNumber: manifestNumber,
+            policy: .truncatedTailOnly)
+        var replayed = Version()
         while let record = try manifestReader.readRecord() {
-            _ = try VersionEdit.decode(record, file: manifest, offset: manifestReader.lastRecordOffset)
+            let edit = try VersionEdit.decode(record, file: manifest, offset: manifestReader.lastRecordOffset)
+            replayed = try replayed.applying(edit, manifest: manifest).version
         }
         report.bytes += manifestReader.fileSize
         for number in logNumbers {
@@ -258,9 +271,18 @@ extension Database {
             // A flush since the lock was released may have retired this log (its data is in a
             // table now, which this check does not cover): skip it rather than fail.
             if !fileSystem.fileExists(logPath) { continue }
-            let reader = try LogReader(file: try fileSystem.newRandomAccessFile(logPath), kind: .wal, expectedFileNumber: number)
+            let file = try fileSystem.newRandomAccessFile(logPath)
+            if let synced = trackedLogs[number], file.size < synced {
+                throw CairnError.corruption(
+                    file: logPath, offset: file.size,
+                    reason: "write-ahead log is \(file.size) bytes, but the manifest records \(synced) bytes synced")
+            }
+            let reader = try LogReader(file: file, kind: .wal, expectedFileNumber: number)
+            let version = reader.header?.version ?? LogFormat.formatVersion
             while let record = try reader.readRecord() {
-                try WriteBatch.decodeLogRecord(record, file: logPath, offset: reader.lastRecordOffset).forEach(file: logPath, offset: reader.lastRecordOffset) { _, _, _ in }
+                let offset = reader.lastRecordOffset
+                let batch = try Database.walRecordParts(record, version: version, file: logPath, offset: offset).batch
+                try WriteBatch.decodeLogRecord(batch, file: logPath, offset: offset).forEach(file: logPath, offset: offset) { _, _, _ in }
             }
             report.logs += 1
             report.bytes += reader.fileSize

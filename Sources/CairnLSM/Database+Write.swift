@@ -83,6 +83,9 @@ extension Database {
 
     /// Queues `w`, waits to become the leader or to be written by one; returns its sequence.
     func enqueue(_ w: PendingWrite) throws -> SequenceNumber {
+        if isReadOnly {
+            throw CairnError.notSupported("database \(path) is open read-only: writes, flushes and compactions are refused")
+        }
         mutex.lock()
         if isClosed {
             mutex.unlock()
@@ -140,7 +143,11 @@ extension Database {
             member.sequence = next
             next += UInt64(member.batch?.count ?? 0)
         }
-        let log = self.log
+        guard let log = self.log else {
+            finishGroup(groupSize, error: CairnError.closed("database \(path) has no log"))
+            mutex.unlock()
+            throw CairnError.closed("database \(path) has no log")
+        }
         let mem = self.memtable.memtable
         // A synced write makes every older log durable first, so no machine crash can keep
         // it while losing an earlier write (rotation leaves old logs unsynced).
@@ -149,10 +156,16 @@ extension Database {
 
         // Log, then apply to the memtable, outside the lock: followers queue meanwhile.
         var failure: Error?
+        var olderLogsSynced: [VersionEdit.LogSize] = []
         do {
-            try merged.rep.withUnsafeBytes { try log.addRecord($0) }
+            // Each record starts with the extent of this log known durable before it (the
+            // synced extent, Docs/wal_format.md): recovery uses it to tell damage to synced
+            // data (corruption) from an unsynced tail a power loss dropped.
+            try merged.rep.withUnsafeBytes { try log.addRecord($0, prefix: UInt64(log.syncedSize)) }
             if anySync {
-                for older in olderLogs { try older.syncUnlessClosed() }
+                for older in olderLogs {
+                    if let size = try older.syncedSizeAfterSync() { olderLogsSynced.append(.init(number: older.number, size: size)) }
+                }
                 try log.sync()
                 counters.walSyncs.add(1, ordering: .relaxed)
             }
@@ -170,6 +183,13 @@ extension Database {
         counters.userBytesWritten.add(merged.byteSize - WriteBatch.headerSize, ordering: .relaxed)
 
         mutex.lock()
+        if failure == nil && !olderLogsSynced.isEmpty {
+            // Record how much of each rotated log is now durable, so recovery treats damage
+            // there as corruption and a shorter file as a lost tail of synced writes.
+            var edit = VersionEdit()
+            edit.syncedLogs = olderLogsSynced
+            do { try versions.logAndApply(edit) } catch { failure = error }
+        }
         if let failure {
             // The log's tail is in doubt: stop accepting writes (LevelDB's bg_error_).
             backgroundError = backgroundError ?? (failure as? CairnError) ?? .closed("\(failure)")
@@ -255,17 +275,23 @@ extension Database {
     /// logs holding unsynced writes too; recovery stops at the first gap in sequence numbers
     /// (`replayLogs`), so it still recovers a prefix. Caller holds `mutex`.
     private func rotateMemtable() throws {
+        guard let oldLog = log else { throw CairnError.closed("database \(path) has no log") }
         let number = versions.newFileNumber()
         let newLog: LogWriter
         do {
             let file = try fileSystem.newWritableFile(FileNames.log(path, number))
             newLog = try LogWriter(file: file, fileNumber: number, kind: .wal)
             try fileSystem.syncDirectory(path)
+            // The manifest tracks the new log before any write goes to it, so recovery knows
+            // it must exist.
+            var edit = VersionEdit()
+            edit.addedLogs = [number]
+            try versions.logAndApply(edit)
         } catch {
             backgroundError = backgroundError ?? (error as? CairnError) ?? .closed("\(error)")
             throw error
         }
-        closedLogs.append(ClosedLog(log, number: memtable.logNumber))
+        closedLogs.append(ClosedLog(oldLog, number: memtable.logNumber))
         log = newLog
         immutables.append(memtable)
         memtable = MemtableHandle(Memtable.sized(for: options), logNumber: number)
@@ -384,12 +410,14 @@ final class ClosedLog: Sendable {
         state = Mutex((log, false, false))
     }
 
-    /// Makes the log durable unless that was done already or its flush closed it.
-    func syncUnlessClosed() throws {
+    /// Makes the log durable unless that was done already or its flush closed it; returns the
+    /// log's size if this call synced it, nil otherwise.
+    func syncedSizeAfterSync() throws -> Int64? {
         try state.withLock { s in
-            guard !s.synced && !s.closed else { return }
+            guard !s.synced && !s.closed else { return nil }
             try s.log.sync()
             s.synced = true
+            return s.log.syncedSize
         }
     }
 

@@ -35,7 +35,8 @@ public final class Database: @unchecked Sendable {
     // Guarded by `mutex`.
     var memtable: MemtableHandle
     var immutables: [MemtableHandle] = []
-    var log: LogWriter
+    /// The active write-ahead log (nil when read-only).
+    var log: LogWriter?
     /// Logs of immutable memtables not yet flushed, oldest first, possibly unsynced
     /// (rotation does not sync them: see `rotateMemtable`).
     var closedLogs: [ClosedLog] = []
@@ -62,18 +63,36 @@ public final class Database: @unchecked Sendable {
     let backgroundQueue = DispatchQueue(label: "cairn.lsm.background")
     /// Runs compactions (background and manual), one at a time, beside flushes.
     let compactionQueue = DispatchQueue(label: "cairn.lsm.compaction")
-    var recoveredTornTailBytes: Int64 = 0
+    /// True for a database opened with `openReadOnly`: writes, flushes and compactions are
+    /// refused, and nothing in the directory is changed.
+    public let isReadOnly: Bool
+    /// What the open's recovery dropped (a torn write after a crash, say); empty after a clean
+    /// shutdown. The `cairn` tool prints it as warnings.
+    public let recoveryReport: RecoveryReport
 
     /// Opens (creating if allowed) the database in directory `path`.
     ///
-    /// Recovery replays the write-ahead logs written since the last flush: a torn record at
-    /// the tail of a log (a crash mid-write) is dropped; damage anywhere else makes `open`
-    /// throw `CairnError.corruption` naming the file and offset.
+    /// Recovery replays the write-ahead logs written since the last flush into memory; the
+    /// replayed writes are flushed to a table in the background, so opening needs no free
+    /// space for them (RocksDB's avoid_flush_during_recovery). What it may drop (a torn last
+    /// write, an unsynced tail lost to a power loss) is listed in `recoveryReport`; damage to
+    /// anything known durable, a damaged manifest record, or a file the manifest needs that is
+    /// missing or not the file it recorded makes `open` throw `CairnError.corruption` naming
+    /// the file and offset. A directory holding database files but no CURRENT is corruption
+    /// too, never a place to create a new database.
     public static func open(_ path: String, options: Options = Options()) throws -> Database {
-        try Database(path: path, options: options)
+        try Database(path: path, options: options, readOnly: false)
     }
 
-    private init(path: String, options: Options) throws {
+    /// Opens an existing database for reading only (RocksDB's OpenForReadOnly): the logs are
+    /// replayed into memory and nothing is written, so it works on a full disk or a read-only
+    /// mount. Writes, `flush` and `compactRange` throw `CairnError.notSupported`. Throws
+    /// `CairnError.notFound` if `path` holds no database.
+    public static func openReadOnly(_ path: String, options: Options = Options()) throws -> Database {
+        try Database(path: path, options: options, readOnly: true)
+    }
+
+    private init(path: String, options: Options, readOnly: Bool) throws {
         guard options.writeBufferSize >= 4096, options.blockSize >= 256, options.blockRestartInterval >= 1,
               options.maxImmutableMemtables >= 1, options.bloomBitsPerKey >= 0, options.maxOpenFiles >= 1
         else {
@@ -81,13 +100,15 @@ public final class Database: @unchecked Sendable {
         }
         self.path = path
         self.options = options
+        self.isReadOnly = readOnly
         let fs = options.fileSystem
         self.fileSystem = fs
         self.backgroundDone = mutex.makeCondition()
+        let creates = options.createIfMissing && !readOnly
 
         if !fs.fileExists(path) {
-            guard options.createIfMissing else {
-                throw CairnError.notFound("database directory \(path) does not exist (createIfMissing is off)")
+            guard creates else {
+                throw CairnError.notFound("no database at \(path): the directory does not exist")
             }
             try fs.createDirectory(path)
         }
@@ -99,8 +120,9 @@ public final class Database: @unchecked Sendable {
         if fs.fileExists(FileNames.current(path)) {
             if options.errorIfExists { throw CairnError.alreadyExists("database \(path) already exists") }
         } else {
-            guard options.createIfMissing else {
-                throw CairnError.notFound("\(path) holds no database (no CURRENT file)")
+            try Database.checkDirectoryWithoutCurrent(fileSystem: fs, directory: path)
+            guard creates else {
+                throw CairnError.notFound("no database at \(path): the directory holds no database files")
             }
             try VersionSet.createNew(fileSystem: fs, directory: path)
         }
@@ -112,35 +134,79 @@ public final class Database: @unchecked Sendable {
             blockCache: blockCache, verifyChecksums: options.verifyChecksums, mapFiles: options.mapTableFiles)
         let obsolete = ObsoleteFileDeleter(fileSystem: fs, directory: path, tableCache: tableCache)
         self.obsoleteFiles = obsolete
-        self.versions = VersionSet(fileSystem: fs, directory: path, obsoleteSink: { obsolete.delete($0) })
+        self.versions = VersionSet(
+            fileSystem: fs, directory: path, obsoleteSink: { number in if !readOnly { obsolete.delete(number) } })
         try versions.recover()
+        try Database.checkLiveFiles(fileSystem: fs, directory: path, versions: versions)
 
         // Replay the logs that hold writes not yet in tables.
-        let recovery = try Database.replayLogs(
-            fileSystem: fs, directory: path, options: options, versions: versions)
-        self.recoveredTornTailBytes = recovery.droppedBytes
+        let recovery = try Database.replayLogs(fileSystem: fs, directory: path, options: options, versions: versions)
+        self.recoveryReport = recovery.report
+
+        if readOnly {
+            self.log = nil
+            self.memtable = MemtableHandle(recovery.memtable ?? Memtable.sized(for: options), logNumber: 0)
+            stateLock.withLock {
+                $0 = ReadState(memtable: memtable, immutables: [], version: versions.current, lastSequence: recovery.lastSequence)
+            }
+            lockHeld = false
+            return
+        }
 
         let logNumber = versions.newFileNumber()
         let logFile = try fs.newWritableFile(FileNames.log(path, logNumber))
-        self.log = try LogWriter(file: logFile, fileNumber: logNumber, kind: .wal)
+        let log = try LogWriter(file: logFile, fileNumber: logNumber, kind: .wal)
+        self.log = log
         try fs.syncDirectory(path)
-        var edit = recovery.edit
-        edit.logNumber = logNumber
+        var edit = VersionEdit()
         edit.lastSequence = recovery.lastSequence
+        edit.addedLogs = [logNumber]
+        edit.logNumber = logNumber
+        var recovered: MemtableHandle?
+        if let mem = recovery.memtable, let firstLog = recovery.replayedLogs.first?.number {
+            let droppedWrites = recovery.report.dropped.contains { $0.file.hasSuffix(".log") }
+            if droppedWrites {
+                // The damaged logs must not be replayed again (new writes would reuse the
+                // sequence numbers of what was dropped): put what was recovered in a table now
+                // and retire them.
+                if let file = try writeLevel0Table(
+                    mem, number: versions.newFileNumber(), fileSystem: fs, directory: path, options: options)
+                {
+                    edit.newFiles.append(file)
+                }
+            } else {
+                // Keep the logs as the replayed memtable's log and flush it in the background.
+                // They may hold writes the previous process never synced: make them durable
+                // first, so no later synced write can outlive them.
+                for (number, size) in recovery.replayedLogs {
+                    try fs.syncFile(FileNames.log(path, number))
+                    edit.addedLogs.append(number)
+                    edit.syncedLogs.append(.init(number: number, size: size))
+                }
+                edit.logNumber = firstLog
+                recovered = MemtableHandle(mem, logNumber: firstLog)
+            }
+        }
         try versions.logAndApply(edit)
 
         self.memtable = MemtableHandle(Memtable.sized(for: options), logNumber: logNumber)
+        if let recovered { immutables = [recovered] }
         stateLock.withLock {
             $0 = ReadState(
-                memtable: memtable, immutables: [], version: versions.current, lastSequence: recovery.lastSequence)
+                memtable: memtable, immutables: immutables, version: versions.current, lastSequence: recovery.lastSequence)
         }
         lockHeld = false
         deleteObsoleteFiles()
-        mutex.withLock { maybeScheduleCompaction() }
+        mutex.withLock {
+            scheduleFlush()
+            maybeScheduleCompaction()
+        }
     }
 
     /// Stops background work and releases the directory lock. Unflushed writes stay in the
-    /// write-ahead log and are replayed by the next `open`. Further calls throw `.closed`.
+    /// write-ahead log and are replayed by the next `open`; the log is synced and its size
+    /// recorded in the manifest first, so the next open knows all of it is durable. Further
+    /// calls throw `.closed`.
     public func close() throws {
         mutex.lock()
         if isClosed {
@@ -154,7 +220,20 @@ public final class Database: @unchecked Sendable {
         }
         stateLock.withLock { $0.memtable = nil; $0.immutables = [] }
         var firstError: Error?
-        do { try log.close() } catch { firstError = error }
+        if let log, backgroundError == nil {
+            do {
+                var edit = VersionEdit()
+                for closed in closedLogs {
+                    if let size = try closed.syncedSizeAfterSync() { edit.syncedLogs.append(.init(number: closed.number, size: size)) }
+                }
+                try log.sync()
+                edit.syncedLogs.append(.init(number: log.fileNumber, size: log.syncedSize))
+                try versions.logAndApply(edit)
+            } catch {
+                firstError = error
+            }
+        }
+        do { try log?.close() } catch { firstError = firstError ?? error }
         for closed in closedLogs { closed.close() }
         closedLogs = []
         versions.close()
@@ -170,73 +249,26 @@ public final class Database: @unchecked Sendable {
 
     // MARK: - Recovery
 
-    struct RecoveryResult {
-        var edit = VersionEdit()
-        var lastSequence: SequenceNumber
-        var droppedBytes: Int64 = 0
-        /// Set when replay stopped at a gap in sequence numbers: the sequence expected, the
-        /// one found, and the log it was found in.
-        var stoppedAtSequenceGap: (expected: SequenceNumber, found: SequenceNumber, log: String)?
-    }
-
-    /// Replays every WAL numbered at or after the manifest's log number into memtables,
-    /// writing them to level-0 tables; returns the edit that adds those tables.
-    private static func replayLogs(
-        fileSystem fs: any FileSystem, directory: String, options: Options, versions: VersionSet
-    ) throws -> RecoveryResult {
-        var logs: [UInt64] = []
+    /// Called when the directory has no CURRENT: fails if it holds database files, since
+    /// then a database lost its CURRENT and which manifest is live is unknown; creating a new
+    /// database there would delete the old one's files. A lone `MANIFEST-000001` is a
+    /// creation interrupted before CURRENT was written, and holds no data.
+    static func checkDirectoryWithoutCurrent(fileSystem fs: any FileSystem, directory: String) throws {
+        var tables = 0, logs = 0, manifests: [String] = []
         for name in try fs.listDirectory(directory) {
-            if case .log(let n)? = FileNames.parse(name) {
-                versions.markFileNumberUsed(n)
-                if n >= versions.logNumber { logs.append(n) }
+            switch FileNames.parse(name) {
+            case .table?: tables += 1
+            case .log?: logs += 1
+            case .manifest?: manifests.append(name)
+            default: break
             }
         }
-        logs.sort()
-        var result = RecoveryResult(lastSequence: versions.lastSequence)
-        var mem = Memtable.sized(for: options)
-        func flushMem() throws {
-            if mem.isEmpty && mem.rangeTombstones.isEmpty { return }
-            let number = versions.newFileNumber()
-            if let file = try writeLevel0Table(mem, number: number, fileSystem: fs, directory: directory, options: options) {
-                result.edit.newFiles.append(file)
-            }
-            mem = Memtable.sized(for: options)
-        }
-        // Batches carry consecutive sequence numbers across logs. A gap means a machine crash
-        // lost the unsynced tail of an older log while a newer log's unsynced writes reached
-        // the disk (rotation does not sync the old log; see `rotateMemtable`). No synced write
-        // can follow a gap (it would have synced the older log first), so replay stops there
-        // and recovers the prefix before it, as RocksDB's point-in-time recovery does.
-        var expectedSequence: SequenceNumber? = nil
-        replay: for (index, number) in logs.enumerated() {
-            let logPath = FileNames.log(directory, number)
-            let file = try fs.newRandomAccessFile(logPath)
-            let reader = try LogReader(file: file, kind: .wal, expectedFileNumber: number)
-            while let record = try reader.readRecord() {
-                let batch = try WriteBatch.decodeLogRecord(record, file: logPath, offset: reader.lastRecordOffset)
-                if batch.count > 0 {
-                    if let expected = expectedSequence, batch.sequence != expected {
-                        result.droppedBytes += file.size - reader.lastRecordOffset
-                        for later in logs[(index + 1)...] {
-                            result.droppedBytes += (try? fs.fileSize(FileNames.log(directory, later))) ?? 0
-                        }
-                        result.stoppedAtSequenceGap = (expected, batch.sequence, logPath)
-                        break replay
-                    }
-                    expectedSequence = batch.sequence + UInt64(batch.count)
-                }
-                var sequence = batch.sequence
-                try batch.forEach(file: logPath, offset: reader.lastRecordOffset) { type, key, value in
-                    mem.add(sequence: sequence, type: type, key: key, value: value)
-                    sequence += 1
-                }
-                if batch.count > 0 { result.lastSequence = max(result.lastSequence, sequence - 1) }
-                if mem.approximateMemoryUsage > options.writeBufferSize { try flushMem() }
-            }
-            result.droppedBytes += reader.droppedTailBytes
-        }
-        try flushMem()
-        return result
+        if tables == 0 && logs == 0 && (manifests.isEmpty || manifests == ["MANIFEST-000001"]) { return }
+        throw CairnError.corruption(
+            file: FileNames.current(directory), offset: 0,
+            reason: "CURRENT is missing, but the directory holds database files (\(tables) tables, \(logs) logs, "
+                + "\(manifests.count) manifests), so the live manifest is unknown; nothing was opened or created. "
+                + repairAdvice)
     }
 
     /// Removes files no version needs: old logs and manifests, unreferenced tables, temp files.
@@ -371,7 +403,9 @@ func writeTable(
     let tablePath = FileNames.table(directory, number)
     let file = try fs.newWritableFile(tablePath)
     do {
-        let builder = TableBuilder(file: file, options: TableBuilderOptions(options))
+        var tableOptions = TableBuilderOptions(options)
+        tableOptions.uniqueID = TableProperties.newUniqueID()
+        let builder = TableBuilder(file: file, options: tableOptions)
         try fill(builder)
         let props = try builder.finish()
         if props.entryCount == 0 && props.rangeTombstoneCount == 0 {

@@ -69,7 +69,9 @@ public enum FileInspector {
         _ path: String, fileSystem: any FileSystem = PosixFileSystem(), _ body: (LogRecord) throws -> Void
     ) throws -> Int64 {
         let reader = try LogReader(file: try fileSystem.newRandomAccessFile(path), kind: .wal, expectedFileNumber: nil)
-        while let payload = try reader.readRecord() {
+        let version = reader.header?.version ?? LogFormat.formatVersion
+        while let record = try reader.readRecord() {
+            let payload = try Database.walRecordParts(record, version: version, file: path, offset: reader.lastRecordOffset).batch
             let batch = try WriteBatch.decodeLogRecord(payload, file: path, offset: reader.lastRecordOffset)
             var updates: [Entry] = []
             var sequence = batch.sequence

@@ -73,6 +73,10 @@ public struct Options: Sendable {
     /// resident size but belong to the page cache. File systems without mappings ignore it.
     public var mapTableFiles: Bool = true
 
+    /// What recovery does with damage past the data known durable: drop and report it
+    /// (`.pointInTime`, the default) or refuse to open (`.absoluteConsistency`).
+    public var walRecoveryMode: WALRecoveryMode = .pointInTime
+
     /// Default options (POSIX file system).
     public init() {}
 }

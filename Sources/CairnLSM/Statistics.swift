@@ -102,8 +102,11 @@ public struct Statistics: Sendable, CustomStringConvertible {
     public var bloomUseful: Int = 0
     /// Live snapshots.
     public var liveSnapshots: Int = 0
-    /// Bytes dropped from torn WAL tails at the last recovery.
+    /// Bytes the last open's recovery dropped (torn or unsynced log tails; see
+    /// `Database.recoveryReport`).
     public var recoveredTornTailBytes: Int64 = 0
+    /// One line per stretch the last open's recovery dropped (`RecoveryReport.warnings`).
+    public var recoveryWarnings: [String] = []
     /// Levels (0 through 6).
     public var levels: [Level] = []
 
@@ -121,6 +124,8 @@ public struct Statistics: Sendable, CustomStringConvertible {
         lines.append("block cache         \(blockCacheHits) hits, \(blockCacheMisses) misses, \(blockCacheBytes) bytes")
         lines.append("bloom filter        \(bloomChecks) checks, \(bloomUseful) useful")
         lines.append("snapshots           \(liveSnapshots)")
+        lines.append("recovery            " + (recoveryWarnings.isEmpty ? "nothing dropped at open" : "\(recoveredTornTailBytes) bytes dropped at open"))
+        for warning in recoveryWarnings { lines.append("  " + warning) }
         lines.append("")
         lines.append(compactionStatsTable)
         return lines.joined(separator: "\n")

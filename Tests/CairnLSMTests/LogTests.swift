@@ -506,8 +506,8 @@ private func boundarySizes() -> [Int] {
         var damage = corruptionOf { _ = try reading(logTestPhysical(type: 1, logTestHeaderPayload(magic: Array("LEVELDB!".utf8))) + record) }
         #expect(damage?.reason.contains("not a Cairn log") == true)
 
-        #expect(throws: CairnError.notSupported("/db/h.log: log format version 2; this build reads version 1")) {
-            _ = try reading(logTestPhysical(type: 1, logTestHeaderPayload(version: 2)) + record)
+        #expect(throws: CairnError.notSupported("/db/h.log: log format version 3; this build reads versions 1 to 2")) {
+            _ = try reading(logTestPhysical(type: 1, logTestHeaderPayload(version: 3)) + record)
         }
         damage = corruptionOf { _ = try reading(logTestPhysical(type: 1, logTestHeaderPayload(kind: 2)) + record) }
         #expect(damage?.reason.contains("expected a WAL") == true)

@@ -36,7 +36,7 @@ struct CompactionJob {
         var children: [InternalIterator] = []
         var tombstones: [RangeTombstone] = []
         for f in inputs {
-            let reader = try tableCache.reader(fileNumber: f.number)
+            let reader = try tableCache.reader(for: f)
             children.append(reader.makeIterator(fillCache: false))
             tombstones.append(contentsOf: reader.rangeTombstones)
         }

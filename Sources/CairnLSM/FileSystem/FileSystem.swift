@@ -21,6 +21,9 @@ public protocol FileSystem: Sendable {
     func fileSize(_ path: String) throws -> Int64
     /// Makes directory entries (creations, renames, removals) in `path` durable.
     func syncDirectory(_ path: String) throws
+    /// Makes the contents of the existing file at `path` durable (fdatasync), for a file
+    /// written by an earlier process (recovery keeps replayed logs instead of rewriting them).
+    func syncFile(_ path: String) throws
     /// Creates (or truncates) `path` and opens it for appending.
     func newWritableFile(_ path: String) throws -> any WritableFile
     /// Opens an existing file for positioned reads.

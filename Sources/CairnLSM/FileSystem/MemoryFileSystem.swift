@@ -227,6 +227,19 @@ public final class MemoryFileSystem: FileSystem {
         }
     }
 
+    /// Makes the current bytes of the file at `path` durable. Mutating operation `.sync`.
+    public func syncFile(_ path: String) throws {
+        let p = Self.normalize(path)
+        beginMutation(.sync, p)
+        try state.withLock { s in
+            try s.checkFault(.sync, [p])
+            guard let inode = s.current[p] else {
+                throw CairnError.io(errno: s.directories.contains(p) ? EISDIR : ENOENT, path: p, operation: "fdatasync")
+            }
+            inode.markSynced()
+        }
+    }
+
     /// Creates `path` (not durable until its directory is synced) or truncates the existing
     /// file (whose durable bytes stay until it is synced). Mutating operation `.create`.
     public func newWritableFile(_ path: String) throws -> any WritableFile {

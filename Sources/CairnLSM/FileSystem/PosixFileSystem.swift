@@ -60,6 +60,13 @@ public struct PosixFileSystem: FileSystem {
         if fsync(fd) != 0 { throw CairnError.io(errno: errno, path: path, operation: "fsync directory") }
     }
 
+    public func syncFile(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw CairnError.io(errno: errno, path: path, operation: "open for reading") }
+        defer { close(fd) }
+        if fdatasync(fd) != 0 { throw CairnError.io(errno: errno, path: path, operation: "fdatasync") }
+    }
+
     public func newWritableFile(_ path: String) throws -> any WritableFile {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if fd < 0 { throw CairnError.io(errno: errno, path: path, operation: "open for writing") }

@@ -130,7 +130,7 @@ final class LevelIterator: InternalIterator {
         }
         if table != nil && fileIndex == index { return true }
         setTable(nil)
-        let reader = try tableCache.reader(fileNumber: files[index].number)
+        let reader = try tableCache.reader(for: files[index])
         setTable(reader.makeIterator())
         fileIndex = index
         return true

@@ -37,8 +37,13 @@ public enum LogFormat {
     public static let recordHeaderSize = 7
     /// The 8 bytes that open the payload of every log's header record: ASCII "CAIRNLOG".
     public static let magic: [UInt8] = Array("CAIRNLOG".utf8)
-    /// The format version this build writes and reads.
-    public static let formatVersion: UInt32 = 1
+    /// The format version this build writes. Version 2 write-ahead logs begin every record
+    /// with the synced extent (Docs/wal_format.md) and version 2 manifests may hold the
+    /// table-identity and log-tracking edits (Docs/manifest_format.md); the framing is the
+    /// same in both versions.
+    public static let formatVersion: UInt32 = 2
+    /// The oldest format version this build reads.
+    public static let oldestReadableVersion: UInt32 = 1
     /// Size of the header record's payload: magic (8), version (4), kind (4), file number (8).
     public static let fileHeaderPayloadSize = 24
     /// Size of the whole header record at the start of a file.
@@ -82,7 +87,7 @@ public enum LogFormat {
 /// +---------------------+---------------+------------+-------------------+
 /// ```
 public struct LogFileHeader: Sendable, Equatable {
-    /// Format version (1).
+    /// Format version (1 or 2).
     public var version: UInt32
     /// What the log holds.
     public var kind: LogKind

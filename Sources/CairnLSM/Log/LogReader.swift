@@ -1,14 +1,25 @@
 /// Reads the logical records of a log file (write-ahead log or manifest) written by
 /// `LogWriter`, validating the header record and every fragment's checksum.
 ///
-/// **Corruption policy.** A damaged physical record (checksum mismatch, length past the block
-/// or the file, unknown type, a fragment out of sequence, or a zero-filled header) ends the log
-/// *silently* only if it is a torn tail: no valid record starts anywhere after it. The reader
-/// then returns nil and reports the bytes it gave up in `droppedTailBytes` (zero-filled space
-/// at the end, such as preallocation, is not counted). If a valid FULL or FIRST record does
-/// follow the damage, the damage is in the middle of the log and `readRecord` throws
-/// `CairnError.corruption` naming the offset of the damaged record. Damaged bytes are never
-/// returned as a record. See `Docs/log_format.md` for why.
+/// **Damage policies** (`DamagePolicy`). A damaged physical record is a checksum mismatch, a
+/// length past the block or the file, an unknown type, a fragment out of sequence, or a
+/// zero-filled header. Damaged bytes are never returned as a record; what happens next depends
+/// on the policy the reader was created with:
+///
+/// - `.dropTornTail` (the default): damage ends the log only if it is a torn tail, that is no
+///   valid record starts anywhere after it. The reader then returns nil and reports the bytes
+///   it gave up in `droppedTailBytes` (zero-filled space at the end, such as preallocation, is
+///   not counted). If a valid FULL or FIRST record does follow, `readRecord` throws
+///   `CairnError.corruption` naming the offset of the damaged record.
+/// - `.truncatedTailOnly` (manifests): only a record that physically ends past the end of the
+///   file, or zeros that run to the end of the file, is a torn tail. A complete record with a
+///   bad checksum is corruption even when nothing follows it: it was written whole, so it may
+///   have been synced and acted on.
+/// - `.skipDamage` (write-ahead log replay, repair): damage never throws. The reader skips to
+///   the next valid record, records what it skipped in `damages`, and goes on; the caller
+///   decides what the damage means.
+///
+/// See `Docs/log_format.md` for why.
 ///
 /// To decide, the reader looks for a later record start in the damaged block (after the
 /// damaged record, located by its stated length or by the length whose checksum matches, in
@@ -20,6 +31,36 @@
 ///
 /// Single owner: not safe for concurrent use.
 public final class LogReader {
+    /// What the reader does when it finds damaged bytes (see the type's documentation).
+    public enum DamagePolicy: Sendable, Equatable {
+        /// Damage with no valid record after it is a dropped torn tail; damage followed by a
+        /// valid record throws.
+        case dropTornTail
+        /// Only a record cut by the end of the file (or zeros to the end) is a torn tail; any
+        /// other damage throws.
+        case truncatedTailOnly
+        /// Damage is skipped and recorded in `damages`; nothing throws for damaged bytes.
+        case skipDamage
+    }
+
+    /// A damaged region the reader gave up.
+    public struct Damage: Sendable, Equatable, CustomStringConvertible {
+        /// File offset where the lost bytes begin (the start of the damaged logical record).
+        public var offset: Int64
+        /// Bytes given up: up to the next valid record, or (at the tail) to the last non-zero
+        /// byte of the file.
+        public var bytes: Int64
+        /// What was wrong.
+        public var reason: String
+        /// True if no valid record follows (the damage ends the log).
+        public var atTail: Bool
+
+        /// "offset N: N bytes (reason)".
+        public var description: String {
+            "\(bytes) bytes at offset \(offset)\(atTail ? " (to the end of the file)" : ""): \(reason)"
+        }
+    }
+
     /// A logical record and where it starts.
     public struct Record: Sendable, Equatable {
         /// File offset of the record's first physical fragment.
@@ -47,6 +88,10 @@ public final class LogReader {
     public private(set) var droppedTailBytes: Int64 = 0
     /// Size of the file when the reader was created; bytes past it are not read.
     public let fileSize: Int64
+    /// What damage does (see `DamagePolicy`).
+    public let policy: DamagePolicy
+    /// Every damaged region given up so far, in file order (a torn tail included).
+    public private(set) var damages: [Damage] = []
 
     /// The block being parsed (`LogFormat.blockSize` bytes of storage).
     private let storage: UnsafeMutableRawBufferPointer
@@ -71,12 +116,16 @@ public final class LogReader {
     /// - Parameters:
     ///   - kind: the kind the header must name.
     ///   - expectedFileNumber: if given, the file number the header must name.
+    ///   - policy: what damaged bytes do (`DamagePolicy`).
     /// - Throws: `CairnError.corruption` if the file is not a Cairn log, names another kind or
     ///   file number, or has a damaged header followed by valid records;
     ///   `CairnError.notSupported` for an unknown format version; I/O errors of the file.
-    public init(file: any RandomAccessFile, kind: LogKind, expectedFileNumber: UInt64?) throws {
+    public init(
+        file: any RandomAccessFile, kind: LogKind, expectedFileNumber: UInt64?, policy: DamagePolicy = .dropTornTail
+    ) throws {
         self.file = file
         self.kind = kind
+        self.policy = policy
         self.fileSize = max(0, file.size)
         storage = UnsafeMutableRawBufferPointer.allocate(byteCount: LogFormat.blockSize, alignment: 16)
         try loadBlock(at: 0)
@@ -123,21 +172,27 @@ public final class LogReader {
                 if pendingStart >= 0 {
                     try handleDamage(
                         at: pendingStart, reason: "record has no LAST fragment before the end of the file",
-                        resumePositions: [], droppedFrom: pendingStart)
+                        kind: .truncated, resumePositions: [], droppedFrom: pendingStart)
                 } else {
                     try handleDamage(
-                        at: here, reason: "truncated record header", resumePositions: [], droppedFrom: here)
+                        at: here, reason: "truncated record header", kind: .truncated, resumePositions: [],
+                        droppedFrom: here)
                 }
                 return nil
             }
 
             let offset = blockStart + Int64(position)
             switch parse(at: position) {
-            case let .damaged(reason, resumePositions):
+            case let .damaged(reason, kind, resumePositions):
                 let context = pendingStart >= 0 ? " (fragment of the record starting at offset \(pendingStart))" : ""
-                try handleDamage(
-                    at: offset, reason: reason + context, resumePositions: resumePositions,
+                if try handleDamage(
+                    at: offset, reason: reason + context, kind: kind, resumePositions: resumePositions,
                     droppedFrom: pendingStart >= 0 ? pendingStart : offset)
+                {
+                    assembled = []
+                    pendingStart = -1
+                    continue
+                }
                 return nil
 
             case let .record(type, payload):
@@ -145,7 +200,11 @@ public final class LogReader {
                 let bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(storage)[payload])
                 switch LogFormat.RecordType(rawValue: type) {
                 case .full?:
-                    if pendingStart >= 0 { try brokenSequence(pendingStart, nextStart: offset) }
+                    if pendingStart >= 0 {
+                        try brokenSequence(pendingStart, nextStart: offset)
+                        assembled = []
+                        pendingStart = -1
+                    }
                     position = next
                     lastRecordOffset = offset
                     return Array(bytes)
@@ -156,10 +215,13 @@ public final class LogReader {
                     position = next
                 case .middle?, .last?:
                     guard pendingStart >= 0 else {
-                        try handleDamage(
+                        if try handleDamage(
                             at: offset,
                             reason: "\(type == LogFormat.RecordType.middle.rawValue ? "MIDDLE" : "LAST") fragment without a FIRST",
-                            resumePositions: [next], droppedFrom: offset)
+                            kind: .invalid, resumePositions: [next], droppedFrom: offset)
+                        {
+                            continue
+                        }
                         return nil
                     }
                     assembled.append(contentsOf: bytes)
@@ -169,9 +231,14 @@ public final class LogReader {
                         return assembled
                     }
                 case nil:
-                    try handleDamage(
-                        at: offset, reason: "unknown record type \(type)", resumePositions: [next],
+                    if try handleDamage(
+                        at: offset, reason: "unknown record type \(type)", kind: .invalid, resumePositions: [next],
                         droppedFrom: pendingStart >= 0 ? pendingStart : offset)
+                    {
+                        assembled = []
+                        pendingStart = -1
+                        continue
+                    }
                     return nil
                 }
             }
@@ -210,7 +277,7 @@ public final class LogReader {
             try validateHeader(UnsafeRawBufferPointer(rebasing: block[payload]), expectedFileNumber: expectedFileNumber)
             position = payload.upperBound
 
-        case let .damaged(reason, resumePositions):
+        case let .damaged(reason, kind, resumePositions):
             // Bytes 4..<15 of a header are known (length 24, type FULL, magic); a torn header
             // holds a prefix of them followed by zeros.
             var template: [UInt8] = [UInt8(LogFormat.fileHeaderPayloadSize), 0, LogFormat.RecordType.full.rawValue]
@@ -223,9 +290,13 @@ public final class LogReader {
             guard magicIntact || looksTorn else {
                 throw CairnError.corruption(file: file.path, offset: 0, reason: "not a Cairn log (no CAIRNLOG header record)")
             }
-            try handleDamage(
-                at: 0, reason: "log header record damaged: \(reason)", resumePositions: resumePositions,
+            if try handleDamage(
+                at: 0, reason: "log header record damaged: \(reason)", kind: kind, resumePositions: resumePositions,
                 droppedFrom: 0)
+            {
+                // Skipping damage: the records after a lost header are still read.
+                header = nil
+            }
         }
     }
 
@@ -243,9 +314,10 @@ public final class LogReader {
                 file: file.path, offset: payloadOffset,
                 reason: "log header record too short (\(payload.count) bytes)")
         }
-        guard version == LogFormat.formatVersion else {
+        guard (LogFormat.oldestReadableVersion...LogFormat.formatVersion).contains(version) else {
             throw CairnError.notSupported(
-                "\(file.path): log format version \(version); this build reads version \(LogFormat.formatVersion)")
+                "\(file.path): log format version \(version); this build reads versions "
+                    + "\(LogFormat.oldestReadableVersion) to \(LogFormat.formatVersion)")
         }
         guard payload.count == LogFormat.fileHeaderPayloadSize,
               let kindValue = Coding.readFixed32(payload, &cursor),
@@ -274,9 +346,21 @@ public final class LogReader {
     private enum Physical {
         /// A record with a valid checksum: its type byte and its payload's range in the block.
         case record(type: UInt8, payload: Range<Int>)
-        /// A damaged record, and the block positions where the next record would start if only
-        /// the damaged record's checksum, type or length field were wrong.
-        case damaged(reason: String, resumePositions: [Int])
+        /// A damaged record, what kind of damage it is, and the block positions where the next
+        /// record would start if only the damaged record's checksum, type or length field were
+        /// wrong.
+        case damaged(reason: String, kind: DamageKind, resumePositions: [Int])
+    }
+
+    /// How damage looks, which decides whether it can be a torn write under
+    /// `.truncatedTailOnly`.
+    enum DamageKind {
+        /// A record (or a record's fragments) cut by the end of the file.
+        case truncated
+        /// Zero bytes where a record header should be (preallocated or never-written space).
+        case zeros
+        /// A complete record that is wrong (checksum, type, length, sequence).
+        case invalid
     }
 
     /// Parses the physical record at block position `p`.
@@ -284,13 +368,13 @@ public final class LogReader {
         let headerSize = Self.headerSize
         let block = UnsafeRawBufferPointer(start: storage.baseAddress, count: blockLength)
         guard p >= 0, blockLength - p >= headerSize else {
-            return .damaged(reason: "truncated record header", resumePositions: [])
+            return .damaged(reason: "truncated record header", kind: .truncated, resumePositions: [])
         }
         let stored = Coding.fixed32(block, at: p)
         let length = Int(block[p + 4]) | Int(block[p + 5]) << 8
         let type = block[p + 6]
         if stored == 0 && length == 0 && type == 0 {
-            return .damaged(reason: "zero-filled region", resumePositions: [])
+            return .damaged(reason: "zero-filled region", kind: .zeros, resumePositions: [])
         }
         let end = p + headerSize + length
         if end <= blockLength {
@@ -300,10 +384,12 @@ public final class LogReader {
             }
         }
         let reason: String
+        var kind = DamageKind.invalid
         if end <= blockLength {
             reason = "checksum mismatch"
         } else if blockLength < Self.blockSize && end <= Self.blockSize {
             reason = "truncated record (\(length) payload bytes, the file ends after \(blockLength - p - headerSize))"
+            kind = .truncated
         } else {
             reason = "record length \(length) overruns its block"
         }
@@ -314,7 +400,7 @@ public final class LogReader {
         if let realLength = matchingLength(at: p, stored: stored, type: type), realLength != length {
             resume.append(p + headerSize + realLength)
         }
-        return .damaged(reason: reason, resumePositions: resume)
+        return .damaged(reason: reason, kind: kind, resumePositions: resume)
     }
 
     /// The payload length at block position `p` for which the stored checksum matches, if any
@@ -347,17 +433,33 @@ public final class LogReader {
 
     // MARK: - Damage
 
-    /// Decides whether damage found at file offset `offset` is a torn tail or mid-file
-    /// corruption. Returns (after marking the log finished and counting the dropped bytes) for
-    /// a torn tail; throws `CairnError.corruption` if a valid record starts later.
+    /// Decides what damage found at file offset `offset` means under `policy`.
+    ///
+    /// Returns false (after marking the log finished and recording the dropped bytes) when the
+    /// damage ends the log; returns true when `.skipDamage` resumed at a later valid record
+    /// (`position` and the loaded block point at it). Throws `CairnError.corruption` when the
+    /// policy does not accept the damage.
     ///
     /// - Parameters:
+    ///   - kind: what the damage looks like (`.truncatedTailOnly` accepts only a cut or zeros).
     ///   - resumePositions: positions in the current block where the next record may start.
     ///   - droppedFrom: where the bytes given up begin (the start of an unfinished record).
-    private func handleDamage(at offset: Int64, reason: String, resumePositions: [Int], droppedFrom: Int64) throws {
+    @discardableResult
+    private func handleDamage(
+        at offset: Int64, reason: String, kind: DamageKind, resumePositions: [Int], droppedFrom: Int64
+    ) throws -> Bool {
+        if policy == .truncatedTailOnly && kind == .invalid {
+            throw CairnError.corruption(
+                file: file.path, offset: offset,
+                reason: "\(reason); the record is complete, so it is damage, not a torn write")
+        }
         for resume in resumePositions {
             if let found = recordStartInChain(from: resume) {
-                throw midFileCorruption(offset, reason, validRecordAt: blockStart + Int64(found))
+                let next = blockStart + Int64(found)
+                guard policy == .skipDamage else { throw midFileCorruption(offset, reason, validRecordAt: next) }
+                damages.append(Damage(offset: droppedFrom, bytes: next - droppedFrom, reason: reason, atTail: false))
+                position = found
+                return true
             }
         }
         var tailEnd = blockStart + Int64(position)
@@ -366,13 +468,26 @@ public final class LogReader {
         while start < fileSize {
             try loadBlock(at: start)
             if let found = recordStartInChain(from: 0) {
-                throw midFileCorruption(offset, reason, validRecordAt: start + Int64(found))
+                let next = start + Int64(found)
+                guard policy == .skipDamage else { throw midFileCorruption(offset, reason, validRecordAt: next) }
+                damages.append(Damage(offset: droppedFrom, bytes: next - droppedFrom, reason: reason, atTail: false))
+                position = found
+                return true
             }
             if let end = lastNonZeroEnd(from: 0) { tailEnd = start + Int64(end) }
             start += Int64(Self.blockSize)
         }
+        if policy == .truncatedTailOnly && kind == .zeros && tailEnd > offset {
+            throw CairnError.corruption(
+                file: file.path, offset: offset,
+                reason: "\(reason) followed by non-zero bytes up to offset \(tailEnd), so this is not a torn write")
+        }
         finished = true
         droppedTailBytes = max(0, tailEnd - droppedFrom)
+        if droppedTailBytes > 0 {
+            damages.append(Damage(offset: droppedFrom, bytes: droppedTailBytes, reason: reason, atTail: true))
+        }
+        return false
     }
 
     /// The error for damage followed by a valid record.
@@ -382,11 +497,14 @@ public final class LogReader {
             reason: "\(reason); a valid record follows at offset \(next), so this is not a torn tail")
     }
 
-    /// Throws for a record whose LAST fragment is missing although a new record starts.
+    /// A record whose LAST fragment is missing although a new record starts: throws, or under
+    /// `.skipDamage` records the lost fragments (the caller then reads the new record).
     private func brokenSequence(_ pendingStart: Int64, nextStart: Int64) throws {
-        throw CairnError.corruption(
-            file: file.path, offset: pendingStart,
-            reason: "record has no LAST fragment; a new record starts at offset \(nextStart)")
+        let reason = "record has no LAST fragment; a new record starts at offset \(nextStart)"
+        guard policy == .skipDamage else {
+            throw CairnError.corruption(file: file.path, offset: pendingStart, reason: reason)
+        }
+        damages.append(Damage(offset: pendingStart, bytes: nextStart - pendingStart, reason: reason, atTail: false))
     }
 
     /// One past the block position of the last non-zero byte at or after `from`, if any.

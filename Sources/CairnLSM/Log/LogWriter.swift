@@ -18,6 +18,8 @@ public final class LogWriter: @unchecked Sendable {
     public let kind: LogKind
     /// Bytes written so far, including the header record and block padding.
     public private(set) var fileSize: Int64 = 0
+    /// Bytes known durable: `fileSize` when the last `sync()` returned (0 before any).
+    public private(set) var syncedSize: Int64 = 0
 
     /// Position inside the current block where the next physical record starts.
     private var blockOffset = 0
@@ -48,8 +50,20 @@ public final class LogWriter: @unchecked Sendable {
     /// Appends one logical record (any size, including empty) with a single `file.append`.
     /// The record is not durable until `sync()`.
     public func addRecord(_ payload: UnsafeRawBufferPointer) throws {
+        try addRecord(payload, prefix: nil)
+    }
+
+    /// Appends one logical record made of `prefix` (8 bytes, little-endian, when given) followed
+    /// by `payload`, with a single `file.append` and without copying the two together first.
+    /// Write-ahead logs use the prefix for the synced extent (Docs/wal_format.md).
+    public func addRecord(_ payload: UnsafeRawBufferPointer, prefix: UInt64?) throws {
         if let failure { throw failure }
-        let newBlockOffset = frame(payload)
+        let newBlockOffset: Int
+        if let prefix {
+            newBlockOffset = withUnsafeBytes(of: prefix.littleEndian) { frame($0, payload) }
+        } else {
+            newBlockOffset = frame(UnsafeRawBufferPointer(start: nil, count: 0), payload)
+        }
         do {
             try file.append(buffer.bytes)
         } catch {
@@ -70,7 +84,9 @@ public final class LogWriter: @unchecked Sendable {
     public func sync() throws {
         if let failure { throw failure }
         do {
+            let size = fileSize
             try file.sync()
+            syncedSize = size
         } catch {
             failure = error
             throw error
@@ -82,14 +98,15 @@ public final class LogWriter: @unchecked Sendable {
         try file.close()
     }
 
-    /// Fills `buffer` with the physical records of `payload`, starting at `blockOffset`, and
-    /// returns the block offset after them.
-    private func frame(_ payload: UnsafeRawBufferPointer) -> Int {
+    /// Fills `buffer` with the physical records of the logical record `head` followed by
+    /// `payload`, starting at `blockOffset`, and returns the block offset after them.
+    private func frame(_ head: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) -> Int {
         let blockSize = LogFormat.blockSize
         let headerSize = LogFormat.recordHeaderSize
+        let total = head.count + payload.count
         buffer.removeAll()
         // Payload, one header per block touched, and at most one padded block tail.
-        buffer.reserve(payload.count + (payload.count / (blockSize - headerSize) + 2) * headerSize + headerSize)
+        buffer.reserve(total + (total / (blockSize - headerSize) + 2) * headerSize + headerSize)
         var offset = blockOffset
         var position = 0
         var isFirst = true
@@ -100,20 +117,27 @@ public final class LogWriter: @unchecked Sendable {
                 offset = 0
             }
             let available = blockSize - offset - headerSize
-            let fragmentLength = min(payload.count - position, available)
-            let isLast = position + fragmentLength == payload.count
+            let fragmentLength = min(total - position, available)
+            let isLast = position + fragmentLength == total
             let type: LogFormat.RecordType =
                 isFirst ? (isLast ? .full : .first) : (isLast ? .last : .middle)
-            let fragment = UnsafeRawBufferPointer(rebasing: payload[position..<(position + fragmentLength)])
-            buffer.appendFixed32(LogFormat.recordChecksum(type: type.rawValue, payload: fragment))
+            // The fragment's bytes: a part of `head`, then a part of `payload`.
+            let end = position + fragmentLength
+            let headPart = UnsafeRawBufferPointer(rebasing: head[min(position, head.count)..<min(end, head.count)])
+            let payloadPart = UnsafeRawBufferPointer(
+                rebasing: payload[max(0, position - head.count)..<max(0, end - head.count)])
+            let typeCRC = withUnsafeBytes(of: type.rawValue) { CRC32C.checksum($0) }
+            let crc = CRC32C.extend(CRC32C.extend(typeCRC, headPart), payloadPart)
+            buffer.appendFixed32(CRC32C.mask(crc))
             buffer.append(byte: UInt8(truncatingIfNeeded: fragmentLength))
             buffer.append(byte: UInt8(truncatingIfNeeded: fragmentLength >> 8))
             buffer.append(byte: type.rawValue)
-            buffer.append(fragment)
-            position += fragmentLength
+            buffer.append(headPart)
+            buffer.append(payloadPart)
+            position = end
             offset += headerSize + fragmentLength
             isFirst = false
-        } while position < payload.count
+        } while position < total
         return offset
     }
 }

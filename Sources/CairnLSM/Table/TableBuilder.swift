@@ -12,6 +12,8 @@ public struct TableBuilderOptions: Sendable {
     public var zstdLevel: Int32 = 1
     /// Bytes gathered before one append to the file (0: one append per block).
     public var writeBufferSize: Int = 256 << 10
+    /// The identity recorded in the properties (`TableProperties.uniqueID`); empty for none.
+    public var uniqueID: [UInt8] = []
 
     /// Default settings.
     public init() {}
@@ -215,6 +217,7 @@ public final class TableBuilder {
         props.largestSequence = largestSequence
         props.rangeTombstoneCount = UInt64(tombstones.count)
         props.compression = options.compression
+        props.uniqueID = options.uniqueID
         props.filterBitsPerKey = filter == nil ? 0 : UInt32(clamping: options.bloomBitsPerKey)
         if props.entryCount > 0 { props.largestPointKey = lastKey.toArray() }
         var smallest = props.smallestPointKey

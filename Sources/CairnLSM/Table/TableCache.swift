@@ -37,8 +37,23 @@ public final class TableCache: Sendable {
         self.readers = Mutex(LRUMap(capacity: max(1, capacity)))
     }
 
+    /// The reader of the live table `file`, opening it on a miss and checking that the file is
+    /// the one the manifest recorded: its size and its unique identity (a copy of another
+    /// table, or a file of another database, in its place is corruption).
+    func reader(for file: FileMetadata) throws -> TableReader {
+        try reader(fileNumber: file.number) { opened in
+            try opened.checkIdentity(size: file.size, uniqueID: file.uniqueID)
+        }
+    }
+
     /// The reader of table `fileNumber`, opening (and validating) it on a miss.
     public func reader(fileNumber: UInt64) throws -> TableReader {
+        try reader(fileNumber: fileNumber) { _ in }
+    }
+
+    /// The reader of table `fileNumber`; a miss opens the file and runs `check` on it before
+    /// caching it.
+    private func reader(fileNumber: UInt64, check: (TableReader) throws -> Void) throws -> TableReader {
         if let cached = readers.withLock({ $0.get(fileNumber) }) {
             hitCounter.add(1, ordering: .relaxed)
             return cached
@@ -48,6 +63,7 @@ public final class TableCache: Sendable {
         let file = try mapFiles ? fileSystem.newMappedFile(path) : fileSystem.newRandomAccessFile(path)
         let opened = try TableReader.open(
             file: file, fileNumber: fileNumber, blockCache: blockCache, verifyChecksums: verifyChecksums)
+        try check(opened)
         return readers.withLock { map in
             if let raced = map.get(fileNumber) { return raced }
             map.insert(fileNumber, opened, charge: 1)

@@ -38,6 +38,11 @@ public struct TableProperties: Sendable, Equatable {
     public var smallestKey: [UInt8] = []
     /// Largest internal key bound over points and tombstones.
     public var largestKey: [UInt8] = []
+    /// The table's identity: 16 random bytes chosen when it was written, also recorded in the
+    /// manifest, so a table file replaced by another (a copy, a bad restore, a file of another
+    /// database) is recognized (RocksDB's unique table ID). Empty for tables written before
+    /// identities existed.
+    public var uniqueID: [UInt8] = []
     /// Size of the file in bytes (not stored in the block; known from the file).
     public var fileSize: UInt64 = 0
 
@@ -63,6 +68,21 @@ extension TableProperties {
         static let rawValueBytes = "cairn.raw.value.size"
         static let largestSequence = "cairn.seq.largest"
         static let smallestSequence = "cairn.seq.smallest"
+        static let uniqueID = "cairn.table.id"
+    }
+
+    /// Length of `uniqueID`.
+    public static let uniqueIDLength = 16
+
+    /// A fresh random identity for a new table.
+    static func newUniqueID() -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        var id: [UInt8] = []
+        id.reserveCapacity(uniqueIDLength)
+        for _ in 0..<(uniqueIDLength / 8) {
+            withUnsafeBytes(of: generator.next() as UInt64) { id.append(contentsOf: $0) }
+        }
+        return id
     }
 
     /// Encodes the properties as a block of `name -> value` entries (numbers as varints, keys
@@ -89,6 +109,7 @@ extension TableProperties {
         for (name, key) in [
             (Name.largestKey, largestKey), (Name.largestPointKey, largestPointKey),
             (Name.smallestKey, smallestKey), (Name.smallestPointKey, smallestPointKey),
+            (Name.uniqueID, uniqueID),
         ] where !key.isEmpty {
             entries.append((name, key))
         }
@@ -143,6 +164,11 @@ extension TableProperties {
             case Name.largestPointKey: p.largestPointKey = try key()
             case Name.smallestKey: p.smallestKey = try key()
             case Name.smallestPointKey: p.smallestPointKey = try key()
+            case Name.uniqueID:
+                guard value.count == uniqueIDLength else {
+                    throw block.corruption("property \(name): \(value.count) bytes, expected \(uniqueIDLength)")
+                }
+                p.uniqueID = Array(value)
             default: break
             }
             seen.insert(name)

@@ -122,6 +122,25 @@ public final class TableReader: Sendable {
         self.rangeTombstones = rangeTombstones
     }
 
+    /// Checks that this file is the table a manifest recorded: `size` bytes long and, when the
+    /// manifest recorded an identity, holding that `uniqueID` in its properties. Throws
+    /// `.corruption` naming the file otherwise (a table replaced by a copy of another, or by a
+    /// file of another database).
+    func checkIdentity(size: Int64, uniqueID: [UInt8]) throws {
+        guard Int64(fileSize) == size else {
+            throw CairnError.corruption(
+                file: file.path, offset: Int64(fileSize),
+                reason: "table is \(fileSize) bytes but the manifest recorded \(size): not the file the database wrote")
+        }
+        guard uniqueID.isEmpty || properties.uniqueID == uniqueID else {
+            let found = properties.uniqueID.isEmpty ? "none" : hexString(properties.uniqueID)
+            throw CairnError.corruption(
+                file: file.path, offset: 0,
+                reason: "table identity \(found) does not match \(hexString(uniqueID)) recorded in the manifest: "
+                    + "the file was replaced by another table")
+        }
+    }
+
     /// Opens a table: reads and validates the footer, index, metaindex, properties, filter and
     /// range-deletion blocks. Throws `.corruption` for damaged bytes (including "not an
     /// SSTable (bad magic)") and `.notSupported` for an unknown format version.

@@ -17,6 +17,8 @@ final class FileMetadata: @unchecked Sendable {
     let largestSequence: SequenceNumber
     let entryCount: UInt64
     let rangeDeletionCount: UInt64
+    /// The table's identity as the manifest recorded it (empty for legacy records).
+    let uniqueID: [UInt8]
 
     private let guardLock = SpinGuard()
     private var obsoleteSink: (@Sendable (UInt64) -> Void)?
@@ -32,6 +34,7 @@ final class FileMetadata: @unchecked Sendable {
         largestSequence = f.largestSequence
         entryCount = f.entryCount
         rangeDeletionCount = f.rangeDeletionCount
+        uniqueID = f.uniqueID
     }
 
     /// The manifest record that adds this file at `level`.
@@ -39,7 +42,7 @@ final class FileMetadata: @unchecked Sendable {
         VersionEdit.NewFile(
             level: level, number: number, size: size, smallest: smallest, largest: largest,
             smallestSequence: smallestSequence, largestSequence: largestSequence,
-            entryCount: entryCount, rangeDeletionCount: rangeDeletionCount)
+            entryCount: entryCount, rangeDeletionCount: rangeDeletionCount, uniqueID: uniqueID)
     }
 
     /// Marks the file obsolete: `sink(number)` runs when the last reference is released.

@@ -14,6 +14,15 @@ struct VersionEdit: Equatable {
         var largestSequence: SequenceNumber
         var entryCount: UInt64
         var rangeDeletionCount: UInt64
+        /// The table's identity (`TableProperties.uniqueID`); empty for tables recorded before
+        /// identities existed (tag 5).
+        var uniqueID: [UInt8] = []
+    }
+
+    /// A write-ahead log and a size: how much of it is known durable.
+    struct LogSize: Equatable {
+        var number: UInt64
+        var size: Int64
     }
 
     /// WAL files numbered below this are no longer needed.
@@ -26,6 +35,13 @@ struct VersionEdit: Equatable {
     var deletedFiles: [DeletedFile] = []
     /// Files added.
     var newFiles: [NewFile] = []
+    /// Write-ahead logs created (recorded before any write goes to them), so recovery knows
+    /// which logs must exist: a tracked log numbered at or above `logNumber` that is missing
+    /// is corruption (RocksDB's track_and_verify_wals_in_manifest).
+    var addedLogs: [UInt64] = []
+    /// Write-ahead logs known durable up to a size; a tracked log shorter than that is
+    /// corruption, and damage before that size is never a torn tail.
+    var syncedLogs: [LogSize] = []
 
     /// A removed file.
     struct DeletedFile: Equatable, Hashable {
@@ -39,6 +55,10 @@ struct VersionEdit: Equatable {
         case lastSequence = 3
         case deletedFile = 4
         case newFile = 5
+        /// A new file with its unique identity (format version 2).
+        case newTable = 6
+        case addedLog = 7
+        case syncedLog = 8
     }
 
     static let maxLevels = 7
@@ -64,7 +84,7 @@ struct VersionEdit: Equatable {
             Coding.appendVarint(&out, d.number)
         }
         for f in newFiles {
-            Coding.appendVarint(&out, UInt64(Tag.newFile.rawValue))
+            Coding.appendVarint(&out, UInt64((f.uniqueID.isEmpty ? Tag.newFile : Tag.newTable).rawValue))
             Coding.appendVarint(&out, UInt64(f.level))
             Coding.appendVarint(&out, f.number)
             Coding.appendVarint(&out, UInt64(f.size))
@@ -74,6 +94,16 @@ struct VersionEdit: Equatable {
             Coding.appendVarint(&out, f.largestSequence)
             Coding.appendVarint(&out, f.entryCount)
             Coding.appendVarint(&out, f.rangeDeletionCount)
+            if !f.uniqueID.isEmpty { Coding.appendLengthPrefixed(&out, f.uniqueID) }
+        }
+        for n in addedLogs {
+            Coding.appendVarint(&out, UInt64(Tag.addedLog.rawValue))
+            Coding.appendVarint(&out, n)
+        }
+        for l in syncedLogs {
+            Coding.appendVarint(&out, UInt64(Tag.syncedLog.rawValue))
+            Coding.appendVarint(&out, l.number)
+            Coding.appendVarint(&out, UInt64(l.size))
         }
         return out
     }
@@ -113,7 +143,14 @@ struct VersionEdit: Equatable {
                 case .deletedFile:
                     let l = try level()
                     edit.deletedFiles.append(DeletedFile(level: l, number: try varint("file number")))
-                case .newFile:
+                case .addedLog:
+                    edit.addedLogs.append(try varint("log number"))
+                case .syncedLog:
+                    let number = try varint("log number")
+                    let size = try varint("log size")
+                    guard size < 1 << 48 else { throw bad("log \(number) size \(size) out of range") }
+                    edit.syncedLogs.append(LogSize(number: number, size: Int64(size)))
+                case .newFile, .newTable:
                     let l = try level()
                     let number = try varint("file number")
                     let size = try varint("file size")
@@ -125,12 +162,18 @@ struct VersionEdit: Equatable {
                     guard smallestSequence <= largestSequence, largestSequence <= maxSequenceNumber else {
                         throw bad("file \(number) has sequence range \(smallestSequence)...\(largestSequence)")
                     }
-                    edit.newFiles.append(
-                        NewFile(
-                            level: l, number: number, size: Int64(size), smallest: smallest, largest: largest,
-                            smallestSequence: smallestSequence, largestSequence: largestSequence,
-                            entryCount: try varint("entry count"),
-                            rangeDeletionCount: try varint("range deletion count")))
+                    var file = NewFile(
+                        level: l, number: number, size: Int64(size), smallest: smallest, largest: largest,
+                        smallestSequence: smallestSequence, largestSequence: largestSequence,
+                        entryCount: try varint("entry count"),
+                        rangeDeletionCount: try varint("range deletion count"))
+                    if tag == .newTable {
+                        guard let r = Coding.readLengthPrefixed(p, &c), r.count == TableProperties.uniqueIDLength else {
+                            throw bad("file \(number) has a malformed unique ID")
+                        }
+                        file.uniqueID = Array(p[r])
+                    }
+                    edit.newFiles.append(file)
                 }
             }
         }
@@ -144,6 +187,6 @@ extension VersionEdit.NewFile {
         self.init(
             level: level, number: number, size: Int64(p.fileSize), smallest: p.smallestKey, largest: p.largestKey,
             smallestSequence: p.smallestSequence, largestSequence: p.largestSequence,
-            entryCount: p.entryCount, rangeDeletionCount: p.rangeTombstoneCount)
+            entryCount: p.entryCount, rangeDeletionCount: p.rangeTombstoneCount, uniqueID: p.uniqueID)
     }
 }

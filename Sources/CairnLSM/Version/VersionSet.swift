@@ -15,6 +15,11 @@ final class VersionSet {
     private(set) var lastSequence: SequenceNumber = 0
     /// Number of the manifest being written (0 before the first edit after open).
     private(set) var manifestNumber: UInt64 = 0
+    /// Write-ahead logs the manifest tracks as live (numbered at or above `logNumber`), each
+    /// with the size known durable (0 if none is recorded). Logs recorded here must exist.
+    private(set) var trackedLogs: [UInt64: Int64] = [:]
+    /// A torn edit dropped from the manifest's tail by `recover` (nil if it ended cleanly).
+    private(set) var droppedManifestTail: LogReader.Damage?
     private var manifestLog: LogWriter?
     /// Called with a file number when an obsolete file's last reader lets go.
     let obsoleteSink: @Sendable (UInt64) -> Void
@@ -72,7 +77,11 @@ final class VersionSet {
         guard fileSystem.fileExists(path) else {
             throw CairnError.corruption(file: currentPath, offset: 0, reason: "CURRENT names \(name), which does not exist")
         }
-        let reader = try LogReader(file: try fileSystem.newRandomAccessFile(path), kind: .manifest, expectedFileNumber: number)
+        // Only a cut can be a torn edit: a complete edit with a bad checksum was written whole,
+        // may have been synced and acted on, and is corruption (Docs/manifest_format.md).
+        let reader = try LogReader(
+            file: try fileSystem.newRandomAccessFile(path), kind: .manifest, expectedFileNumber: number,
+            policy: .truncatedTailOnly)
         var version = Version()
         var sawLog = false, sawNext = false, sawSequence = false
         while let record = try reader.readRecord() {
@@ -83,7 +92,9 @@ final class VersionSet {
             if let v = edit.logNumber { logNumber = v; sawLog = true }
             if let v = edit.nextFileNumber { nextFileNumber = v; sawNext = true }
             if let v = edit.lastSequence { lastSequence = v; sawSequence = true }
+            trackLogs(edit)
         }
+        droppedManifestTail = reader.damages.last
         guard logNumber < FileNames.maxFileNumber, nextFileNumber < FileNames.maxFileNumber,
               lastSequence <= maxSequenceNumber
         else {
@@ -102,6 +113,14 @@ final class VersionSet {
         current = version
         manifestNumber = number
         markFileNumberUsed(number)
+    }
+
+    /// Applies an edit's log records to `trackedLogs`: added logs join, synced sizes grow,
+    /// logs below the edit's `logNumber` leave.
+    private func trackLogs(_ edit: VersionEdit) {
+        for n in edit.addedLogs where trackedLogs[n] == nil { trackedLogs[n] = 0 }
+        for l in edit.syncedLogs { trackedLogs[l.number] = max(trackedLogs[l.number] ?? 0, l.size) }
+        if let floor = edit.logNumber { trackedLogs = trackedLogs.filter { $0.key >= floor } }
     }
 
     /// Records `edit` durably in the manifest, then makes the resulting version current.
@@ -125,6 +144,10 @@ final class VersionSet {
             do {
                 let log = try LogWriter(file: file, fileNumber: number, kind: .manifest)
                 var snapshot = current.snapshotEdit()
+                for (n, size) in trackedLogs.sorted(by: { $0.key < $1.key }) {
+                    snapshot.addedLogs.append(n)
+                    if size > 0 { snapshot.syncedLogs.append(.init(number: n, size: size)) }
+                }
                 snapshot.logNumber = logNumber
                 snapshot.lastSequence = lastSequence
                 snapshot.nextFileNumber = nextFileNumber
@@ -149,6 +172,7 @@ final class VersionSet {
         for file in removed { file.markObsolete(obsoleteSink) }
         if let v = edit.logNumber { logNumber = v }
         if let v = edit.lastSequence { lastSequence = v }
+        trackLogs(edit)
     }
 
     /// Closes the manifest file; later `logAndApply` calls throw `.closed`.
