@@ -374,7 +374,12 @@ public final class LogReader {
         let length = Int(block[p + 4]) | Int(block[p + 5]) << 8
         let type = block[p + 6]
         if stored == 0 && length == 0 && type == 0 {
-            return .damaged(reason: "zero-filled region", kind: .zeros, resumePositions: [])
+            // A record after the zeros starts at most 6 bytes before its first non-zero byte
+            // (its type byte is never zero).
+            var q = p + headerSize
+            while q < blockLength && block[q] == 0 { q += 1 }
+            let resume = q < blockLength ? Array(max(p + headerSize, q - 6)...q) : []
+            return .damaged(reason: "zero-filled region", kind: .zeros, resumePositions: resume)
         }
         let end = p + headerSize + length
         if end <= blockLength {
