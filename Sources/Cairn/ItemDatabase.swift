@@ -25,6 +25,10 @@ public final class ItemDatabase: Sendable {
         /// within about this long (plus the pass itself). 0 starts no sweeper (tests run
         /// passes themselves).
         public var timeToLiveSweepInterval: Double = 10
+        /// Open the database read-only (`Database.openReadOnly`): the logs are replayed into
+        /// memory, nothing is written (no TTL sweeper runs), and every write fails with
+        /// `CairnError.notSupported`. For a full disk or a read-only copy.
+        public var readOnly: Bool = false
         /// The clock TTL and ClientRequestToken windows read, in seconds since 1970.
         public var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
 
@@ -52,7 +56,9 @@ public final class ItemDatabase: Sendable {
     /// - Throws: `CairnError` if the directory cannot be opened, holds a plain key-value
     ///   database, or is damaged.
     public static func open(_ path: String = defaultPath, options: Options = Options()) throws -> ItemDatabase {
-        let lsm = try Database.open(path, options: options.storage)
+        let lsm = options.readOnly
+            ? try Database.openReadOnly(path, options: options.storage)
+            : try Database.open(path, options: options.storage)
         do {
             return ItemDatabase(lsm: lsm, catalog: try Catalog(lsm: lsm), options: options)
         } catch {
@@ -66,7 +72,7 @@ public final class ItemDatabase: Sendable {
         self.catalog = catalog
         self.options = options
         let box = WeakDatabase()
-        timeToLiveSweeper = options.timeToLiveSweepInterval > 0
+        timeToLiveSweeper = options.timeToLiveSweepInterval > 0 && !options.readOnly
             ? TimeToLiveSweeper(interval: options.timeToLiveSweepInterval) {
                 guard let db = box.database else { return false }
                 // A failed pass (an I/O error) is retried at the next one.

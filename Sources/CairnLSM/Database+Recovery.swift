@@ -142,11 +142,6 @@ extension Database {
         }
     }
 
-    /// The last path component.
-    private static func baseName(_ path: String) -> String {
-        String(path.split(separator: "/").last ?? "")
-    }
-
     /// What every "refuse to open" message ends with.
     static let repairAdvice = "Copy the directory somewhere safe, then run `cairn kv repair` to rebuild the database from its intact files."
 

@@ -213,6 +213,10 @@ public final class Database: @unchecked Sendable {
             mutex.unlock()
             return
         }
+        // A flush under way or queued writes every immutable memtable first (RocksDB flushes
+        // at shutdown too), so logs replayed at open do not pile up across short-lived opens
+        // such as one `cairn` command each.
+        while flushScheduled && backgroundError == nil { backgroundDone.wait() }
         isClosed = true
         // Queued writers finish; background work sees isClosed and stops after its step.
         while flushScheduled || !writers.isEmpty || compactionRunning || compactionScheduled {

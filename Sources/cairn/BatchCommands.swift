@@ -21,7 +21,7 @@ struct BatchGetItemVerb: ItemVerb {
         var request = try AWSRequest(cliInputJSON: options.cliInputJSON)
         try request.setComplex("RequestItems", requestItems, flag: "--request-items", shape: .map(DynamoDBShapes.keysAndAttributes))
         let input = try request.decode(BatchGetItemInput.self, shape: DynamoDBShapes.batchGetItemInput)
-        return try AWSJSONOutput.text(try session.items().batchGetItem(input), shape: DynamoDBShapes.batchGetItemOutput)
+        return try AWSJSONOutput.text(try session.itemsForReading().batchGetItem(input), shape: DynamoDBShapes.batchGetItemOutput)
     }
 }
 
@@ -62,7 +62,7 @@ struct TransactGetItemsVerb: ItemVerb {
         try request.setComplex(
             "TransactItems", transactItems, flag: "--transact-items", shape: .list(DynamoDBShapes.transactGetItem))
         let input = try request.decode(TransactGetItemsInput.self, shape: DynamoDBShapes.transactGetItemsInput)
-        return try AWSJSONOutput.text(try session.items().transactGetItems(input), shape: DynamoDBShapes.transactGetItemsOutput)
+        return try AWSJSONOutput.text(try session.itemsForReading().transactGetItems(input), shape: DynamoDBShapes.transactGetItemsOutput)
     }
 }
 

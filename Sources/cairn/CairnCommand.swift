@@ -51,6 +51,9 @@ struct GlobalOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Keys and values are hex on input and output.")
     var hex = false
+
+    @Flag(name: .long, help: "Open the database read-only: replay the logs into memory and write nothing (works on a full disk).")
+    var readOnly = false
 }
 
 /// Turns a thrown error into one clear line on stderr and a non-zero exit.

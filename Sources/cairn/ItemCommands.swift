@@ -111,7 +111,7 @@ struct DescribeTableVerb: ItemVerb {
         var request = try AWSRequest(cliInputJSON: options.cliInputJSON)
         try request.setString("TableName", tableName, flag: "--table-name")
         let input = try request.decode(DescribeTableInput.self, shape: DynamoDBShapes.tableNameInput)
-        return try AWSJSONOutput.text(try session.items().describeTable(input), shape: DynamoDBShapes.describeTableOutput)
+        return try AWSJSONOutput.text(try session.itemsForReading().describeTable(input), shape: DynamoDBShapes.describeTableOutput)
     }
 }
 
@@ -154,7 +154,7 @@ struct DescribeTimeToLiveVerb: ItemVerb {
         var request = try AWSRequest(cliInputJSON: options.cliInputJSON)
         try request.setString("TableName", tableName, flag: "--table-name")
         let input = try request.decode(DescribeTimeToLiveInput.self, shape: DynamoDBShapes.tableNameInput)
-        return try AWSJSONOutput.text(try session.items().describeTimeToLive(input), shape: DynamoDBShapes.describeTimeToLiveOutput)
+        return try AWSJSONOutput.text(try session.itemsForReading().describeTimeToLive(input), shape: DynamoDBShapes.describeTimeToLiveOutput)
     }
 }
 
@@ -175,7 +175,7 @@ struct ListTablesVerb: ItemVerb {
         var request = try AWSRequest(cliInputJSON: options.cliInputJSON)
         try request.setString("ExclusiveStartTableName", exclusiveStartTableName, flag: "--exclusive-start-table-name")
         request.setInt("Limit", limit)
-        let items = try session.items()
+        let items = try session.itemsForReading()
         let manual = request["Limit"] != nil || request["ExclusiveStartTableName"] != nil
         let response = try Paginator.tableNames.run(request, paging, manualPaging: manual) { request in
             try responseJSON(try items.listTables(try request.decode(ListTablesInput.self, shape: DynamoDBShapes.listTablesInput)))
@@ -291,7 +291,7 @@ struct GetItemVerb: ItemVerb {
         try request.setComplex("ExpressionAttributeNames", expressionAttributeNames,
                                flag: "--expression-attribute-names", shape: DynamoDBShapes.names)
         let input = try request.decode(GetItemInput.self, shape: DynamoDBShapes.getItemInput)
-        return try AWSJSONOutput.text(try session.items().getItem(input), shape: DynamoDBShapes.getItemOutput)
+        return try AWSJSONOutput.text(try session.itemsForReading().getItem(input), shape: DynamoDBShapes.getItemOutput)
     }
 }
 
@@ -395,7 +395,7 @@ struct QueryVerb: ItemVerb {
         try read.apply(to: &request)
         request.setBool("ScanIndexForward", scanIndexForward)
         try request.setString("KeyConditionExpression", keyConditionExpression, flag: "--key-condition-expression")
-        let items = try session.items()
+        let items = try session.itemsForReading()
         let manual = request["Limit"] != nil || request["ExclusiveStartKey"] != nil
         let response = try Paginator.items.run(request, paging, manualPaging: manual) { request in
             try responseJSON(try items.query(try request.decode(QueryInput.self, shape: DynamoDBShapes.queryInput)))
@@ -424,7 +424,7 @@ struct ScanVerb: ItemVerb {
         try read.apply(to: &request)
         request.setInt("TotalSegments", totalSegments)
         request.setInt("Segment", segment)
-        let items = try session.items()
+        let items = try session.itemsForReading()
         let manual = request["Limit"] != nil || request["ExclusiveStartKey"] != nil
         let response = try Paginator.items.run(request, paging, manualPaging: manual) { request in
             try responseJSON(try items.scan(try request.decode(ScanInput.self, shape: DynamoDBShapes.scanInput)))

@@ -22,6 +22,10 @@ struct ItemOptions: ParsableArguments {
             help: ArgumentHelp("The request as DynamoDB JSON (inline or file://PATH); flags override its members.",
                                valueName: "json"))
     var cliInputJSON: String?
+
+    @Flag(name: .customLong("read-only"),
+          help: "Open the database read-only: replay the logs into memory and write nothing (works on a full disk).")
+    var readOnly = false
 }
 
 /// An `aws dynamodb` verb: builds its operation's request from the flags, calls
@@ -42,7 +46,7 @@ protocol ItemVerb: ParsableCommand {
 extension ItemVerb {
     /// One-shot command line: opens the database, runs, closes, exits with aws-cli's status.
     func run() throws {
-        let session = Session(path: options.db)
+        let session = Session(path: options.db, readOnly: options.readOnly)
         let status = ItemVerbRunner.execute(self, session)
         do {
             try session.close()

@@ -11,7 +11,7 @@ extension KVVerb {
     var format: ByteFormat { ByteFormat(hex: global.hex) }
 
     func run() throws {
-        let session = Session(path: global.db)
+        let session = Session(path: global.db, readOnly: global.readOnly)
         do {
             try execute(session, Output())
             try session.close()
@@ -29,7 +29,7 @@ struct KVCommand: ParsableCommand {
         abstract: "Read and write raw keys and values (like RocksDB's ldb).",
         subcommands: [
             Put.self, Get.self, Delete.self, DeleteRange.self, Scan.self, Load.self, Flush.self,
-            Compact.self, Verify.self, Stats.self, DumpSST.self, DumpWAL.self,
+            Compact.self, Verify.self, Stats.self, Repair.self, DumpSST.self, DumpWAL.self,
         ]
     )
 
@@ -57,7 +57,7 @@ struct Get: KVVerb {
     @Argument(help: "The key.") var key: String
 
     func execute(_ session: Session, _ out: Output) throws {
-        guard let value = try session.db().get(try format.parse(key)) else {
+        guard let value = try session.dbForReading().get(try format.parse(key)) else {
             throw CLIError("key not found: \(key)")
         }
         out.line(format.render(value))
@@ -103,7 +103,7 @@ struct Scan: KVVerb {
         if let limit, limit < 0 { throw CLIError("--limit must be >= 0") }
         let options = ReadOptions(
             lowerBound: try from.map { try format.parse($0) }, upperBound: try to.map { try format.parse($0) })
-        let it = try session.db().makeIterator(options)
+        let it = try session.dbForReading().makeIterator(options)
         if reverse { try it.seekToLast() } else { try it.seekToFirst() }
         var n = 0
         while it.isValid && n < (limit ?? Int.max) {
@@ -175,7 +175,7 @@ struct Verify: KVVerb {
     @OptionGroup var global: GlobalOptions
 
     func execute(_ session: Session, _ out: Output) throws {
-        let report = try session.db().verify()
+        let report = try session.dbForReading().verify()
         out.line("OK: \(report)")
     }
 }
@@ -185,6 +185,23 @@ struct Stats: KVVerb {
     @OptionGroup var global: GlobalOptions
 
     func execute(_ session: Session, _ out: Output) throws {
-        out.line(try session.db().statistics.description)
+        out.line(try session.dbForReading().statistics.description)
+    }
+}
+
+struct Repair: KVVerb {
+    static let configuration = CommandConfiguration(
+        abstract: "Rebuild a database that no longer opens from its intact files (like `ldb repair`).",
+        discussion: """
+            Checks every table (damaged ones move to lost/), recovers every valid write batch from \
+            the write-ahead logs (damaged logs move to lost/), writes a new manifest and CURRENT, \
+            and compacts. Copy the directory first: a repair cannot be undone.
+            """)
+    @OptionGroup var global: GlobalOptions
+
+    func execute(_ session: Session, _ out: Output) throws {
+        try session.close()  // the shell may hold the database open
+        let report = try Database.repair(session.path)
+        out.line(report.description)
     }
 }

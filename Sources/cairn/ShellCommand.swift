@@ -19,8 +19,11 @@ struct ShellCommand: ParsableCommand {
     @Option(name: .long, help: "Database directory.")
     var db: String = ItemDatabase.defaultPath
 
+    @Flag(name: .long, help: "Open the database read-only: replay the logs into memory and write nothing (works on a full disk).")
+    var readOnly = false
+
     func run() throws {
-        let session = Session(path: db)
+        let session = Session(path: db, readOnly: readOnly)
         let interactive = isatty(STDIN_FILENO) != 0
         let historyPath = (getenv("HOME").map { String(cString: $0) } ?? ".") + "/.cairn_history"
         if interactive {

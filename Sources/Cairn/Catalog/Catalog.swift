@@ -35,7 +35,8 @@ final class Catalog: Sendable {
                 throw CairnError.invalidArgument(
                     "\(lsm.path) holds keys but no Cairn format marker: it is a plain key-value database, not a Cairn item database")
             }
-            _ = try lsm.put(KeySpace.formatMarkerKey, KeySpace.formatMagic + [KeySpace.formatVersion], sync: true)
+            // An empty database opened read-only stays as it is (it has no tables to read).
+            if !lsm.isReadOnly { _ = try lsm.put(KeySpace.formatMarkerKey, KeySpace.formatMagic + [KeySpace.formatVersion], sync: true) }
         }
         if let next = try lsm.get(KeySpace.nextTableNumberKey) {
             guard next.count == 8 else {

@@ -44,17 +44,23 @@ final class VersionSet {
 
     /// Writes the manifest and CURRENT of a new, empty database.
     static func createNew(fileSystem: any FileSystem, directory: String) throws {
-        let number: UInt64 = 1
-        let path = FileNames.manifest(directory, number)
-        let file = try fileSystem.newWritableFile(path)
-        let log = try LogWriter(file: file, fileNumber: number, kind: .manifest)
         var edit = VersionEdit()
         edit.logNumber = 0
         edit.nextFileNumber = 2
         edit.lastSequence = 0
+        try createNew(fileSystem: fileSystem, directory: directory, manifestNumber: 1, edit: edit)
+    }
+
+    /// Writes manifest `manifestNumber` holding `edit` alone, syncs it, and points CURRENT at
+    /// it (atomically). Used for a new database and by `Database.repair`.
+    static func createNew(fileSystem: any FileSystem, directory: String, manifestNumber number: UInt64, edit: VersionEdit) throws {
+        let path = FileNames.manifest(directory, number)
+        let file = try fileSystem.newWritableFile(path)
+        let log = try LogWriter(file: file, fileNumber: number, kind: .manifest)
         try edit.encode().withUnsafeBytes { try log.addRecord($0) }
         try log.sync()
         try log.close()
+        try fileSystem.syncDirectory(directory)
         try setCurrent(fileSystem: fileSystem, directory: directory, manifestNumber: number)
     }
 
