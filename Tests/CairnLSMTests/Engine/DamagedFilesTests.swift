@@ -40,6 +40,8 @@ import Glibc
         return nil
     }
 
+    func baseName(_ path: String) -> String { String(path.split(separator: "/").last ?? "") }
+
     func value(_ i: Int) -> [UInt8] { bytes("value-\(i)-" + String(repeating: "x", count: 40)) }
 
     // MARK: - 1. The manifest's last edit
@@ -339,6 +341,75 @@ import Glibc
         let damage = corruption { _ = try Database.open("/db", options: memoryOptions(crashed)) }
         #expect(damage?.file == "/db/" + rotated)
         #expect(damage?.reason.contains("synced writes were cut off") == true)
+    }
+
+    // MARK: - 5. Repair
+
+    @Test func repairKeepsWhatIsIntactAndSetsAsideWhatIsDamaged() throws {
+        let fs = MemoryFileSystem()
+        var options = memoryOptions(fs, writeBufferSize: 1 << 20)
+        options.disableAutoCompactions = true
+        let db = try Database.open("/db", options: options)
+        for prefix in ["a", "b", "c"] {
+            for i in 0..<100 { try db.put(bytes("\(prefix)\(i)"), value(i)) }
+            try db.flush()
+        }
+        for i in 0..<50 { try db.put(bytes("d\(i)"), value(i)) }
+        try db.close()
+        let tables = try names(fs, ".sst")
+        #expect(tables.count == 3)
+        let damagedTable = "/db/" + tables[1]  // the "b" keys
+        try fs.flipBit(path: damagedTable, byteOffset: 100, bit: 3)
+        let log = try path(fs, ".log")
+        let offsets = try recordOffsets(fs, log, kind: .wal)
+        try fs.flipBit(path: log, byteOffset: Int(offsets[20]) + 20, bit: 5)
+        try fs.removeFile("/db/CURRENT")
+        _ = corruption { _ = try Database.open("/db", options: options) }
+
+        let report = try Database.repair("/db", options: options)
+        #expect(report.setAside.filter { !$0.name.hasPrefix("MANIFEST-") }.map(\.name).sorted() == [tables[1], baseName(log)].sorted())
+        #expect(report.keptTables.count == 3)  // a, c and the table written from the log
+        let converted = try #require(report.convertedLogs.first { $0.name == baseName(log) })
+        #expect(converted.records == 49 && converted.damage.count == 1)
+        #expect(fs.fileExists("/db/lost/" + tables[1]))
+        #expect(fs.fileExists("/db/lost/" + baseName(log)))
+
+        let repaired = try Database.open("/db", options: options)
+        var expected = Model()
+        for prefix in ["a", "c"] { for i in 0..<100 { expected.put(bytes("\(prefix)\(i)"), value(i)) } }
+        for i in 0..<50 where i != 20 { expected.put(bytes("d\(i)"), value(i)) }
+        let scanned = try scanAll(repaired)
+        #expect(scanned.map(\.0) == expected.sorted().map(\.0))
+        #expect(scanned.map(\.1) == expected.sorted().map(\.1))
+        _ = try repaired.verify()
+        #expect(repaired.statistics.levels.dropFirst().contains { $0.fileCount > 0 }, "repair compacted out of level 0")
+        try repaired.close()
+    }
+
+    @Test func repairOfAnIntactDatabaseKeepsEveryVersionOrderedByNewest() throws {
+        let fs = MemoryFileSystem()
+        var options = memoryOptions(fs, writeBufferSize: 1 << 20)
+        options.disableAutoCompactions = true
+        let db = try Database.open("/db", options: options)
+        var model = Model()
+        // Overwrites spread over levels and the log: repair must not let an old version win.
+        for round in 0..<4 {
+            for i in stride(from: round, to: 200, by: 2) {
+                try db.put(bytes("k\(i)"), value(i * 10 + round))
+                model.put(bytes("k\(i)"), value(i * 10 + round))
+            }
+            if round == 1 { try db.compactRange() } else if round < 3 { try db.flush() }
+        }
+        try db.delete(bytes("k5"))
+        model.delete(bytes("k5"))
+        try db.close()
+        let report = try Database.repair("/db", options: options)
+        #expect(report.setAside.allSatisfy { $0.name.hasPrefix("MANIFEST-") })
+        let repaired = try Database.open("/db", options: options)
+        #expect(try scanAll(repaired).map(\.1) == model.sorted().map(\.1))
+        for (k, v) in model.sorted() { #expect(try repaired.get(k) == v) }
+        #expect(try repaired.get(bytes("k5")) == nil)
+        try repaired.close()
     }
 
     // MARK: - 6. Read-only open and opening without free space
