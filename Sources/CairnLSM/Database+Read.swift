@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Options for reads and iterators.
 public struct ReadOptions: Sendable {
     /// Read as of this snapshot; nil reads the latest state.
@@ -270,8 +276,12 @@ extension Database {
             let logPath = FileNames.log(path, number)
             // A flush since the lock was released may have retired this log (its data is in a
             // table now, which this check does not cover): skip it rather than fail.
-            if !fileSystem.fileExists(logPath) { continue }
-            let file = try fileSystem.newRandomAccessFile(logPath)
+            let file: any RandomAccessFile
+            do {
+                file = try fileSystem.newRandomAccessFile(logPath)
+            } catch CairnError.io(let code, _, _) where code == ENOENT {
+                continue
+            }
             if let synced = trackedLogs[number], file.size < synced {
                 throw CairnError.corruption(
                     file: logPath, offset: file.size,

@@ -38,7 +38,7 @@ import Testing
             #expect(run.status != 0)
             #expect(run.stderr.contains("no database at \(path)"), "\(verb): \(run.stderr)")
         }
-        for verb in [["scan", "--table-name", "T"], ["list-tables"], ["describe-table", "--table-name", "T"]] {
+        for verb in [["scan", "--table-name", "Things"], ["list-tables"], ["describe-table", "--table-name", "Things"]] {
             let run = try cli.cairn(verb + ["--db", path])
             #expect(run.status == 255)
             #expect(run.stderr.contains("no database at \(path)"), "\(verb): \(run.stderr)")
@@ -64,7 +64,7 @@ import Testing
             #expect(run.stderr.contains("CURRENT is missing"), "\(run.stderr)")
             #expect(run.stderr.contains("cairn kv repair"))
         }
-        let item = try cli.cairn(["put-item", "--db", path, "--table-name", "T", "--item", #"{"pk": {"S": "a"}}"#])
+        let item = try cli.cairn(["put-item", "--db", path, "--table-name", "Things", "--item", #"{"pk": {"S": "a"}}"#])
         #expect(item.status == 255 && item.stderr.contains("CURRENT is missing"))
         #expect(try listing(path) == before, "a refused open changes nothing")
 
@@ -166,6 +166,19 @@ import Testing
                 status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
                 stderr: String(decoding: err, as: UTF8.self))
         }
+        // The item verbs too, on an item database.
+        let items = dir.path + "/items"
+        #expect(try cli.cairn([
+            "create-table", "--db", items, "--table-name", "Things", "--attribute-definitions", "AttributeName=pk,AttributeType=S",
+            "--key-schema", "AttributeName=pk,KeyType=HASH", "--billing-mode", "PAY_PER_REQUEST",
+        ]).status == 0)
+        #expect(try cli.cairn(["put-item", "--db", items, "--table-name", "Things", "--item", #"{"pk": {"S": "a"}, "n": {"N": "7"}}"#]).status == 0)
+        let itemRead = try limited(["get-item", "--db", items, "--table-name", "Things", "--key", #"{"pk": {"S": "a"}}"#, "--read-only"])
+        #expect(itemRead.status == 0, "\(itemRead.stderr)")
+        #expect(itemRead.stdout.contains("\"N\": \"7\""))
+        let itemWrite = try limited(["put-item", "--db", items, "--table-name", "Things", "--item", #"{"pk": {"S": "b"}}"#, "--read-only"])
+        #expect(itemWrite.status == 255 && itemWrite.stderr.contains("read-only"), "\(itemWrite.stderr)")
+
         let normal = try limited(["kv", "scan", "--db", path])
         #expect(normal.status != 0)
         #expect(normal.stderr.hasPrefix("error: I/O error"), "\(normal.stderr)")

@@ -125,6 +125,47 @@ import Glibc
         try db.close()
     }
 
+    /// Delete, zero or flip each kind of file of a closed database: every outcome is a
+    /// corruption error naming the damaged file, at open or at the first read of the file.
+    @Test func everyFileKindDeletedZeroedOrFlippedIsNamed() throws {
+        func fresh() throws -> MemoryFileSystem {
+            let fs = MemoryFileSystem()
+            let db = try Database.open("/db", options: memoryOptions(fs))
+            for i in 0..<400 { try db.put(bytes("k\(i)"), value(i)) }
+            try db.flush()
+            for i in 400..<420 { try db.put(bytes("k\(i)"), value(i), sync: true) }
+            try db.close()
+            return fs
+        }
+        let probe = try fresh()
+        let table = try path(probe, ".sst"), log = try path(probe, ".log"), manifest = try path(probe, "MANIFEST-")
+        let damages: [(String, String, (MemoryFileSystem) throws -> Void)] = [
+            ("deleted table", table, { try $0.removeFile(table) }),
+            ("zeroed table block", table, { try $0.overwrite(path: table, at: 10, bytes: [UInt8](repeating: 0, count: 64)) }),
+            ("deleted log", log, { try $0.removeFile(log) }),
+            ("zeroed synced log records", log, { fs in
+                let offsets = try self.recordOffsets(fs, log, kind: .wal)
+                try fs.overwrite(path: log, at: Int(offsets[2]), bytes: [UInt8](repeating: 0, count: 40))
+            }),
+            ("flipped synced log record", log, { try $0.flipBit(path: log, byteOffset: 200, bit: 6) }),
+            ("deleted manifest", "/db/CURRENT", { try $0.removeFile(manifest) }),
+            ("zeroed manifest record", manifest, { try $0.overwrite(path: manifest, at: 40, bytes: [UInt8](repeating: 0, count: 16)) }),
+            ("flipped CURRENT", "/db/CURRENT", { try $0.flipBit(path: "/db/CURRENT", byteOffset: 3, bit: 1) }),
+        ]
+        for (what, file, damage) in damages {
+            let fs = try fresh()
+            try damage(fs)
+            var options = memoryOptions(fs)
+            options.blockCacheCapacity = 0
+            let found = corruption {
+                let db = try Database.open("/db", options: options)
+                defer { try? db.close() }
+                _ = try scanAll(db)
+            }
+            #expect(found?.file == file, "\(what): \(found.map { "\($0)" } ?? "no error")")
+        }
+    }
+
     // MARK: - 2. A missing CURRENT
 
     @Test func missingCurrentRefusesToOpenAndChangesNothing() throws {
