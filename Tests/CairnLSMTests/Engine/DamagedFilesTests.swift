@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 @testable import CairnLSM
 
@@ -496,5 +497,82 @@ import Glibc
         for i in 0..<200 { #expect(try reopened.get(bytes("k\(i)")) == value(i)) }
         try reopened.flush()
         try reopened.close()
+    }
+}
+
+/// A power loss at any point of a recovery (replaying, syncing the kept logs, the manifest
+/// edits, the background flush of the replayed writes) and of the writes and close after it
+/// must leave a database that opens and holds every synced write.
+@Suite struct RecoveryCrashTests {
+    final class Images: Sendable {
+        let list = Mutex<[(fs: MemoryFileSystem, acknowledged: Int, label: String)]>([])
+        let acknowledged = Atomic<Int>(0)
+    }
+
+    @Test(arguments: [false, true])
+    func crashAtEveryOperationOfARecovery(tornTail: Bool) throws {
+        // The database a crash left: tables, rotated logs, synced and unsynced writes.
+        let live = MemoryFileSystem()
+        let options = { (fs: MemoryFileSystem) -> Options in
+            var o = memoryOptions(fs, writeBufferSize: 8 << 10)
+            o.blockSize = 512
+            return o
+        }
+        let db = try Database.open("/db", options: options(live))
+        var synced: [([UInt8], [UInt8])] = []
+        for i in 0..<300 {
+            let k = bytes("k\(i % 150)"), v = bytes("v\(i)-" + String(repeating: "x", count: 40))
+            let sync = i % 7 == 0
+            try db.put(k, v, sync: sync)
+            if sync { synced.append((k, v)) } else { synced.removeAll { $0.0 == k } }
+        }
+        let base = live.processCrashClone()
+        try db.close()
+        if tornTail {
+            let log = "/db/" + (try #require(try base.listDirectory("/db").filter { $0.hasSuffix(".log") }.last))
+            try base.overwrite(path: log, at: Int(try base.fileSize(log)) - 3, bytes: [0xee, 0xee, 0xee])
+        }
+        // The latest synced value of each key that was synced last.
+        var mustHave: [[UInt8]: [UInt8]] = [:]
+        for (k, v) in synced { mustHave[k] = v }
+
+        let images = Images()
+        base.setOperationHook { op, path, index in
+            let acknowledged = images.acknowledged.load(ordering: .sequentiallyConsistent)
+            let clone = base.crashClone()
+            images.list.withLock { $0.append((clone, acknowledged, "\(op) \(path) #\(index)")) }
+        }
+        let recovered = try Database.open("/db", options: options(base))
+        var newWrites: [([UInt8], [UInt8])] = []
+        for i in 0..<40 {
+            let k = bytes("n\(i)"), v = bytes("new-\(i)")
+            try recovered.put(k, v, sync: true)
+            newWrites.append((k, v))
+            images.acknowledged.store(i + 1, ordering: .sequentiallyConsistent)
+        }
+        recovered.waitForBackgroundWork()
+        try recovered.close()
+        base.setOperationHook(nil)
+
+        let all = images.list.withLock { $0 }
+        #expect(all.count > 20)
+        #expect(all.contains { $0.label.hasPrefix("sync") && $0.label.contains(".log") })
+        var failures = 0
+        for image in all {
+            do {
+                let reopened = try Database.open("/db", options: options(image.fs))
+                for (k, v) in mustHave where try reopened.get(k) != v {
+                    throw CairnError.invalidArgument("synced key \(String(decoding: k, as: UTF8.self)) lost")
+                }
+                for (k, v) in newWrites.prefix(image.acknowledged) where try reopened.get(k) != v {
+                    throw CairnError.invalidArgument("acknowledged new write \(String(decoding: k, as: UTF8.self)) lost")
+                }
+                try reopened.close()
+            } catch {
+                failures += 1
+                if failures <= 3 { Issue.record("crash at \(image.label): \(error)") }
+            }
+        }
+        #expect(failures == 0, "\(failures) of \(all.count) crash images failed")
     }
 }
