@@ -263,20 +263,20 @@ extension Database {
         return result
     }
 
-    /// Splits a write-ahead log record into its synced extent (version 2 logs; 0 for
-    /// version 1) and its write batch.
+    /// Splits a write-ahead log record into its synced extent (a varint64 at the start of
+    /// every record of a version 2 log; 0 for version 1) and its write batch.
     static func walRecordParts(
         _ record: [UInt8], version: UInt32, file: String, offset: Int64
     ) throws -> (syncedExtent: Int64, batch: [UInt8]) {
         guard version >= 2 else { return (0, record) }
-        guard record.count >= 8 else {
-            throw CairnError.corruption(file: file, offset: offset, reason: "log record shorter than its synced extent")
+        var cursor = 0
+        let extent = record.withUnsafeBytes { Coding.readVarint64($0, &cursor) }
+        guard let extent else {
+            throw CairnError.corruption(file: file, offset: offset, reason: "log record has a malformed synced extent")
         }
-        var extent: UInt64 = 0
-        for i in 0..<8 { extent |= UInt64(record[i]) << (8 * UInt64(i)) }
         guard extent < 1 << 48 else {
             throw CairnError.corruption(file: file, offset: offset, reason: "synced extent \(extent) out of range")
         }
-        return (Int64(extent), Array(record[8...]))
+        return (Int64(extent), Array(record[cursor...]))
     }
 }

@@ -19,7 +19,7 @@ public final class LogWriter: @unchecked Sendable {
     /// Bytes written so far, including the header record and block padding.
     public private(set) var fileSize: Int64 = 0
     /// Bytes known durable: `fileSize` when the last `sync()` returned (0 before any).
-    public private(set) var syncedSize: Int64 = 0
+    @exclusivity(unchecked) public private(set) var syncedSize: Int64 = 0
 
     /// Position inside the current block where the next physical record starts.
     private var blockOffset = 0
@@ -28,6 +28,9 @@ public final class LogWriter: @unchecked Sendable {
     private let buffer = ByteBuffer(capacity: 64 * 1024)
     /// The first append or sync error; later calls rethrow it.
     private var failure: (any Error)?
+
+    /// CRC32C of the FULL type byte, the start of every single-fragment record's checksum.
+    private static let fullTypeCRC = withUnsafeBytes(of: LogFormat.RecordType.full.rawValue) { CRC32C.checksum($0) }
 
     /// A framing buffer that grew past this (for an unusually large record) is released after
     /// use rather than kept for the file's lifetime.
@@ -53,14 +56,24 @@ public final class LogWriter: @unchecked Sendable {
         try addRecord(payload, prefix: nil)
     }
 
-    /// Appends one logical record made of `prefix` (8 bytes, little-endian, when given) followed
+    /// Appends one logical record made of `prefix` (a varint64, 1 to 10 bytes, when given) followed
     /// by `payload`, with a single `file.append` and without copying the two together first.
     /// Write-ahead logs use the prefix for the synced extent (Docs/wal_format.md).
     public func addRecord(_ payload: UnsafeRawBufferPointer, prefix: UInt64?) throws {
         if let failure { throw failure }
         let newBlockOffset: Int
-        if let prefix {
-            newBlockOffset = withUnsafeBytes(of: prefix.littleEndian) { frame($0, payload) }
+        if var value = prefix {
+            // Varint64: 7 bits a byte, low groups first, high bit set on all but the last.
+            var varint: (UInt64, UInt64) = (0, 0)
+            var length = 0
+            withUnsafeMutableBytes(of: &varint) { raw in
+                repeat {
+                    raw[length] = UInt8(truncatingIfNeeded: value & 0x7f) | (value >= 0x80 ? 0x80 : 0)
+                    value >>= 7
+                    length += 1
+                } while value > 0
+            }
+            newBlockOffset = withUnsafeBytes(of: &varint) { frame(UnsafeRawBufferPointer(rebasing: $0[0..<length]), payload) }
         } else {
             newBlockOffset = frame(UnsafeRawBufferPointer(start: nil, count: 0), payload)
         }
@@ -104,7 +117,19 @@ public final class LogWriter: @unchecked Sendable {
         let blockSize = LogFormat.blockSize
         let headerSize = LogFormat.recordHeaderSize
         let total = head.count + payload.count
+        let start = blockOffset
         buffer.removeAll()
+        if blockSize - start - headerSize >= total {
+            // The common case: the whole record fits in this block as one FULL fragment.
+            // The 7-byte header is written in one append.
+            let crc = CRC32C.extend(CRC32C.extend(Self.fullTypeCRC, head), payload)
+            let word = UInt64(CRC32C.mask(crc)) | UInt64(total) << 32 | UInt64(LogFormat.RecordType.full.rawValue) << 48
+            buffer.reserve(headerSize + total)
+            withUnsafeBytes(of: word.littleEndian) { buffer.append(UnsafeRawBufferPointer(rebasing: $0[0..<headerSize])) }
+            buffer.append(head)
+            buffer.append(payload)
+            return start + headerSize + total
+        }
         // Payload, one header per block touched, and at most one padded block tail.
         buffer.reserve(total + (total / (blockSize - headerSize) + 2) * headerSize + headerSize)
         var offset = blockOffset
