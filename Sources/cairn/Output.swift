@@ -51,16 +51,7 @@ struct ByteFormat {
 
     /// Renders bytes for output.
     func render(_ bytes: some Collection<UInt8>) -> String {
-        if hex {
-            let digits = Array("0123456789abcdef".utf8)
-            var out: [UInt8] = []
-            out.reserveCapacity(bytes.count * 2)
-            for b in bytes {
-                out.append(digits[Int(b >> 4)])
-                out.append(digits[Int(b & 15)])
-            }
-            return String(decoding: out, as: UTF8.self)
-        }
+        if hex { return hexString(bytes) }
         if let s = String(validating: bytes, as: UTF8.self),
            !s.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\\" || $0.value == 0x7f })
         {

@@ -129,8 +129,8 @@ public enum Coding {
     }
 }
 
-/// Lower-case hexadecimal of `bytes`, for messages.
-func hexString(_ bytes: [UInt8]) -> String {
+/// Lower-case hexadecimal of `bytes` (two digits a byte), for messages and tools.
+public func hexString(_ bytes: some Collection<UInt8>) -> String {
     let digits = Array("0123456789abcdef".utf8)
     var out: [UInt8] = []
     out.reserveCapacity(bytes.count * 2)

@@ -26,21 +26,6 @@ import Glibc
         return offsets
     }
 
-    /// The corruption `body` throws, or nil (recording an issue) if it throws none.
-    func corruption(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation)
-        -> (file: String, offset: Int64, reason: String)?
-    {
-        do {
-            try body()
-            Issue.record("expected a corruption error", sourceLocation: sourceLocation)
-        } catch let CairnError.corruption(file, offset, reason) {
-            return (file, offset, reason)
-        } catch {
-            Issue.record("expected a corruption error, got \(error)", sourceLocation: sourceLocation)
-        }
-        return nil
-    }
-
     func baseName(_ path: String) -> String { String(path.split(separator: "/").last ?? "") }
 
     func value(_ i: Int) -> [UInt8] { bytes("value-\(i)-" + String(repeating: "x", count: 40)) }
@@ -60,7 +45,7 @@ import Glibc
         for offset in [last, last + 3, last + 7, (last + size) / 2, size - 1] {
             let copy = fs.processCrashClone()
             try copy.flipBit(path: manifest, byteOffset: Int(offset), bit: 4)
-            let damage = corruption { _ = try Database.open("/db", options: memoryOptions(copy)) }
+            let damage = expectCorruption("") { _ = try Database.open("/db", options: memoryOptions(copy)) }
             #expect(damage?.file == manifest)
             #expect(damage?.offset == last)
         }
@@ -83,7 +68,7 @@ import Glibc
         let table = try path(crashed, ".sst")
         // Cut inside the flush's edit: the manifest's state still needs the deleted log.
         try crashed.truncate(path: manifest, to: Int(offsets[before + 1]) + 5)
-        let damage = corruption { _ = try Database.open("/db", options: memoryOptions(crashed)) }
+        let damage = expectCorruption("") { _ = try Database.open("/db", options: memoryOptions(crashed)) }
         #expect(damage?.file == retiredLog)
         #expect(damage?.reason.contains("write-ahead log is missing") == true)
         #expect(crashed.fileExists(table), "a refused open deletes nothing")
@@ -108,7 +93,7 @@ import Glibc
         try db.close()
         for name in inputs { #expect(!crashed.fileExists("/db/" + name)) }
         try crashed.truncate(path: manifest, to: Int(offsets[before]) + 9)
-        let damage = corruption { _ = try Database.open("/db", options: memoryOptions(crashed)) }
+        let damage = expectCorruption("") { _ = try Database.open("/db", options: memoryOptions(crashed)) }
         #expect(inputs.map { "/db/" + $0 }.contains(damage?.file ?? ""))
         #expect(damage?.reason.contains("table is missing") == true)
     }
@@ -121,7 +106,7 @@ import Glibc
         let manifest = try path(fs, "MANIFEST-")
         let last = try #require(try recordOffsets(fs, manifest, kind: .manifest).last)
         try fs.flipBit(path: manifest, byteOffset: Int(last) + 8, bit: 0)
-        let damage = corruption { try db.verify() }
+        let damage = expectCorruption("") { try db.verify() }
         #expect(damage?.file == manifest)
         try db.close()
     }
@@ -158,7 +143,7 @@ import Glibc
             try damage(fs)
             var options = memoryOptions(fs)
             options.blockCacheCapacity = 0
-            let found = corruption {
+            let found = expectCorruption(what) {
                 let db = try Database.open("/db", options: options)
                 defer { try? db.close() }
                 _ = try scanAll(db)
@@ -178,10 +163,10 @@ import Glibc
         try db.close()
         try fs.removeFile("/db/CURRENT")
         let before = try fs.listDirectory("/db")
-        let damage = corruption { _ = try Database.open("/db", options: memoryOptions(fs)) }
+        let damage = expectCorruption("") { _ = try Database.open("/db", options: memoryOptions(fs)) }
         #expect(damage?.file == "/db/CURRENT")
         #expect(damage?.reason.contains("repair") == true)
-        _ = corruption { _ = try Database.openReadOnly("/db", options: memoryOptions(fs)) }
+        _ = expectCorruption("") { _ = try Database.openReadOnly("/db", options: memoryOptions(fs)) }
         #expect(try fs.listDirectory("/db") == before)
     }
 
@@ -243,10 +228,10 @@ import Glibc
         var options = memoryOptions(a)
         options.blockCacheCapacity = 0
         let db = try Database.open("/db", options: options)
-        let damage = corruption { _ = try db.get(bytes("k7")) }
+        let damage = expectCorruption("") { _ = try db.get(bytes("k7")) }
         #expect(damage?.file == table)
         #expect(damage?.reason.contains("does not match") == true)
-        let verified = corruption { try db.verify() }
+        let verified = expectCorruption("") { try db.verify() }
         #expect(verified?.file == table)
         try db.close()
     }
@@ -284,7 +269,7 @@ import Glibc
 
         var strict = memoryOptions(fs)
         strict.walRecoveryMode = .absoluteConsistency
-        let refused = corruption { _ = try Database.open("/db", options: strict) }
+        let refused = expectCorruption("") { _ = try Database.open("/db", options: strict) }
         #expect(refused?.file == log)
         #expect(refused?.offset == last)
         #expect(refused?.reason.contains("absoluteConsistency") == true)
@@ -315,7 +300,7 @@ import Glibc
         for mode in [WALRecoveryMode.pointInTime, .absoluteConsistency] {
             var options = memoryOptions(fs.processCrashClone())
             options.walRecoveryMode = mode
-            let damage = corruption { _ = try Database.open("/db", options: options) }
+            let damage = expectCorruption("") { _ = try Database.open("/db", options: options) }
             #expect(damage?.file == log)
             #expect(damage?.offset == offsets[4])
             #expect(damage?.reason.contains("known durable") == true)
@@ -345,7 +330,7 @@ import Glibc
         let fs = try crashedWithLog(synced: 0, unsynced: 30)
         let log = try path(fs, ".log")
         try fs.removeFile(log)
-        let damage = corruption { _ = try Database.open("/db", options: memoryOptions(fs)) }
+        let damage = expectCorruption("") { _ = try Database.open("/db", options: memoryOptions(fs)) }
         #expect(damage?.file == log)
         #expect(damage?.reason.contains("write-ahead log is missing") == true)
     }
@@ -358,7 +343,7 @@ import Glibc
         let log = try path(fs, ".log")
         let size = try fs.fileSize(log)
         try fs.truncate(path: log, to: Int(size) - 20)
-        let damage = corruption { _ = try Database.open("/db", options: memoryOptions(fs)) }
+        let damage = expectCorruption("") { _ = try Database.open("/db", options: memoryOptions(fs)) }
         #expect(damage?.file == log)
         #expect(damage?.offset == size - 20)
         #expect(damage?.reason.contains("bytes synced") == true)
@@ -380,7 +365,7 @@ import Glibc
         let rotated = try #require(try names(crashed, ".log").first)
         let size = try crashed.fileSize("/db/" + rotated)
         try crashed.truncate(path: "/db/" + rotated, to: Int(size) - 30)
-        let damage = corruption { _ = try Database.open("/db", options: memoryOptions(crashed)) }
+        let damage = expectCorruption("") { _ = try Database.open("/db", options: memoryOptions(crashed)) }
         #expect(damage?.file == "/db/" + rotated)
         #expect(damage?.reason.contains("synced writes were cut off") == true)
     }
@@ -406,7 +391,7 @@ import Glibc
         let offsets = try recordOffsets(fs, log, kind: .wal)
         try fs.flipBit(path: log, byteOffset: Int(offsets[20]) + 20, bit: 5)
         try fs.removeFile("/db/CURRENT")
-        _ = corruption { _ = try Database.open("/db", options: options) }
+        _ = expectCorruption("") { _ = try Database.open("/db", options: options) }
 
         let report = try Database.repair("/db", options: options)
         #expect(report.setAside.filter { !$0.name.hasPrefix("MANIFEST-") }.map(\.name).sorted() == [tables[1], baseName(log)].sorted())
