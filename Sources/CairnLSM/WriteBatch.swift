@@ -8,10 +8,12 @@
 /// record := kValue(1) key:lenprefixed value:lenprefixed
 ///         | kDeletion(0) key:lenprefixed
 ///         | kRangeDeletion(2) start:lenprefixed end:lenprefixed
+///         | kStampedValue(3) prefix:lenprefixed value:lenprefixed
 /// ```
 ///
 /// The database assigns `sequence` when the batch is written; the i-th record gets
-/// `sequence + i`.
+/// `sequence + i`. A stamped value's key is its prefix followed by its own sequence number
+/// (8 bytes, big-endian), known only at commit (`putStamped`).
 public struct WriteBatch: Sendable {
     static let headerSize = 12
 
@@ -76,6 +78,25 @@ public struct WriteBatch: Sendable {
         setCount(count + 1)
     }
 
+    /// Sets the key `prefix ++ s` to `value`, where `s` is the sequence number this update
+    /// gets when the batch commits, as 8 bytes big-endian.
+    ///
+    /// Keys stamped this way sort in commit order under their prefix, and a reader at any
+    /// snapshot sees exactly the stamped keys whose sequence numbers are at or below the
+    /// snapshot's: a log kept this way (a change stream) never shows a gap that a later
+    /// commit fills. The key is rebuilt from the sequence when the log is replayed.
+    public mutating func putStamped(_ prefix: [UInt8], _ value: [UInt8]) {
+        reserve(payload: prefix.count + value.count)
+        rep.append(WriteBatch.stampedValueTag)
+        Coding.appendLengthPrefixed(&rep, prefix)
+        Coding.appendLengthPrefixed(&rep, value)
+        setCount(count + 1)
+    }
+
+    /// The batch record type of `putStamped` (stored only in batches and logs; in the
+    /// memtable and tables the update is an ordinary value).
+    static let stampedValueTag: UInt8 = 3
+
     /// Deletes `key`.
     public mutating func delete(_ key: [UInt8]) {
         reserve(payload: key.count)
@@ -122,12 +143,15 @@ public struct WriteBatch: Sendable {
     }
 
     /// Calls `body` for each update in order with its type, key and value (the end key for a
-    /// range deletion; empty for a deletion). Throws `.corruption` (naming `file` and
-    /// `offset`) if the encoding is malformed or the record count is wrong.
+    /// range deletion; empty for a deletion). A stamped value is passed as a `.value` whose
+    /// key ends in its sequence number (`sequence + i`). Throws `.corruption` (naming `file`
+    /// and `offset`) if the encoding is malformed or the record count is wrong.
     func forEach(
         file: String = "write batch", offset: Int64 = 0,
         _ body: (ValueType, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void
     ) throws {
+        let first = sequence
+        var stamped: [UInt8] = []
         try rep.withUnsafeBytes { p in
             guard p.count >= WriteBatch.headerSize else {
                 throw CairnError.corruption(file: file, offset: offset, reason: "write batch shorter than its header")
@@ -139,7 +163,8 @@ public struct WriteBatch: Sendable {
             while cursor < p.count {
                 let tag = p[cursor]
                 cursor += 1
-                guard let type = ValueType(rawValue: tag) else {
+                let isStamped = tag == WriteBatch.stampedValueTag
+                guard let type = isStamped ? .value : ValueType(rawValue: tag) else {
                     throw CairnError.corruption(file: file, offset: offset, reason: "unknown write batch record type \(tag)")
                 }
                 guard let keyRange = Coding.readLengthPrefixed(p, &cursor) else {
@@ -152,7 +177,16 @@ public struct WriteBatch: Sendable {
                     guard let valueRange = Coding.readLengthPrefixed(p, &cursor) else {
                         throw CairnError.corruption(file: file, offset: offset, reason: "truncated write batch value")
                     }
-                    try body(type, key, UnsafeRawBufferPointer(rebasing: p[valueRange]))
+                    let value = UnsafeRawBufferPointer(rebasing: p[valueRange])
+                    if isStamped {
+                        stamped.removeAll(keepingCapacity: true)
+                        stamped.append(contentsOf: key)
+                        let s = first &+ UInt64(seen)
+                        for shift in stride(from: 56, through: 0, by: -8) { stamped.append(UInt8(truncatingIfNeeded: s >> UInt64(shift))) }
+                        try stamped.withUnsafeBytes { try body(type, $0, value) }
+                    } else {
+                        try body(type, key, value)
+                    }
                 }
                 seen += 1
             }
