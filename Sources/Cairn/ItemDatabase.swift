@@ -29,6 +29,9 @@ public final class ItemDatabase: Sendable {
         /// memory, nothing is written (no TTL sweeper runs), and every write fails with
         /// `CairnError.notSupported`. For a full disk or a read-only copy.
         public var readOnly: Bool = false
+        /// Lanes a new change stream spreads its records over, by partition key: each lane is
+        /// one shard lineage (Docs/stream_format.md), so consumers can read lanes in parallel.
+        public var streamLanes: UInt16 = 4
         /// The clock TTL and ClientRequestToken windows read, in seconds since 1970.
         public var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
 

@@ -3,9 +3,8 @@ import Foundation
 import Synchronization
 
 /// Why an item changed: a request, or Time to Live. Every deletion by TTL goes through
-/// `ItemDatabase.applyDelete(_:expiryEntry:cause:)` with `.timeToLive`, so the change stream (a later
-/// version) can mark those deletions as DynamoDB's streams do (`userIdentity`
-/// `dynamodb.amazonaws.com`).
+/// `ItemDatabase.applyDelete` with `.timeToLive`, so its change-stream record is marked as
+/// DynamoDB's streams mark them (`userIdentity` `dynamodb.amazonaws.com`).
 enum ChangeCause: Sendable, Equatable {
     /// An API request (PutItem, TransactWriteItems, ...).
     case request
@@ -149,7 +148,7 @@ extension ItemDatabase {
             guard let live = catalog.live(definition), live.settings.timeToLiveAttribute == attribute else { return false }
             if let item = try readItem(key), ExpiryIndex.expirySeconds(of: item, attribute: attribute) == seconds {
                 if Self.hasExpired(item, attribute: attribute, now: now) {
-                    try applyDelete(key, expiryEntry: entry, cause: .timeToLive)
+                    try applyDelete(key, item: item, table: live, expiryEntry: entry, cause: .timeToLive)
                     return true
                 }
                 if let expiry = Self.timeToLiveValue(item, attribute: attribute), expiry >= now - Self.timeToLiveHorizon {
@@ -161,12 +160,15 @@ extension ItemDatabase {
         }
     }
 
-    /// Deletes the item under `key` and its expiry entry in one batch, for `cause`, and counts
-    /// TTL deletions. Every TTL deletion comes through here, so the change stream can take its
-    /// mark from `cause`. Not synced: an expired item deleted again after a crash is harmless.
-    private func applyDelete(_ key: [UInt8], expiryEntry entry: [UInt8], cause: ChangeCause) throws {
+    /// Deletes `item`, stored under `key` in `table` (its live definition), and its expiry
+    /// entry in one batch, with the change-stream record marked with `cause`, and counts TTL
+    /// deletions. Not synced: an expired item deleted again after a crash is harmless (the
+    /// lost deletion never committed, so neither did its stream record).
+    private func applyDelete(
+        _ key: [UInt8], item: Item, table: TableDefinition, expiryEntry entry: [UInt8], cause: ChangeCause
+    ) throws {
         var batch = WriteBatch()
-        batch.delete(key)
+        add(.delete, old: item, new: nil, key: key, table: table, cause: cause, to: &batch)
         batch.delete(entry)
         _ = try lsm.write(batch, sync: false)
         if cause == .timeToLive { timeToLiveDeletionCounter.add(1, ordering: .relaxed) }

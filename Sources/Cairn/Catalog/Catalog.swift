@@ -10,6 +10,9 @@ final class Catalog: Sendable {
         var nextNumber: UInt32 = 1
         /// Counts changes of table definitions since open (see `generation`).
         var changes: UInt64 = 0
+        /// Every change stream, current or ended, by its descriptor key (table number, then
+        /// ordinal: ListStreams' order).
+        var streams: [[UInt8]: StreamDescriptor] = [:]
     }
 
     private let lsm: Database
@@ -56,6 +59,13 @@ final class Catalog: Sendable {
             loaded.tables[definition.name] = definition
             loaded.nextNumber = max(loaded.nextNumber, definition.number &+ 1)
             try iterator.next()
+        }
+        let streams = try lsm.makeIterator(ReadOptions(
+            lowerBound: StreamKeys.descriptorPrefix, upperBound: StreamKeys.descriptorPrefix.prefixSuccessor))
+        try streams.seekToFirst()
+        while streams.isValid {
+            loaded.streams[streams.key] = try StreamDescriptor.decode(streams.value)
+            try streams.next()
         }
         state = Mutex(loaded)
     }
@@ -115,6 +125,7 @@ final class Catalog: Sendable {
             let definition = make(state.nextNumber)
             var batch = WriteBatch()
             batch.put(KeySpace.tableDefinitionKey(name), try definition.record())
+            let streams = try Self.streamChanges(from: nil, to: definition, now: Date().timeIntervalSince1970, &batch)
             var next: [UInt8] = []
             let nextValue = UInt64(state.nextNumber) + 1
             for shift in stride(from: 56, through: 0, by: -8) { next.append(UInt8(truncatingIfNeeded: nextValue >> UInt64(shift))) }
@@ -122,6 +133,7 @@ final class Catalog: Sendable {
             _ = try lsm.write(batch, sync: true)
             state.tables[name] = definition
             state.nextNumber += 1
+            for (key, descriptor) in streams { state.streams[key] = descriptor }
             return definition
         }
     }
@@ -140,9 +152,11 @@ final class Catalog: Sendable {
             var batch = WriteBatch()
             batch.put(KeySpace.tableDefinitionKey(name), try definition.record())
             also(current, definition, &batch)
+            let streams = try Self.streamChanges(from: current, to: definition, now: Date().timeIntervalSince1970, &batch)
             _ = try lsm.write(batch, sync: true)
             state.tables[name] = definition
             state.changes &+= 1
+            for (key, descriptor) in streams { state.streams[key] = descriptor }
             return definition
         }
     }
@@ -159,9 +173,56 @@ final class Catalog: Sendable {
             batch.deleteRange(KeySpace.tablePrefix(definition.number), KeySpace.tableEnd(definition.number))
             batch.deleteRange(ExpiryIndex.prefix(definition.number), ExpiryIndex.end(definition.number))
             batch.delete(ExpiryIndex.markerKey(definition.number))
+            // The table's stream ends with it; its records stay readable (DynamoDB keeps a
+            // deleted table's stream for 24 hours).
+            let streams = try Self.streamChanges(from: definition, to: nil, now: Date().timeIntervalSince1970, &batch)
             _ = try lsm.write(batch, sync: true)
             state.tables[definition.name] = nil
             state.changes &+= 1
+            for (key, descriptor) in streams { state.streams[key] = descriptor }
         }
+    }
+
+    // MARK: - Streams
+
+    /// Every stream descriptor in ListStreams' order (table number, then ordinal).
+    func streamDescriptors() -> [StreamDescriptor] {
+        state.withLock { state in
+            state.streams.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map(\.value)
+        }
+    }
+
+    /// The descriptor of the stream with ARN `arn`, if there is one.
+    func streamDescriptor(arn: String) -> StreamDescriptor? {
+        state.withLock { $0.streams.values.first { $0.arn == arn } }
+    }
+
+    /// The descriptor writes a definition change implies, added to `batch`; returns the new
+    /// descriptors by key to install once the batch is durable. A new stream (a new ordinal)
+    /// gets a descriptor; a stream that was enabled and is now disabled, replaced or has lost
+    /// its table gets `disabledAt`.
+    private static func streamChanges(
+        from old: TableDefinition?, to new: TableDefinition?, now: Double, _ batch: inout WriteBatch
+    ) throws -> [([UInt8], StreamDescriptor)] {
+        var changes: [([UInt8], StreamDescriptor)] = []
+        func descriptor(_ table: TableDefinition, _ stream: StreamState, disabledAt: Double?) throws {
+            let key = StreamKeys.descriptorKey(table: table.number, ordinal: stream.ordinal)
+            let value = StreamDescriptor(
+                tableNumber: table.number, tableName: table.name, stream: stream, keySchema: table.keySchema,
+                disabledAt: disabledAt)
+            batch.put(key, try value.record())
+            changes.append((key, value))
+        }
+        let before = old?.activeStream
+        let after = new?.settings.stream
+        if let old, let before, !(after?.ordinal == before.ordinal && after?.enabled == true) {
+            var ended = before
+            ended.enabled = false
+            try descriptor(old, ended, disabledAt: now)
+        }
+        if let new, let after, after.enabled, before?.ordinal != after.ordinal || old == nil {
+            try descriptor(new, after, disabledAt: nil)
+        }
+        return changes
     }
 }

@@ -34,6 +34,8 @@ final class TableDefinition: Codable, Sendable {
         /// The TTL attribute while Time to Live is enabled; nil when disabled (and in records
         /// written before TTL existed).
         var timeToLiveAttribute: String?
+        /// The table's current or latest change stream (nil if it never had one).
+        var stream: StreamState?
     }
 
     init(number: UInt32, name: String, uuid: String, partitionKey: KeyAttribute, sortKey: KeyAttribute?,
@@ -103,7 +105,11 @@ final class TableDefinition: Codable, Sendable {
             billingModeSummary: BillingModeSummary(
                 billingMode: settings.billingMode,
                 lastUpdateToPayPerRequestDateTime: settings.billingMode == .payPerRequest ? settings.payPerRequestSince : nil),
-            deletionProtectionEnabled: settings.deletionProtectionEnabled)
+            deletionProtectionEnabled: settings.deletionProtectionEnabled,
+            streamSpecification: settings.stream.map {
+                StreamSpecification(streamEnabled: $0.enabled, streamViewType: $0.enabled ? $0.viewType : nil)
+            },
+            latestStreamLabel: settings.stream?.label, latestStreamArn: settings.stream.map(streamArn))
     }
 
     /// The key attributes of `item`, checked against the schema (present, right type, sizes).

@@ -130,8 +130,9 @@ extension ItemDatabase {
             var batch = WriteBatch()
             for write in writes {
                 guard let table = catalog.live(write.definition) else { throw DynamoDBError.resourceNotFound() }
-                let (new, effect) = try write.outcome(old: nil)
-                add(effect, new: new, key: write.key, table: table, to: &batch)
+                let old = streamNeedsOldItem(table) ? try readItem(write.key) : nil
+                let (new, effect) = try write.outcome(old: old)
+                add(effect, old: old, new: new, key: write.key, table: table, to: &batch)
             }
             _ = try lsm.write(batch, sync: options.syncWrites)
         }

@@ -16,7 +16,7 @@ public struct CreateTableInput: Codable, Sendable {
     public var globalSecondaryIndexes: [SecondaryIndexRequest]?
     /// Not supported yet: a request with indexes is refused.
     public var localSecondaryIndexes: [SecondaryIndexRequest]?
-    /// Only `StreamEnabled: false` is accepted until change streams exist.
+    /// A change stream from the start (`StreamEnabled` true with a `StreamViewType`).
     public var streamSpecification: StreamSpecification?
     /// Whether DeleteTable is refused; false when absent.
     public var deletionProtectionEnabled: Bool?
@@ -25,12 +25,13 @@ public struct CreateTableInput: Codable, Sendable {
     /// PROVISIONED, the billing mode here defaults to PAY_PER_REQUEST.
     public init(tableName: String, keySchema: [KeySchemaElement], attributeDefinitions: [AttributeDefinition],
                 billingMode: BillingMode? = .payPerRequest, provisionedThroughput: ProvisionedThroughput? = nil,
-                deletionProtectionEnabled: Bool? = nil) {
+                streamSpecification: StreamSpecification? = nil, deletionProtectionEnabled: Bool? = nil) {
         self.tableName = tableName
         self.keySchema = keySchema
         self.attributeDefinitions = attributeDefinitions
         self.billingMode = billingMode
         self.provisionedThroughput = provisionedThroughput
+        self.streamSpecification = streamSpecification
         self.deletionProtectionEnabled = deletionProtectionEnabled
     }
 
@@ -54,19 +55,6 @@ public struct CreateTableInput: Codable, Sendable {
     }
 }
 
-/// A table's change-stream setting. Streams come in a later version; until then only
-/// `StreamEnabled: false` is accepted.
-public struct StreamSpecification: Codable, Sendable, Hashable {
-    /// Must be false: Cairn refuses to enable a stream.
-    public var streamEnabled: Bool
-    /// Accepted and ignored.
-    public var streamViewType: String?
-
-    enum CodingKeys: String, CodingKey {
-        case streamEnabled = "StreamEnabled", streamViewType = "StreamViewType"
-    }
-}
-
 /// CreateTable's response.
 public struct CreateTableOutput: Codable, Sendable {
     /// The new table, ACTIVE.
@@ -81,9 +69,9 @@ extension ItemDatabase {
     /// Creates a table (DynamoDB's CreateTable). The table is ACTIVE at once and its
     /// definition is durable when this returns.
     ///
-    /// - Throws: `ValidationException` for a bad name, key schema or billing settings, or a
-    ///   request defining secondary indexes or a stream; `ResourceInUseException` if the
-    ///   table exists.
+    /// - Throws: `ValidationException` for a bad name, key schema, billing or stream settings,
+    ///   or a request defining secondary indexes; `ResourceInUseException` if the table
+    ///   exists.
     @discardableResult
     public func createTable(_ input: CreateTableInput) throws -> CreateTableOutput {
         try TableNameRule.validate(input.tableName)
@@ -91,13 +79,26 @@ extension ItemDatabase {
             throw DynamoDBError.validation(
                 "Secondary indexes are not supported yet: remove GlobalSecondaryIndexes and LocalSecondaryIndexes from the request")
         }
-        if input.streamSpecification?.streamEnabled == true {
-            throw DynamoDBError.validation("Streams are not supported yet: StreamSpecification must have StreamEnabled false")
+        if let spec = input.streamSpecification {
+            if spec.streamEnabled && spec.streamViewType == nil {
+                throw DynamoDBError.validation(
+                    "One or more parameter values were invalid: Table is being created with a stream enabled, UpdateViewType is required")
+            }
+            if !spec.streamEnabled && spec.streamViewType != nil {
+                throw DynamoDBError.validation(
+                    "One or more parameter values were invalid: Table is being created with a stream disabled, UpdateViewType should not be specified")
+            }
         }
         let (partitionKey, sortKey) = try Self.keyAttributes(input.keySchema, input.attributeDefinitions)
         let billingMode = input.billingMode ?? .provisioned
         let throughput = try Self.checkThroughput(billingMode, input.provisionedThroughput)
         let now = Date().timeIntervalSince1970
+        var stream: StreamState?
+        if let spec = input.streamSpecification, spec.streamEnabled, let viewType = spec.streamViewType {
+            stream = StreamState(
+                ordinal: 0, label: StreamKeys.label(at: now), viewType: viewType, enabled: true,
+                lanes: options.streamLanes, createdAt: now)
+        }
         let definition = try catalog.create(input.tableName) { number in
             TableDefinition(
                 number: number, name: input.tableName, uuid: UUID().uuidString.lowercased(),
@@ -106,7 +107,8 @@ extension ItemDatabase {
                     billingMode: billingMode, readCapacityUnits: throughput.readCapacityUnits,
                     writeCapacityUnits: throughput.writeCapacityUnits,
                     payPerRequestSince: billingMode == .payPerRequest ? now : nil,
-                    deletionProtectionEnabled: input.deletionProtectionEnabled ?? false),
+                    deletionProtectionEnabled: input.deletionProtectionEnabled ?? false,
+                    stream: stream),
                 creationDateTime: now)
         }
         return CreateTableOutput(tableDescription: definition.description())

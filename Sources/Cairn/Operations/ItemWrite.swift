@@ -155,14 +155,15 @@ extension ItemDatabase {
         _ write: ItemWrite, readOld: Bool, onFailure: ReturnValuesOnConditionCheckFailure?
     ) throws -> (old: Item?, new: Item?) {
         try withItemLock(write.definition, write.key) { table in
-            let old = write.condition != nil || readOld || write.needsOldItem ? try readItem(write.key) : nil
+            let needsOld = write.condition != nil || readOld || write.needsOldItem || streamNeedsOldItem(table)
+            let old = needsOld ? try readItem(write.key) : nil
             guard try write.conditionHolds(on: old) else {
                 throw DynamoDBError.conditionalCheckFailed(item: onFailure == .allOld ? old : nil)
             }
             let (new, effect) = try write.outcome(old: old)
             if case .none = effect { return (old, new) }
             var batch = WriteBatch()
-            add(effect, new: new, key: write.key, table: table, to: &batch)
+            add(effect, old: old, new: new, key: write.key, table: table, to: &batch)
             _ = try lsm.write(batch, sync: options.syncWrites)
             return (old, new)
         }

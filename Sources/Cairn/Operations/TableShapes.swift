@@ -146,6 +146,13 @@ public struct TableDescription: Codable, Sendable, Hashable {
     public var billingModeSummary: BillingModeSummary?
     /// Whether DeleteTable is refused.
     public var deletionProtectionEnabled: Bool
+    /// The stream setting, once the table has had a stream (`StreamEnabled` false after it
+    /// was disabled).
+    public var streamSpecification: StreamSpecification?
+    /// The label of the table's latest stream (its creation time), if it ever had one.
+    public var latestStreamLabel: String?
+    /// The ARN of the table's latest stream, if it ever had one.
+    public var latestStreamArn: String?
 
     /// When the table was created.
     public var creationDate: Date { Date(timeIntervalSince1970: creationDateTime) }
@@ -156,5 +163,7 @@ public struct TableDescription: Codable, Sendable, Hashable {
         case provisionedThroughput = "ProvisionedThroughput", tableSizeBytes = "TableSizeBytes"
         case itemCount = "ItemCount", tableArn = "TableArn", tableId = "TableId"
         case billingModeSummary = "BillingModeSummary", deletionProtectionEnabled = "DeletionProtectionEnabled"
+        case streamSpecification = "StreamSpecification", latestStreamLabel = "LatestStreamLabel"
+        case latestStreamArn = "LatestStreamArn"
     }
 }

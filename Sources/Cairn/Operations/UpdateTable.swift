@@ -60,19 +60,29 @@ public struct UpdateTableOutput: Codable, Sendable {
 }
 
 extension ItemDatabase {
-    /// Changes a table's billing mode, throughput or deletion protection (DynamoDB's
-    /// UpdateTable). The change is durable when this returns.
+    /// Changes a table's billing mode, throughput, deletion protection or change stream
+    /// (DynamoDB's UpdateTable). The change is durable when this returns. Enabling a stream
+    /// starts a new one (a new ARN and label, empty); disabling ends it, and its records stay
+    /// readable.
     ///
     /// - Throws: `ResourceNotFoundException`; `ValidationException` for an update with nothing
-    ///   to change, bad throughput settings, or index and stream changes.
+    ///   to change, bad throughput or stream settings (enabling an enabled stream, disabling
+    ///   none), or index changes.
     @discardableResult
     public func updateTable(_ input: UpdateTableInput) throws -> UpdateTableOutput {
         if input.globalSecondaryIndexUpdates != nil || input.attributeDefinitions != nil {
             throw DynamoDBError.validation(
                 "Secondary indexes are not supported yet: remove GlobalSecondaryIndexUpdates and AttributeDefinitions from the request")
         }
-        if input.streamSpecification?.streamEnabled == true {
-            throw DynamoDBError.validation("Streams are not supported yet: StreamSpecification must have StreamEnabled false")
+        if let spec = input.streamSpecification {
+            if spec.streamEnabled && spec.streamViewType == nil {
+                throw DynamoDBError.validation(
+                    "One or more parameter values were invalid: If stream is being enabled then UpdateViewType is required")
+            }
+            if !spec.streamEnabled && spec.streamViewType != nil {
+                throw DynamoDBError.validation(
+                    "One or more parameter values were invalid: If stream is being disabled, then UpdateViewType must not be specified")
+            }
         }
         guard catalog.lookup(input.tableName) != nil else {
             throw DynamoDBError.resourceNotFound("Requested resource not found: Table: \(input.tableName) not found")
@@ -82,7 +92,40 @@ extension ItemDatabase {
             throw DynamoDBError.validation(
                 "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
         }
-        let definition = try catalog.change(input.tableName) { current in try current.changing { settings in
+        // A stream starts or ends between two writes: no write that read the old setting is
+        // still in flight when the change commits, so the stream holds exactly the changes
+        // committed after it was enabled.
+        let definition = input.streamSpecification == nil
+            ? try changeTable(input)
+            : try locks.withAllLocks { try changeTable(input) }
+        return UpdateTableOutput(tableDescription: definition.description())
+    }
+
+    /// UpdateTable's change of the definition, under the catalog's lock.
+    private func changeTable(_ input: UpdateTableInput) throws -> TableDefinition {
+        try catalog.change(input.tableName) { current in try current.changing { settings in
+            if let spec = input.streamSpecification {
+                if spec.streamEnabled, let viewType = spec.streamViewType {
+                    guard settings.stream?.enabled != true else {
+                        throw DynamoDBError.validation("Table already has an enabled stream: TableName: \(input.tableName)")
+                    }
+                    let now = Date().timeIntervalSince1970
+                    var label = StreamKeys.label(at: now)
+                    if let previous = settings.stream, previous.label >= label {
+                        // Two streams of one table enabled within a millisecond: keep labels
+                        // (and so ARNs) distinct and increasing.
+                        label = StreamKeys.label(at: max(now, previous.createdAt) + 0.001)
+                    }
+                    settings.stream = StreamState(
+                        ordinal: settings.stream.map { $0.ordinal &+ 1 } ?? 0, label: label, viewType: viewType,
+                        enabled: true, lanes: options.streamLanes, createdAt: now)
+                } else {
+                    guard settings.stream?.enabled == true else {
+                        throw DynamoDBError.validation("Table has no stream to disable: TableName: \(input.tableName)")
+                    }
+                    settings.stream?.enabled = false
+                }
+            }
             let mode = input.billingMode ?? settings.billingMode
             if input.billingMode != nil || input.provisionedThroughput != nil {
                 let kept = mode == settings.billingMode && mode == .provisioned
@@ -101,6 +144,5 @@ extension ItemDatabase {
                 settings.deletionProtectionEnabled = protection
             }
         } }
-        return UpdateTableOutput(tableDescription: definition.description())
     }
 }
