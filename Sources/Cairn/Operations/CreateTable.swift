@@ -97,7 +97,7 @@ extension ItemDatabase {
         if let spec = input.streamSpecification, spec.streamEnabled, let viewType = spec.streamViewType {
             stream = StreamState(
                 ordinal: 0, label: StreamKeys.label(at: now), viewType: viewType, enabled: true,
-                lanes: options.streamLanes, createdAt: now)
+                lanes: options.streamLanes, createdAt: now, startSequence: lsm.latestSequenceNumber + 1)
         }
         let definition = try catalog.create(input.tableName) { number in
             TableDefinition(

@@ -21,11 +21,12 @@ public struct UpdateTableInput: Codable, Sendable {
 
     /// A request changing any of these settings of `tableName` (at least one is needed).
     public init(tableName: String, billingMode: BillingMode? = nil, provisionedThroughput: ProvisionedThroughput? = nil,
-                deletionProtectionEnabled: Bool? = nil) {
+                deletionProtectionEnabled: Bool? = nil, streamSpecification: StreamSpecification? = nil) {
         self.tableName = tableName
         self.billingMode = billingMode
         self.provisionedThroughput = provisionedThroughput
         self.deletionProtectionEnabled = deletionProtectionEnabled
+        self.streamSpecification = streamSpecification
     }
 
     enum CodingKeys: String, CodingKey {
@@ -118,7 +119,8 @@ extension ItemDatabase {
                     }
                     settings.stream = StreamState(
                         ordinal: settings.stream.map { $0.ordinal &+ 1 } ?? 0, label: label, viewType: viewType,
-                        enabled: true, lanes: options.streamLanes, createdAt: now)
+                        enabled: true, lanes: options.streamLanes, createdAt: now,
+                        startSequence: lsm.latestSequenceNumber + 1)
                 } else {
                     guard settings.stream?.enabled == true else {
                         throw DynamoDBError.validation("Table has no stream to disable: TableName: \(input.tableName)")

@@ -57,6 +57,9 @@ struct StreamState: Codable, Sendable, Hashable {
     var lanes: UInt16
     /// Seconds since 1970.
     var createdAt: Double
+    /// The first commit sequence number the stream can hold (the database's next one when it
+    /// was enabled): the start of its empty shards' ranges.
+    var startSequence: UInt64?
 }
 
 /// The stream settings of a table's definition.

@@ -1,0 +1,74 @@
+import CairnLSM
+import Foundation
+
+extension ItemDatabase {
+    /// Reads records from a shard (DynamoDB Streams' GetRecords): at most Limit (1 to 1,000)
+    /// and about 1 MB, in commit order, with the iterator to read on from. A shard of a
+    /// disabled stream read to its end returns no NextShardIterator.
+    ///
+    /// Records are read at one snapshot, and a record's key is its commit sequence number
+    /// (`WriteBatch.putStamped`), so a reader never skips a record that commits later with a
+    /// smaller number.
+    ///
+    /// - Throws: `ValidationException` for an iterator Cairn did not issue or a bad Limit;
+    ///   `ExpiredIteratorException` for one older than 15 minutes;
+    ///   `ResourceNotFoundException` if its stream is gone.
+    public func getRecords(_ input: GetRecordsInput) throws -> GetRecordsOutput {
+        try Self.checkStreamLimit(input.limit, field: "limit", maximum: 1000)
+        guard let position = StreamShards.Iterator(input.shardIterator) else {
+            throw DynamoDBError.validation("Invalid ShardIterator")
+        }
+        let now = UInt64(max(0, currentTime() * 1000))
+        if now > position.issuedMillis &+ StreamShards.iteratorLifetimeMillis {
+            throw DynamoDBError(name: "ExpiredIteratorException", message: "Shard iterator has expired")
+        }
+        guard let descriptor = catalog.streamDescriptors().first(where: {
+            $0.tableNumber == position.table && $0.stream.ordinal == position.ordinal
+        }), position.lane < descriptor.stream.lanes else {
+            throw DynamoDBError.resourceNotFound("Requested resource not found: Stream not found")
+        }
+        let limit = input.limit ?? 1000
+        let prefix = StreamKeys.lanePrefix(table: position.table, ordinal: position.ordinal, lane: position.lane)
+        let snapshot = lsm.snapshot()
+        let iterator = try lsm.makeIterator(ReadOptions(
+            snapshot: snapshot, lowerBound: prefix, upperBound: prefix.prefixSuccessor))
+        try iterator.seek(StreamKeys.recordKey(
+            table: position.table, ordinal: position.ordinal, lane: position.lane, sequence: position.after &+ 1))
+        var records: [StreamRecord] = []
+        var bytes = 0
+        var last = position.after
+        while iterator.isValid, records.count < limit, bytes < 1 << 20 {
+            guard let sequence = StreamKeys.sequence(ofRecordKey: iterator.key) else {
+                throw CairnError.corruption(file: "change stream", offset: 0, reason: "malformed stream record key")
+            }
+            let stored = try StreamRecordCodec.decode(iterator.value)
+            bytes += iterator.value.count
+            records.append(Self.streamRecord(stored, sequence: sequence, descriptor: descriptor))
+            last = sequence
+            try iterator.next()
+        }
+        // A disabled stream takes no more records: once read to its end, its shards are done.
+        let finished = descriptor.disabledAt != nil && !iterator.isValid
+        var next = position
+        next.after = last
+        next.issuedMillis = now
+        return GetRecordsOutput(records: records, nextShardIterator: finished ? nil : next.text)
+    }
+
+    /// A stored record in DynamoDB Streams' shape.
+    static func streamRecord(_ stored: StoredStreamRecord, sequence: UInt64, descriptor: StreamDescriptor) -> StreamRecord {
+        let size = ItemSize.of(stored.keys) + (stored.newImage.map(ItemSize.of) ?? 0) + (stored.oldImage.map(ItemSize.of) ?? 0)
+        var id: [UInt8] = []
+        KeySpace.appendBigEndian(descriptor.tableNumber, to: &id)
+        KeySpace.appendBigEndian(descriptor.stream.ordinal, to: &id)
+        KeySpace.appendBigEndian(sequence, to: &id)
+        return StreamRecord(
+            eventID: id.map { String($0 >> 4, radix: 16) + String($0 & 15, radix: 16) }.joined(),
+            eventName: stored.eventName, eventVersion: "1.1", eventSource: "aws:dynamodb", awsRegion: "local",
+            dynamodb: StreamRecordData(
+                approximateCreationDateTime: Double(stored.createdAtMillis) / 1000, keys: stored.keys,
+                newImage: stored.newImage, oldImage: stored.oldImage, sequenceNumber: StreamShards.sequenceText(sequence),
+                sizeBytes: Int64(size), streamViewType: descriptor.stream.viewType),
+            userIdentity: stored.byTimeToLive ? StreamIdentity(principalId: "dynamodb.amazonaws.com", type: "Service") : nil)
+    }
+}

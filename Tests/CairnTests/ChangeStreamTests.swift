@@ -1,0 +1,391 @@
+import CairnLSM
+import Foundation
+import Synchronization
+import Testing
+@testable import Cairn
+
+/// The change stream (issue 15): settings, one record per committed change in the change's
+/// own batch, and the Streams API that reads them.
+@Suite struct ChangeStreamTests {
+    static func streamTable(_ name: String = "songs", _ viewType: StreamViewType = .newAndOldImages) -> CreateTableInput {
+        var input = tableRequest(name, ("pk", .s), ("sk", .n))
+        input.streamSpecification = StreamSpecification(streamEnabled: true, streamViewType: viewType)
+        return input
+    }
+
+    static func item(_ pk: String, _ sk: Int, _ extra: Item = [:]) -> Item {
+        var item: Item = ["pk": .s(pk), "sk": .n(Number(exactly: sk))]
+        for (k, v) in extra { item[k] = v }
+        return item
+    }
+
+    static func key(_ pk: String, _ sk: Int) -> Item { ["pk": .s(pk), "sk": .n(Number(exactly: sk))] }
+
+    /// Every record of a table's latest stream, all shards read from TRIM_HORIZON, merged in
+    /// sequence order.
+    static func allRecords(_ db: ItemDatabase, table: String) throws -> [StreamRecord] {
+        let arn = try #require(try db.describeTable(DescribeTableInput(tableName: table)).table.latestStreamArn)
+        return try records(db, arn: arn)
+    }
+
+    static func records(_ db: ItemDatabase, arn: String) throws -> [StreamRecord] {
+        var all: [StreamRecord] = []
+        for shard in try db.describeStream(DescribeStreamInput(streamArn: arn)).streamDescription.shards {
+            var iterator = try db.getShardIterator(GetShardIteratorInput(
+                streamArn: arn, shardId: shard.shardId, shardIteratorType: .trimHorizon)).shardIterator
+            var lastSequence = ""
+            while let current = iterator {
+                let page = try db.getRecords(GetRecordsInput(shardIterator: current, limit: 7))
+                for record in page.records {
+                    #expect(record.dynamodb.sequenceNumber > lastSequence, "increasing within a shard")
+                    lastSequence = record.dynamodb.sequenceNumber
+                }
+                all += page.records
+                if page.records.isEmpty { break }
+                iterator = page.nextShardIterator
+            }
+        }
+        return all.sorted { $0.dynamodb.sequenceNumber < $1.dynamodb.sequenceNumber }
+    }
+
+    // MARK: - Settings
+
+    @Test func specificationValidationAndDescribeTable() throws {
+        let db = try memoryDatabase()
+        var bad = tableRequest("songs", ("pk", .s))
+        bad.streamSpecification = StreamSpecification(streamEnabled: true)
+        #expect(dynamoError { try db.createTable(bad) }
+            == "One or more parameter values were invalid: Table is being created with a stream enabled, UpdateViewType is required")
+        bad.streamSpecification = StreamSpecification(streamEnabled: false, streamViewType: .keysOnly)
+        #expect(dynamoError { try db.createTable(bad) }
+            == "One or more parameter values were invalid: Table is being created with a stream disabled, UpdateViewType should not be specified")
+
+        try db.createTable(tableRequest("plain", ("pk", .s)))
+        let plain = try db.describeTable(DescribeTableInput(tableName: "plain")).table
+        #expect(plain.streamSpecification == nil && plain.latestStreamArn == nil && plain.latestStreamLabel == nil)
+        #expect(dynamoError { try db.updateTable(UpdateTableInput(tableName: "plain", streamSpecification: .init(streamEnabled: false))) }
+            == "Table has no stream to disable: TableName: plain")
+        #expect(dynamoError { try db.updateTable(UpdateTableInput(tableName: "plain", streamSpecification: .init(streamEnabled: true))) }
+            == "One or more parameter values were invalid: If stream is being enabled then UpdateViewType is required")
+        #expect(dynamoError {
+            try db.updateTable(UpdateTableInput(tableName: "plain", streamSpecification: .init(streamEnabled: false, streamViewType: .newImage)))
+        } == "One or more parameter values were invalid: If stream is being disabled, then UpdateViewType must not be specified")
+
+        let enabled = try db.updateTable(UpdateTableInput(
+            tableName: "plain", streamSpecification: .init(streamEnabled: true, streamViewType: .keysOnly))).tableDescription
+        #expect(enabled.streamSpecification == StreamSpecification(streamEnabled: true, streamViewType: .keysOnly))
+        let firstArn = try #require(enabled.latestStreamArn)
+        let label = try #require(enabled.latestStreamLabel)
+        #expect(firstArn == "arn:aws:dynamodb:local:000000000000:table/plain/stream/\(label)")
+        #expect(dynamoError {
+            try db.updateTable(UpdateTableInput(tableName: "plain", streamSpecification: .init(streamEnabled: true, streamViewType: .newImage)))
+        } == "Table already has an enabled stream: TableName: plain")
+
+        let disabled = try db.updateTable(UpdateTableInput(tableName: "plain", streamSpecification: .init(streamEnabled: false))).tableDescription
+        #expect(disabled.streamSpecification == StreamSpecification(streamEnabled: false))
+        #expect(disabled.latestStreamArn == firstArn)
+        let again = try db.updateTable(UpdateTableInput(
+            tableName: "plain", streamSpecification: .init(streamEnabled: true, streamViewType: .newImage))).tableDescription
+        #expect(again.latestStreamArn != firstArn)
+
+        let streams = try db.listStreams(ListStreamsInput(tableName: "plain")).streams
+        #expect(streams.map(\.streamArn) == [firstArn, again.latestStreamArn])
+        let first = try db.describeStream(DescribeStreamInput(streamArn: firstArn)).streamDescription
+        #expect(first.streamStatus == "DISABLED" && first.streamViewType == .keysOnly && first.tableName == "plain")
+        #expect(first.shards.count == 4)
+        #expect(first.shards.map(\.shardId) == first.shards.map(\.shardId).sorted())
+        #expect(first.shards.allSatisfy { $0.shardId.count <= 65 && $0.sequenceNumberRange.endingSequenceNumber != nil })
+        let second = try db.describeStream(DescribeStreamInput(streamArn: try #require(again.latestStreamArn))).streamDescription
+        #expect(second.streamStatus == "ENABLED" && second.shards.allSatisfy { $0.sequenceNumberRange.endingSequenceNumber == nil })
+        try db.close()
+    }
+
+    // MARK: - Records
+
+    @Test func oneRecordPerChangeWithTheViewTypesImages() throws {
+        let db = try memoryDatabase()
+        try db.createTable(Self.streamTable())
+        try db.putItem(PutItemInput(tableName: "songs", item: Self.item("a", 1, ["title": .s("one")])))
+        try db.putItem(PutItemInput(tableName: "songs", item: Self.item("a", 1, ["title": .s("one")])))  // equal: no record
+        try db.updateItem(UpdateItemInput(
+            tableName: "songs", key: Self.key("a", 1), updateExpression: "SET title = :t",
+            expressionAttributeValues: [":t": .s("uno")]))
+        _ = dynamoError("ConditionalCheckFailedException") {
+            try db.putItem(PutItemInput(tableName: "songs", item: Self.item("a", 1), conditionExpression: "attribute_not_exists(pk)"))
+        }
+        try db.deleteItem(DeleteItemInput(tableName: "songs", key: Self.key("missing", 9)))  // nothing to delete: no record
+        try db.deleteItem(DeleteItemInput(tableName: "songs", key: Self.key("a", 1)))
+        let records = try Self.allRecords(db, table: "songs")
+        #expect(records.map(\.eventName) == [.insert, .modify, .remove])
+        #expect(records.allSatisfy { $0.dynamodb.keys == Self.key("a", 1) && $0.eventSource == "aws:dynamodb" })
+        #expect(records[0].dynamodb.newImage == Self.item("a", 1, ["title": .s("one")]) && records[0].dynamodb.oldImage == nil)
+        #expect(records[1].dynamodb.oldImage == Self.item("a", 1, ["title": .s("one")]))
+        #expect(records[1].dynamodb.newImage == Self.item("a", 1, ["title": .s("uno")]))
+        #expect(records[2].dynamodb.newImage == nil && records[2].dynamodb.oldImage == Self.item("a", 1, ["title": .s("uno")]))
+        #expect(records.allSatisfy { $0.dynamodb.sequenceNumber.count == 21 && $0.userIdentity == nil })
+        #expect(Set(records.map(\.eventID)).count == 3)
+
+        for (viewType, new, old) in [
+            (StreamViewType.keysOnly, false, false), (.newImage, true, false), (.oldImage, false, true),
+        ] {
+            let name = "t-\(viewType.rawValue)"
+            try db.createTable(Self.streamTable(name, viewType))
+            try db.putItem(PutItemInput(tableName: name, item: Self.item("a", 1, ["v": .n(Number(exactly: 1))])))
+            try db.putItem(PutItemInput(tableName: name, item: Self.item("a", 1, ["v": .n(Number(exactly: 2))])))
+            let got = try Self.allRecords(db, table: name)
+            #expect(got.map(\.eventName) == [.insert, .modify])
+            #expect((got[1].dynamodb.newImage != nil) == new)
+            #expect((got[1].dynamodb.oldImage != nil) == old)
+            #expect(got.allSatisfy { $0.dynamodb.streamViewType == viewType })
+        }
+        try db.close()
+    }
+
+    @Test func batchesTransactionsAndTimeToLiveWriteRecords() throws {
+        let clock = TimeToLiveTests.TestClock()
+        let db = try TimeToLiveTests.database(clock: clock)
+        try db.createTable(Self.streamTable())
+        try db.batchWriteItem(BatchWriteItemInput(requestItems: ["songs": (0..<5).map {
+            WriteRequest(putRequest: .init(item: Self.item("b", $0)))
+        }]))
+        try db.transactWriteItems(TransactWriteItemsInput(transactItems: [
+            TransactWriteItem(put: .init(tableName: "songs", item: Self.item("t", 1))),
+            TransactWriteItem(delete: .init(tableName: "songs", key: Self.key("b", 0))),
+            TransactWriteItem(update: .init(tableName: "songs", key: Self.key("b", 1), updateExpression: "SET x = :x",
+                                            expressionAttributeValues: [":x": .s("y")])),
+        ]))
+        _ = dynamoError("TransactionCanceledException") {
+            try db.transactWriteItems(TransactWriteItemsInput(transactItems: [
+                TransactWriteItem(put: .init(tableName: "songs", item: Self.item("never", 1))),
+                TransactWriteItem(conditionCheck: .init(tableName: "songs", key: Self.key("b", 2), conditionExpression: "attribute_not_exists(pk)")),
+            ]))
+        }
+        try db.updateTimeToLive(UpdateTimeToLiveInput(
+            tableName: "songs", timeToLiveSpecification: .init(enabled: true, attributeName: "expires")))
+        try db.putItem(PutItemInput(tableName: "songs", item: Self.item("ttl", 1, ["expires": .n(Number(exactly: Int(clock.read()) + 5))])))
+        clock.advance(60)
+        #expect(try db.sweepExpiredItems() == 1)
+
+        let records = try Self.allRecords(db, table: "songs")
+        #expect(records.count == 5 + 3 + 1 + 1)
+        #expect(records.filter { $0.eventName == .insert }.count == 5 + 1 + 1)
+        #expect(!records.contains { $0.dynamodb.keys["pk"] == .s("never") })
+        let ttl = try #require(records.last)
+        #expect(ttl.eventName == .remove && ttl.dynamodb.keys == Self.key("ttl", 1))
+        #expect(ttl.userIdentity == StreamIdentity(principalId: "dynamodb.amazonaws.com", type: "Service"))
+        #expect(records.dropLast().allSatisfy { $0.userIdentity == nil })
+        try db.close()
+    }
+
+    // MARK: - Reading
+
+    @Test func iteratorsLatestAtAfterClosedShardsAndErrors() throws {
+        let db = try memoryDatabase()
+        try db.createTable(Self.streamTable())
+        for i in 0..<20 { try db.putItem(PutItemInput(tableName: "songs", item: Self.item("p\(i)", i))) }
+        let arn = try #require(try db.describeTable(DescribeTableInput(tableName: "songs")).table.latestStreamArn)
+        let shards = try db.describeStream(DescribeStreamInput(streamArn: arn)).streamDescription.shards
+        let all = try Self.allRecords(db, table: "songs")
+        #expect(all.count == 20)
+
+        // LATEST sees only what comes after it.
+        let latest = try shards.map {
+            try #require(try db.getShardIterator(GetShardIteratorInput(streamArn: arn, shardId: $0.shardId, shardIteratorType: .latest)).shardIterator)
+        }
+        try db.putItem(PutItemInput(tableName: "songs", item: Self.item("late", 1)))
+        let late = try latest.flatMap { try db.getRecords(GetRecordsInput(shardIterator: $0)).records }
+        #expect(late.map(\.dynamodb.keys) == [Self.key("late", 1)])
+
+        // AT and AFTER a sequence number.
+        let shard = try #require(shards.first { shard in all.contains { try! Self.shardOf($0, db: db, arn: arn) == shard.shardId } })
+        let inShard = try all.filter { try Self.shardOf($0, db: db, arn: arn) == shard.shardId }
+        let second = inShard[1].dynamodb.sequenceNumber
+        let at = try db.getShardIterator(GetShardIteratorInput(
+            streamArn: arn, shardId: shard.shardId, shardIteratorType: .atSequenceNumber, sequenceNumber: second)).shardIterator!
+        #expect(try db.getRecords(GetRecordsInput(shardIterator: at)).records.first?.dynamodb.sequenceNumber == second)
+        let after = try db.getShardIterator(GetShardIteratorInput(
+            streamArn: arn, shardId: shard.shardId, shardIteratorType: .afterSequenceNumber, sequenceNumber: second)).shardIterator!
+        #expect(try db.getRecords(GetRecordsInput(shardIterator: after)).records.first?.dynamodb.sequenceNumber
+            == (inShard.count > 2 ? inShard[2].dynamodb.sequenceNumber : nil))
+
+        // Errors.
+        #expect(dynamoError { _ = try db.getShardIterator(GetShardIteratorInput(
+            streamArn: arn, shardId: shard.shardId, shardIteratorType: .atSequenceNumber)) } != nil)
+        #expect(dynamoError { _ = try db.getShardIterator(GetShardIteratorInput(
+            streamArn: arn, shardId: shard.shardId, shardIteratorType: .latest, sequenceNumber: second)) } != nil)
+        #expect(dynamoError { _ = try db.getShardIterator(GetShardIteratorInput(
+            streamArn: arn, shardId: shard.shardId, shardIteratorType: .atSequenceNumber, sequenceNumber: "12ab")) } != nil)
+        dynamoError("ResourceNotFoundException") { _ = try db.getShardIterator(GetShardIteratorInput(
+            streamArn: arn, shardId: "shardId-00000000000000000000-ffffffff", shardIteratorType: .latest)) }
+        dynamoError("ResourceNotFoundException") { _ = try db.describeStream(DescribeStreamInput(
+            streamArn: arn.replacingOccurrences(of: "/songs/", with: "/other/"))) }
+        dynamoError { _ = try db.describeStream(DescribeStreamInput(streamArn: "sdfadfsdfnlfkajakfgjalksfgklasjklasdjfklasdfasdfgasf")) }
+        dynamoError { _ = try db.getRecords(GetRecordsInput(shardIterator: "sdfsdfsgagaddafgagasgasgasdfasdfasdfasdfasdgasdasdgasdg")) }
+        dynamoError { _ = try db.getRecords(GetRecordsInput(shardIterator: at, limit: 1001)) }
+        dynamoError { _ = try db.listStreams(ListStreamsInput(limit: 0)) }
+
+        // Disabled: its shards close; read to the end, no NextShardIterator.
+        let shardNow = try Self.allRecords(db, table: "songs").filter { try Self.shardOf($0, db: db, arn: arn) == shard.shardId }
+        try db.updateTable(UpdateTableInput(tableName: "songs", streamSpecification: .init(streamEnabled: false)))
+        try db.putItem(PutItemInput(tableName: "songs", item: Self.item("after-disable", 1)))
+        var iterator = try db.getShardIterator(GetShardIteratorInput(
+            streamArn: arn, shardId: shard.shardId, shardIteratorType: .trimHorizon)).shardIterator
+        var read = 0
+        while let current = iterator {
+            let page = try db.getRecords(GetRecordsInput(shardIterator: current, limit: 2))
+            read += page.records.count
+            iterator = page.nextShardIterator
+        }
+        #expect(read == shardNow.count)
+        #expect(try Self.allRecords(db, table: "songs").count == 21, "nothing recorded after disabling")
+        try db.close()
+    }
+
+    /// The shard that holds `record`.
+    static func shardOf(_ record: StreamRecord, db: ItemDatabase, arn: String) throws -> String {
+        for shard in try db.describeStream(DescribeStreamInput(streamArn: arn)).streamDescription.shards {
+            let it = try db.getShardIterator(GetShardIteratorInput(
+                streamArn: arn, shardId: shard.shardId, shardIteratorType: .atSequenceNumber,
+                sequenceNumber: record.dynamodb.sequenceNumber)).shardIterator!
+            if try db.getRecords(GetRecordsInput(shardIterator: it, limit: 1)).records.first?.eventID == record.eventID {
+                return shard.shardId
+            }
+        }
+        return ""
+    }
+
+    // MARK: - Exactly the committed changes
+
+    /// Checks that, per item, the records form an unbroken chain in sequence order (each
+    /// record's old image is the previous record's new image) ending in the item's current
+    /// state, and that every item in the table has its chain: no record missing, extra or
+    /// out of order.
+    static func checkChains(_ db: ItemDatabase, table: String) throws -> String? {
+        var latest: [Item: Item?] = [:]
+        for record in try allRecords(db, table: table) {
+            let key = record.dynamodb.keys
+            let previous = latest[key] ?? nil
+            if record.dynamodb.oldImage != previous {
+                return "\(record.eventName) of \(key): old image \(String(describing: record.dynamodb.oldImage)), previous \(String(describing: previous))"
+            }
+            switch record.eventName {
+            case .insert where previous != nil, .modify where previous == nil, .remove where previous == nil:
+                return "\(record.eventName) of \(key) after \(String(describing: previous))"
+            default: break
+            }
+            latest[key] = record.dynamodb.newImage
+        }
+        let items = try db.scan(ScanInput(tableName: table)).items ?? []
+        for item in items where latest[Self.key(of: item)] ?? nil != item {
+            return "item \(item) has no record chain ending in it"
+        }
+        let live = latest.values.compactMap { $0 }.count
+        return live == items.count ? nil : "records leave \(live) items, the table holds \(items.count)"
+    }
+
+    static func key(of item: Item) -> Item { ["pk": item["pk"]!, "sk": item["sk"]!] }
+
+    @Test func concurrentWritersStreamEqualsTheCommittedChanges() throws {
+        let db = try memoryDatabase()
+        try db.createTable(Self.streamTable())
+        let writers = 4, operations = 300
+        runThreads(writers) { worker in
+            var rng = Rng(state: UInt64(worker) * 7919 + 1)
+            for i in 0..<operations {
+                let key = Self.key("k\(rng.below(12))", rng.below(3))
+                do {
+                    switch rng.below(6) {
+                    case 0, 1:
+                        try db.putItem(PutItemInput(tableName: "songs", item: key.merging(["w": .s("\(worker)-\(i)")]) { a, _ in a }))
+                    case 2:
+                        try db.updateItem(UpdateItemInput(
+                            tableName: "songs", key: key, updateExpression: "ADD n :one",
+                            expressionAttributeValues: [":one": .n(Number(exactly: 1))]))
+                    case 3:
+                        try db.deleteItem(DeleteItemInput(tableName: "songs", key: key))
+                    case 4:
+                        let other = Self.key("k\(rng.below(12))", rng.below(3))
+                        guard other != key else { continue }
+                        try db.transactWriteItems(TransactWriteItemsInput(transactItems: [
+                            TransactWriteItem(put: .init(tableName: "songs", item: key.merging(["tx": .s("\(worker)-\(i)")]) { a, _ in a })),
+                            TransactWriteItem(delete: .init(tableName: "songs", key: other)),
+                        ]))
+                    default:
+                        try db.putItem(PutItemInput(
+                            tableName: "songs", item: key.merging(["c": .s("\(i)")]) { a, _ in a },
+                            conditionExpression: "attribute_exists(pk)"))
+                    }
+                } catch let error as DynamoDBError where error.name == "ConditionalCheckFailedException"
+                    || error.name == "TransactionCanceledException" {
+                    continue
+                } catch {
+                    Issue.record("\(error)")
+                }
+            }
+        }
+        #expect(try Self.checkChains(db, table: "songs") == nil)
+        try db.close()
+    }
+
+    @Test func crashAtEveryOperationLeavesExactlyTheCommittedChanges() throws {
+        let fs = MemoryFileSystem()
+        var options = ItemDatabase.Options()
+        options.storage.fileSystem = fs
+        options.storage.writeBufferSize = 16 << 10
+        options.syncWrites = false
+        options.timeToLiveSweepInterval = 0
+        let db = try ItemDatabase.open("/db", options: options)
+        try db.createTable(Self.streamTable())
+        let images = Mutex<[MemoryFileSystem]>([])
+        fs.setOperationHook { _, _, index in
+            if index % 3 == 0 { images.withLock { $0.append(fs.crashClone()) } }
+        }
+        var rng = Rng(state: 42)
+        for i in 0..<150 {
+            let key = Self.key("k\(rng.below(10))", 0)
+            switch rng.below(3) {
+            case 0: try db.putItem(PutItemInput(tableName: "songs", item: key.merging(["v": .n(Number(exactly: i))]) { a, _ in a }))
+            case 1: try db.deleteItem(DeleteItemInput(tableName: "songs", key: key))
+            default:
+                try db.updateItem(UpdateItemInput(
+                    tableName: "songs", key: key, updateExpression: "ADD n :one", expressionAttributeValues: [":one": .n(Number(exactly: 1))]))
+            }
+        }
+        fs.setOperationHook(nil)
+        try db.close()
+        let all = images.withLock { $0 }
+        #expect(all.count > 20)
+        var failures = 0
+        for image in all {
+            var reopen = options
+            reopen.storage.fileSystem = image
+            do {
+                let recovered = try ItemDatabase.open("/db", options: reopen)
+                if let problem = try Self.checkChains(recovered, table: "songs") {
+                    failures += 1
+                    if failures <= 3 { Issue.record(Comment(rawValue: problem)) }
+                }
+                try recovered.close()
+            } catch let error as DynamoDBError where error.name == "ResourceNotFoundException" {
+                continue  // crashed before the table's creation was durable
+            } catch {
+                failures += 1
+                if failures <= 3 { Issue.record("\(error)") }
+            }
+        }
+        #expect(failures == 0)
+    }
+}
+
+/// Runs `body(i)` for i in 0..<count on separate threads and waits for all.
+func runThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let group = DispatchGroup()
+    for i in 0..<count {
+        group.enter()
+        Thread {
+            body(i)
+            group.leave()
+        }.start()
+    }
+    group.wait()
+}
