@@ -17,7 +17,8 @@ struct CairnCommand: ParsableCommand {
             Structure flags take JSON or aws-cli's shorthand; any flag value may be file://PATH.
             Exit status: 0 success, 252 bad command line, 254 error from the operation, 255 storage failure.
             """,
-        subcommands: [ShellCommand.self, KVCommand.self] + itemVerbs.map { $0 as any ParsableCommand.Type },
+        subcommands: [ShellCommand.self, KVCommand.self, StreamsCommand.self, TailCommand.self]
+            + itemVerbs.map { $0 as any ParsableCommand.Type },
         defaultSubcommand: ShellCommand.self
     )
 
@@ -30,7 +31,9 @@ struct CairnCommand: ParsableCommand {
             var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
-            let isItemVerb = arguments.first.map { verb in itemVerbs.contains { $0._commandName == verb } } ?? false
+            let isItemVerb = arguments.first.map { verb in
+                itemVerbs.contains { $0._commandName == verb } || verb == StreamsCommand._commandName
+            } ?? false
             let code = exitCode(for: error)
             if isItemVerb, code != .success, code.rawValue != ItemExitCode.usage,
                code.rawValue != ItemExitCode.serviceError, code.rawValue != ItemExitCode.otherError,

@@ -53,7 +53,7 @@ struct CreateTableVerb: ItemVerb {
     @Option(parsing: .unconditional, help: "PROVISIONED (DynamoDB's default) or PAY_PER_REQUEST.") var billingMode: String?
     @Option(parsing: .unconditional, help: "ReadCapacityUnits=N,WriteCapacityUnits=N or JSON.") var provisionedThroughput: String?
     @Flag(inversion: .prefixedNo, help: "Refuse DeleteTable until turned off.") var deletionProtectionEnabled: Bool?
-    @Option(parsing: .unconditional, help: "StreamEnabled=false (streams are not supported yet).") var streamSpecification: String?
+    @Option(parsing: .unconditional, help: "StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES (or KEYS_ONLY, NEW_IMAGE, OLD_IMAGE), or StreamEnabled=false.") var streamSpecification: String?
     @Option(parsing: .upToNextOption, help: "Not supported yet (refused).") var globalSecondaryIndexes: [String] = []
     @Option(parsing: .upToNextOption, help: "Not supported yet (refused).") var localSecondaryIndexes: [String] = []
 
@@ -197,7 +197,7 @@ struct UpdateTableVerb: ItemVerb {
     @Flag(inversion: .prefixedNo, help: "Turn deletion protection on or off.") var deletionProtectionEnabled: Bool?
     @Option(parsing: .upToNextOption, help: "Not supported yet (refused).") var attributeDefinitions: [String] = []
     @Option(parsing: .upToNextOption, help: "Not supported yet (refused).") var globalSecondaryIndexUpdates: [String] = []
-    @Option(parsing: .unconditional, help: "StreamEnabled=false (streams are not supported yet).") var streamSpecification: String?
+    @Option(parsing: .unconditional, help: "StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES (or KEYS_ONLY, NEW_IMAGE, OLD_IMAGE), or StreamEnabled=false.") var streamSpecification: String?
 
     var missingRequiredFlags: [String] { missingFlags([("--table-name", tableName != nil)]) }
 

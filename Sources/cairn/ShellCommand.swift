@@ -79,6 +79,7 @@ struct ShellCommand: ParsableCommand {
     static func run(_ words: [String], _ session: Session) -> Bool {
         guard let first = words.first else { return true }
         if first == "kv" { return runKV(Array(words.dropFirst()), session) }
+        if first == StreamsCommand._commandName { return runStreams(Array(words.dropFirst()), session) }
         guard itemVerbs.contains(where: { $0._commandName == first }) else {
             if KVCommand.verbs.contains(where: { $0._commandName == first }) {
                 printError("error: unknown verb '\(first)'; the key-value verbs are under kv: kv \(words.joined(separator: " "))")
@@ -100,6 +101,20 @@ struct ShellCommand: ParsableCommand {
             return ItemVerbRunner.execute(verb, session) == 0
         } catch {
             return printParseOutcome(ItemVerbsCommand.fullMessage(for: error), ItemVerbsCommand.exitCode(for: error))
+        }
+    }
+
+    /// Runs a `dynamodbstreams` verb (the words after `dynamodbstreams`).
+    static func runStreams(_ words: [String], _ session: Session) -> Bool {
+        do {
+            let command = try StreamsCommand.parseAsRoot(words)
+            guard let verb = command as? any ItemVerb else {
+                print(StreamsCommand.helpMessage())
+                return true
+            }
+            return ItemVerbRunner.execute(verb, session) == 0
+        } catch {
+            return printParseOutcome(StreamsCommand.fullMessage(for: error), StreamsCommand.exitCode(for: error))
         }
     }
 
@@ -154,6 +169,9 @@ struct ShellCommand: ParsableCommand {
         lines.append("")
         lines.append("key-value verbs (raw keys and values; help kv for the list):")
         lines.append(row("kv VERB ...", "put, get, delete, delete-range, scan, load, flush, compact, verify, stats, ..."))
+        lines.append("")
+        lines.append("change-stream verbs (flags as in `aws dynamodbstreams VERB`):")
+        for v in streamVerbs { lines.append(row("dynamodbstreams " + v._commandName, v.configuration.abstract)) }
         lines.append("")
         lines.append(row("help [VERB]", "this list, or a verb's flags"))
         lines.append(row("exit", "leave the shell"))
