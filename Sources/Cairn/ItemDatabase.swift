@@ -32,6 +32,14 @@ public final class ItemDatabase: Sendable {
         /// Lanes a new change stream spreads its records over, by partition key: each lane is
         /// one shard lineage (Docs/stream_format.md), so consumers can read lanes in parallel.
         public var streamLanes: UInt16 = 4
+        /// Seconds a change-stream record is kept (DynamoDB's 24 hours). Trimming drops whole
+        /// shards once their last record is older than this.
+        public var streamRetention: Double = 24 * 3600
+        /// A shard older than this (seconds) is closed and continued by a child shard
+        /// (DynamoDB rolls shards over about every four hours).
+        public var streamShardMaxAge: Double = 4 * 3600
+        /// A shard that took this many bytes of records is closed and continued by a child.
+        public var streamShardMaxBytes: Int = 32 << 20
         /// The clock TTL and ClientRequestToken windows read, in seconds since 1970.
         public var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
 
@@ -53,6 +61,9 @@ public final class ItemDatabase: Sendable {
     let expiryEntriesResolvedCounter = Atomic<Int>(0)
     /// The last order number given to an expiry-index entry (`ExpiryIndex`).
     let expiryOrder = Atomic<UInt64>(UInt64(max(0, Date().timeIntervalSince1970 * 1_000_000)))
+    /// Bytes of stream records written to each lane's open shard since open or its last
+    /// rollover, by lane prefix (`StreamKeys.lanePrefix`), for size-based rollover.
+    let streamLaneBytes = Mutex<[[UInt8]: Int]>([:])
 
     /// Opens (creating if needed) the item database in directory `path`.
     ///
@@ -80,6 +91,7 @@ public final class ItemDatabase: Sendable {
                 guard let db = box.database else { return false }
                 // A failed pass (an I/O error) is retried at the next one.
                 _ = try? db.sweepExpiredItems()
+                try? db.maintainStreams()
                 return true
             }
             : nil

@@ -254,6 +254,72 @@ import Testing
         return ""
     }
 
+    // MARK: - Shards over time
+
+    @Test func shardsRollOverByAgeAndSizeAndRetentionTrimsThem() throws {
+        let clock = TimeToLiveTests.TestClock()
+        var options = ItemDatabase.Options()
+        options.storage.fileSystem = MemoryFileSystem()
+        options.timeToLiveSweepInterval = 0
+        options.clock = { clock.read() }
+        options.streamLanes = 2
+        options.streamShardMaxBytes = 4096
+        let db = try ItemDatabase.open("/db", options: options)
+        try db.createTable(Self.streamTable())
+        let arn = try #require(try db.describeTable(DescribeTableInput(tableName: "songs")).table.latestStreamArn)
+        func put(_ range: Range<Int>) throws {
+            for i in range { try db.putItem(PutItemInput(tableName: "songs", item: Self.item("p\(i % 8)", i, ["pad": .s(String(repeating: "x", count: 100))]))) }
+        }
+        try put(0..<10)
+        try db.maintainStreams()  // young and small: nothing rolls over
+        #expect(try db.describeStream(DescribeStreamInput(streamArn: arn)).streamDescription.shards.count == 2)
+
+        try put(10..<100)  // well over 4 KB per lane
+        try db.maintainStreams()
+        var shards = try db.describeStream(DescribeStreamInput(streamArn: arn)).streamDescription.shards
+        #expect(shards.count == 4)
+        let parents = shards.filter { $0.sequenceNumberRange.endingSequenceNumber != nil }
+        let children = shards.filter { $0.parentShardId != nil }
+        #expect(parents.count == 2 && children.count == 2)
+        #expect(Set(children.compactMap(\.parentShardId)) == Set(parents.map(\.shardId)))
+
+        try put(100..<110)
+        clock.advance(5 * 3600)  // older than four hours: the children roll over too
+        try db.maintainStreams()
+        shards = try db.describeStream(DescribeStreamInput(streamArn: arn)).streamDescription.shards
+        #expect(shards.count == 6)
+
+        // Every record is read exactly once, in commit order within each lane, across parents
+        // and children.
+        let records = try Self.records(db, arn: arn)
+        #expect(records.count == 110)
+        #expect(Set(records.map(\.eventID)).count == 110)
+        #expect(try Self.checkChains(db, table: "songs") == nil)
+
+        // Retention: shards closed more than 24 hours ago are trimmed; an iterator into one
+        // is TrimmedDataAccessException.
+        let oldest = try #require(parents.first)
+        clock.advance(20 * 3600)  // the first parents closed 25 hours ago, the next ones 20
+        let stale = try #require(try db.getShardIterator(GetShardIteratorInput(
+            streamArn: arn, shardId: oldest.shardId, shardIteratorType: .trimHorizon)).shardIterator)
+        try db.maintainStreams()
+        shards = try db.describeStream(DescribeStreamInput(streamArn: arn)).streamDescription.shards
+        // The first two parents trimmed; the two shards opened at hour 5 rolled over (by age)
+        // into two more.
+        #expect(shards.count == 6)
+        #expect(!shards.contains { $0.shardId == oldest.shardId })
+        dynamoError("TrimmedDataAccessException") { _ = try db.getRecords(GetRecordsInput(shardIterator: stale)) }
+        #expect(try Self.records(db, arn: arn).count == 10, "the 100 records of the trimmed shards are gone")
+
+        // A disabled stream whose shards are all trimmed leaves ListStreams.
+        try db.updateTable(UpdateTableInput(tableName: "songs", streamSpecification: .init(streamEnabled: false)))
+        clock.advance(25 * 3600)
+        try db.maintainStreams()
+        #expect(try db.listStreams().streams.isEmpty)
+        dynamoError("ResourceNotFoundException") { _ = try db.describeStream(DescribeStreamInput(streamArn: arn)) }
+        try db.close()
+    }
+
     // MARK: - Exactly the committed changes
 
     /// Checks that, per item, the records form an unbroken chain in sequence order (each

@@ -114,7 +114,9 @@ final class Catalog: Sendable {
     }
 
     /// Creates a table: `make` receives the new table number and returns the definition.
-    func create(_ name: String, _ make: (UInt32) -> TableDefinition) throws -> TableDefinition {
+    func create(
+        _ name: String, now: Double = Date().timeIntervalSince1970, _ make: (UInt32) -> TableDefinition
+    ) throws -> TableDefinition {
         try state.withLock { state in
             guard state.tables[name] == nil else {
                 throw DynamoDBError.resourceInUse("Table already exists: \(name)")
@@ -125,7 +127,7 @@ final class Catalog: Sendable {
             let definition = make(state.nextNumber)
             var batch = WriteBatch()
             batch.put(KeySpace.tableDefinitionKey(name), try definition.record())
-            let streams = try Self.streamChanges(from: nil, to: definition, now: Date().timeIntervalSince1970, &batch)
+            let streams = try streamChanges(from: nil, to: definition, now: now, streams: state.streams, &batch)
             var next: [UInt8] = []
             let nextValue = UInt64(state.nextNumber) + 1
             for shift in stride(from: 56, through: 0, by: -8) { next.append(UInt8(truncatingIfNeeded: nextValue >> UInt64(shift))) }
@@ -143,7 +145,7 @@ final class Catalog: Sendable {
     /// another. `also` may add more writes (from the old and new definitions) to the batch
     /// that stores the new definition. Returns the new definition.
     func change(
-        _ name: String, _ change: (TableDefinition) throws -> TableDefinition,
+        _ name: String, now: Double = Date().timeIntervalSince1970, _ change: (TableDefinition) throws -> TableDefinition,
         also: (TableDefinition, TableDefinition, inout WriteBatch) -> Void = { _, _, _ in }
     ) throws -> TableDefinition {
         try state.withLock { state in
@@ -152,7 +154,7 @@ final class Catalog: Sendable {
             var batch = WriteBatch()
             batch.put(KeySpace.tableDefinitionKey(name), try definition.record())
             also(current, definition, &batch)
-            let streams = try Self.streamChanges(from: current, to: definition, now: Date().timeIntervalSince1970, &batch)
+            let streams = try streamChanges(from: current, to: definition, now: now, streams: state.streams, &batch)
             _ = try lsm.write(batch, sync: true)
             state.tables[name] = definition
             state.changes &+= 1
@@ -163,7 +165,7 @@ final class Catalog: Sendable {
 
     /// Removes a table's definition and, in the same atomic write, all its items and its
     /// expiry index.
-    func delete(_ definition: TableDefinition) throws {
+    func delete(_ definition: TableDefinition, now: Double = Date().timeIntervalSince1970) throws {
         try state.withLock { state in
             guard state.tables[definition.name]?.number == definition.number else {
                 throw DynamoDBError.resourceNotFound()
@@ -175,7 +177,7 @@ final class Catalog: Sendable {
             batch.delete(ExpiryIndex.markerKey(definition.number))
             // The table's stream ends with it; its records stay readable (DynamoDB keeps a
             // deleted table's stream for 24 hours).
-            let streams = try Self.streamChanges(from: definition, to: nil, now: Date().timeIntervalSince1970, &batch)
+            let streams = try streamChanges(from: definition, to: nil, now: now, streams: state.streams, &batch)
             _ = try lsm.write(batch, sync: true)
             state.tables[definition.name] = nil
             state.changes &+= 1
@@ -199,30 +201,57 @@ final class Catalog: Sendable {
 
     /// The descriptor writes a definition change implies, added to `batch`; returns the new
     /// descriptors by key to install once the batch is durable. A new stream (a new ordinal)
-    /// gets a descriptor; a stream that was enabled and is now disabled, replaced or has lost
-    /// its table gets `disabledAt`.
-    private static func streamChanges(
-        from old: TableDefinition?, to new: TableDefinition?, now: Double, _ batch: inout WriteBatch
+    /// gets a descriptor with one open shard per lane; a stream that was enabled and is now
+    /// disabled, replaced or has lost its table gets `disabledAt`, and its open shards close
+    /// at the last committed sequence number (the caller holds every item lock, so no write
+    /// is in flight).
+    private func streamChanges(
+        from old: TableDefinition?, to new: TableDefinition?, now: Double, streams: [[UInt8]: StreamDescriptor],
+        _ batch: inout WriteBatch
     ) throws -> [([UInt8], StreamDescriptor)] {
         var changes: [([UInt8], StreamDescriptor)] = []
-        func descriptor(_ table: TableDefinition, _ stream: StreamState, disabledAt: Double?) throws {
-            let key = StreamKeys.descriptorKey(table: table.number, ordinal: stream.ordinal)
-            let value = StreamDescriptor(
-                tableNumber: table.number, tableName: table.name, stream: stream, keySchema: table.keySchema,
-                disabledAt: disabledAt)
-            batch.put(key, try value.record())
-            changes.append((key, value))
-        }
         let before = old?.activeStream
         let after = new?.settings.stream
         if let old, let before, !(after?.ordinal == before.ordinal && after?.enabled == true) {
-            var ended = before
-            ended.enabled = false
-            try descriptor(old, ended, disabledAt: now)
+            let key = StreamKeys.descriptorKey(table: old.number, ordinal: before.ordinal)
+            if var ended = streams[key] {
+                ended.stream.enabled = false
+                ended.disabledAt = now
+                let last = lsm.latestSequenceNumber
+                for i in ended.shards.indices where ended.shards[i].end == nil {
+                    ended.shards[i].end = max(last, ended.shards[i].start &- 1)
+                    ended.shards[i].closedAt = now
+                }
+                batch.put(key, try ended.record())
+                changes.append((key, ended))
+            }
         }
         if let new, let after, after.enabled, before?.ordinal != after.ordinal || old == nil {
-            try descriptor(new, after, disabledAt: nil)
+            let start = after.startSequence ?? lsm.latestSequenceNumber + 1
+            let value = StreamDescriptor(
+                tableNumber: new.number, tableName: new.name, stream: after, keySchema: new.keySchema, disabledAt: nil,
+                shards: (0..<after.lanes).map { ShardState(lane: $0, start: start, end: nil, createdAt: now, closedAt: nil, parent: nil) })
+            batch.put(value.key, try value.record())
+            changes.append((value.key, value))
         }
         return changes
+    }
+
+    /// Replaces a stream's descriptor with `change(descriptor)` (nil: removes it), writing
+    /// `also`'s extra updates in the same synced batch; returns the new descriptor. Shard
+    /// rollover and retention trimming go through here.
+    @discardableResult
+    func updateStream(
+        _ key: [UInt8], _ change: (StreamDescriptor, inout WriteBatch) throws -> StreamDescriptor?
+    ) throws -> StreamDescriptor? {
+        try state.withLock { state in
+            guard let current = state.streams[key] else { return nil }
+            var batch = WriteBatch()
+            let updated = try change(current, &batch)
+            if let updated { batch.put(key, try updated.record()) } else { batch.delete(key) }
+            _ = try lsm.write(batch, sync: true)
+            state.streams[key] = updated
+            return updated
+        }
     }
 }

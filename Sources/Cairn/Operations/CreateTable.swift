@@ -92,14 +92,14 @@ extension ItemDatabase {
         let (partitionKey, sortKey) = try Self.keyAttributes(input.keySchema, input.attributeDefinitions)
         let billingMode = input.billingMode ?? .provisioned
         let throughput = try Self.checkThroughput(billingMode, input.provisionedThroughput)
-        let now = Date().timeIntervalSince1970
+        let now = currentTime()
         var stream: StreamState?
         if let spec = input.streamSpecification, spec.streamEnabled, let viewType = spec.streamViewType {
             stream = StreamState(
                 ordinal: 0, label: StreamKeys.label(at: now), viewType: viewType, enabled: true,
                 lanes: options.streamLanes, createdAt: now, startSequence: lsm.latestSequenceNumber + 1)
         }
-        let definition = try catalog.create(input.tableName) { number in
+        let definition = try catalog.create(input.tableName, now: now) { number in
             TableDefinition(
                 number: number, name: input.tableName, uuid: UUID().uuidString.lowercased(),
                 partitionKey: partitionKey, sortKey: sortKey,

@@ -40,7 +40,7 @@ extension ItemDatabase {
                 throw DynamoDBError.validation(
                     "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")
             }
-            try catalog.delete(definition)
+            try catalog.delete(definition, now: currentTime())
             return DeleteTableOutput(tableDescription: definition.description(status: "DELETING"))
         }
     }

@@ -9,17 +9,14 @@ extension ItemDatabase {
         let descriptor = try stream(arn: input.streamArn)
         let stream = descriptor.stream
         let open = descriptor.disabledAt == nil
-        var shards: [Shard] = []
-        for lane in 0..<stream.lanes {
-            let (first, last) = try laneBounds(descriptor, lane: lane)
-            let start = first ?? descriptor.stream.startSequence ?? 1
-            shards.append(Shard(
-                shardId: StreamShards.shardId(stream, lane: lane),
+        var shards = descriptor.shards.map { shard in
+            Shard(
+                shardId: shard.id,
                 sequenceNumberRange: SequenceNumberRange(
-                    startingSequenceNumber: StreamShards.sequenceText(start),
-                    endingSequenceNumber: open ? nil : StreamShards.sequenceText(last ?? start)),
-                parentShardId: nil))
-        }
+                    startingSequenceNumber: StreamShards.sequenceText(shard.start),
+                    endingSequenceNumber: shard.end.map(StreamShards.sequenceText)),
+                parentShardId: shard.parent)
+        }.sorted { $0.shardId < $1.shardId }
         if let after = input.exclusiveStartShardId {
             shards = shards.filter { $0.shardId > after }
         }
@@ -32,14 +29,4 @@ extension ItemDatabase {
             lastEvaluatedShardId: shards.count > limit ? page.last?.shardId : nil))
     }
 
-    /// The first and last commit sequence of a lane's records (nil when it has none).
-    func laneBounds(_ descriptor: StreamDescriptor, lane: UInt16) throws -> (first: UInt64?, last: UInt64?) {
-        let prefix = StreamKeys.lanePrefix(table: descriptor.tableNumber, ordinal: descriptor.stream.ordinal, lane: lane)
-        let iterator = try lsm.makeIterator(ReadOptions(lowerBound: prefix, upperBound: prefix.prefixSuccessor))
-        try iterator.seekToFirst()
-        guard iterator.isValid else { return (nil, nil) }
-        let first = StreamKeys.sequence(ofRecordKey: iterator.key)
-        try iterator.seekToLast()
-        return (first, iterator.isValid ? StreamKeys.sequence(ofRecordKey: iterator.key) : first)
-    }
 }

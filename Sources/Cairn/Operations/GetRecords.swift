@@ -24,8 +24,13 @@ extension ItemDatabase {
         }
         guard let descriptor = catalog.streamDescriptors().first(where: {
             $0.tableNumber == position.table && $0.stream.ordinal == position.ordinal
-        }), position.lane < descriptor.stream.lanes else {
+        }) else {
             throw DynamoDBError.resourceNotFound("Requested resource not found: Stream not found")
+        }
+        guard let shard = descriptor.shards.first(where: { $0.lane == position.lane && $0.start == position.shardStart }) else {
+            throw DynamoDBError(
+                name: "TrimmedDataAccessException",
+                message: "The shard was trimmed: its records are older than the stream's retention period")
         }
         let limit = input.limit ?? 1000
         let prefix = StreamKeys.lanePrefix(table: position.table, ordinal: position.ordinal, lane: position.lane)
@@ -37,9 +42,15 @@ extension ItemDatabase {
         var records: [StreamRecord] = []
         var bytes = 0
         var last = position.after
+        let end = shard.end ?? .max
+        var reachedEnd = false
         while iterator.isValid, records.count < limit, bytes < 1 << 20 {
             guard let sequence = StreamKeys.sequence(ofRecordKey: iterator.key) else {
                 throw CairnError.corruption(file: "change stream", offset: 0, reason: "malformed stream record key")
+            }
+            guard sequence <= end else {
+                reachedEnd = true
+                break
             }
             let stored = try StreamRecordCodec.decode(iterator.value)
             bytes += iterator.value.count
@@ -47,8 +58,8 @@ extension ItemDatabase {
             last = sequence
             try iterator.next()
         }
-        // A disabled stream takes no more records: once read to its end, its shards are done.
-        let finished = descriptor.disabledAt != nil && !iterator.isValid
+        // A closed shard takes no more records: read to its end, it is done.
+        let finished = shard.end != nil && (reachedEnd || !iterator.isValid)
         var next = position
         next.after = last
         next.issuedMillis = now

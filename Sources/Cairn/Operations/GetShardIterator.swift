@@ -28,19 +28,25 @@ extension ItemDatabase {
             }
         }
         let descriptor = try stream(arn: input.streamArn)
-        guard let lane = StreamShards.lane(ofShardId: input.shardId, in: descriptor.stream) else {
+        guard let shard = descriptor.shards.first(where: { $0.id == input.shardId }) else {
             throw DynamoDBError.resourceNotFound("Requested resource not found: Shard does not exist")
         }
         let after: UInt64
         switch input.shardIteratorType {
-        case .trimHorizon: after = 0
-        case .latest: after = lsm.latestSequenceNumber
-        case .atSequenceNumber: after = (sequence ?? 1) &- 1
-        case .afterSequenceNumber: after = sequence ?? 0
+        case .trimHorizon: after = shard.start &- 1
+        case .latest: after = min(lsm.latestSequenceNumber, shard.end ?? .max)
+        case .atSequenceNumber, .afterSequenceNumber:
+            let s = sequence ?? 0
+            guard s >= shard.start, s <= shard.end ?? .max else {
+                throw DynamoDBError.validation(
+                    "Invalid SequenceNumber \(StreamShards.sequenceText(s)) for shard \(shard.id): it holds sequence numbers from \(StreamShards.sequenceText(shard.start))"
+                        + (shard.end.map { " to \(StreamShards.sequenceText($0))" } ?? ""))
+            }
+            after = input.shardIteratorType == .atSequenceNumber ? s &- 1 : s
         }
         let iterator = StreamShards.Iterator(
-            table: descriptor.tableNumber, ordinal: descriptor.stream.ordinal, lane: lane, after: after,
-            issuedMillis: UInt64(max(0, currentTime() * 1000)))
+            table: descriptor.tableNumber, ordinal: descriptor.stream.ordinal, lane: shard.lane, shardStart: shard.start,
+            after: after, issuedMillis: UInt64(max(0, currentTime() * 1000)))
         return GetShardIteratorOutput(shardIterator: iterator.text)
     }
 }

@@ -104,13 +104,13 @@ extension ItemDatabase {
 
     /// UpdateTable's change of the definition, under the catalog's lock.
     private func changeTable(_ input: UpdateTableInput) throws -> TableDefinition {
-        try catalog.change(input.tableName) { current in try current.changing { settings in
+        try catalog.change(input.tableName, now: currentTime()) { current in try current.changing { settings in
             if let spec = input.streamSpecification {
                 if spec.streamEnabled, let viewType = spec.streamViewType {
                     guard settings.stream?.enabled != true else {
                         throw DynamoDBError.validation("Table already has an enabled stream: TableName: \(input.tableName)")
                     }
-                    let now = Date().timeIntervalSince1970
+                    let now = currentTime()
                     var label = StreamKeys.label(at: now)
                     if let previous = settings.stream, previous.label >= label {
                         // Two streams of one table enabled within a millisecond: keep labels

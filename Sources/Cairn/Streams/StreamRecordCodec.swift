@@ -121,8 +121,9 @@ extension ItemDatabase {
             newImage: stream.viewType.includesNewImage && event != .remove ? new : nil,
             oldImage: stream.viewType.includesOldImage && event != .insert ? old : nil)
         let lane = StreamKeys.lane(ofItemKey: key, lanes: stream.lanes)
-        batch.putStamped(
-            StreamKeys.lanePrefix(table: table.number, ordinal: stream.ordinal, lane: lane),
-            StreamRecordCodec.encode(record))
+        let prefix = StreamKeys.lanePrefix(table: table.number, ordinal: stream.ordinal, lane: lane)
+        let value = StreamRecordCodec.encode(record)
+        streamLaneBytes.withLock { $0[prefix, default: 0] += prefix.count + 8 + value.count }
+        batch.putStamped(prefix, value)
     }
 }

@@ -147,6 +147,31 @@ enum StreamKeys {
     }
 }
 
+/// One shard: a stretch of one lane's records, `start...end` in commit sequence numbers.
+/// A lane's shards follow each other: when one closes (by age or size, or when the stream is
+/// disabled) at sequence `end`, its child starts at `end + 1` with the closed one as parent.
+struct ShardState: Codable, Sendable, Hashable {
+    var lane: UInt16
+    /// The first sequence number the shard holds.
+    var start: UInt64
+    /// The last one, once closed.
+    var end: UInt64?
+    /// Seconds since 1970.
+    var createdAt: Double
+    var closedAt: Double?
+    /// The shard this one continues.
+    var parent: String?
+
+    /// `shardId-<20-digit start sequence>-<8 hex digits: lane>` (37 characters), so a lane's
+    /// shards sort in order after the lanes.
+    var id: String {
+        let start = String(self.start)
+        let hex = String(lane, radix: 16)
+        return "shardId-" + String(repeating: "0", count: max(0, 20 - start.count)) + start + "-"
+            + String(repeating: "0", count: 8 - hex.count) + hex
+    }
+}
+
 /// Everything ListStreams and DescribeStream need about one stream, also after it was
 /// disabled or its table deleted: stored under `StreamKeys.descriptorKey` in the same batch as
 /// the table-definition change that created or ended the stream.
@@ -161,6 +186,11 @@ struct StreamDescriptor: Codable, Sendable, Hashable {
     /// Seconds since 1970 when the stream was disabled (or its table deleted); nil while it
     /// is enabled.
     var disabledAt: Double?
+    /// The shards not yet trimmed, oldest first in each lane.
+    var shards: [ShardState]
+
+    /// The key of this descriptor in the catalog.
+    var key: [UInt8] { StreamKeys.descriptorKey(table: tableNumber, ordinal: stream.ordinal) }
 
     /// `TableDefinition.streamArn`.
     var arn: String { "arn:aws:dynamodb:local:000000000000:table/\(tableName)/stream/\(stream.label)" }

@@ -1,35 +1,16 @@
 import CairnLSM
 import Foundation
 
-/// Shards and shard iterators of Cairn's streams (Docs/stream_format.md).
+/// Shard iterators and sequence-number text of Cairn's streams (Docs/stream_format.md).
 ///
-/// A stream spreads its records over `lanes` by partition hash; each lane is one shard
-/// lineage, so every record of one item is in one shard, in commit order. (Shards that roll
-/// over by size or age within a lane, with ParentShardId, come in a later version; until then
-/// each lane is a single shard, open while the stream is enabled and closed once it is
-/// disabled.)
-///
-/// - Shard ID: `shardId-<20-digit creation time in ms>-<8 hex digits: lane>`: 37 characters,
-///   sorting by lane.
-/// - Sequence number: the record's CairnLSM commit sequence, as 21 decimal digits.
-/// - Shard iterator: `cairn1-` and 48 hex digits: table number (4 bytes), stream ordinal (2),
-///   lane (2), the last sequence read (8; the iterator returns records after it), and the
-///   time it was issued in ms (8), which expires it after 15 minutes.
+/// - Sequence number: a record's CairnLSM commit sequence, as 21 decimal digits.
+/// - Shard iterator: `cairn2-` and 64 hex digits: table number (4 bytes), stream ordinal (2),
+///   lane (2), the shard's first sequence (8), the last sequence read (8; the iterator returns
+///   records after it), and the time it was issued in ms (8), which expires it after 15
+///   minutes.
 enum StreamShards {
     /// How long a shard iterator stays valid (DynamoDB's 15 minutes).
     static let iteratorLifetimeMillis: UInt64 = 15 * 60 * 1000
-
-    static func shardId(_ stream: StreamState, lane: UInt16) -> String {
-        let created = String(UInt64(max(0, stream.createdAt * 1000)))
-        let hex = String(lane, radix: 16)
-        return "shardId-" + String(repeating: "0", count: max(0, 20 - created.count)) + created + "-"
-            + String(repeating: "0", count: 8 - hex.count) + hex
-    }
-
-    /// The lane a shard ID names in `stream`, nil if it names none.
-    static func lane(ofShardId id: String, in stream: StreamState) -> UInt16? {
-        (0..<stream.lanes).first { shardId(stream, lane: $0) == id }
-    }
 
     /// A sequence number as DynamoDB Streams shows it: 21 decimal digits.
     static func sequenceText(_ sequence: UInt64) -> String {
@@ -44,41 +25,47 @@ enum StreamShards {
         return trimmed.isEmpty ? 0 : UInt64(trimmed)
     }
 
-    /// A position in one lane of one stream.
+    /// A position in one shard of one stream.
     struct Iterator: Equatable {
         var table: UInt32
         var ordinal: UInt16
         var lane: UInt16
+        /// The shard's first sequence number (with the lane, it names the shard).
+        var shardStart: UInt64
         /// Records after this sequence number come next.
         var after: UInt64
         /// When the iterator was issued, ms since 1970.
         var issuedMillis: UInt64
+
+        static let prefix = "cairn2-"
 
         var text: String {
             var bytes: [UInt8] = []
             KeySpace.appendBigEndian(table, to: &bytes)
             KeySpace.appendBigEndian(ordinal, to: &bytes)
             KeySpace.appendBigEndian(lane, to: &bytes)
+            KeySpace.appendBigEndian(shardStart, to: &bytes)
             KeySpace.appendBigEndian(after, to: &bytes)
             KeySpace.appendBigEndian(issuedMillis, to: &bytes)
-            return "cairn1-" + bytes.map { String($0 >> 4, radix: 16) + String($0 & 15, radix: 16) }.joined()
+            return Self.prefix + bytes.map { String($0 >> 4, radix: 16) + String($0 & 15, radix: 16) }.joined()
         }
 
-        init(table: UInt32, ordinal: UInt16, lane: UInt16, after: UInt64, issuedMillis: UInt64) {
+        init(table: UInt32, ordinal: UInt16, lane: UInt16, shardStart: UInt64, after: UInt64, issuedMillis: UInt64) {
             self.table = table
             self.ordinal = ordinal
             self.lane = lane
+            self.shardStart = shardStart
             self.after = after
             self.issuedMillis = issuedMillis
         }
 
         /// Parses an iterator; nil for anything Cairn did not issue.
         init?(_ text: String) {
-            guard text.hasPrefix("cairn1-") else { return nil }
-            let hex = Array(text.utf8.dropFirst(7))
-            guard hex.count == 48 else { return nil }
+            guard text.hasPrefix(Self.prefix) else { return nil }
+            let hex = Array(text.utf8.dropFirst(Self.prefix.utf8.count))
+            guard hex.count == 64 else { return nil }
             var bytes: [UInt8] = []
-            for i in stride(from: 0, to: 48, by: 2) {
+            for i in stride(from: 0, to: 64, by: 2) {
                 guard let byte = UInt8(String(decoding: hex[i..<(i + 2)], as: UTF8.self), radix: 16) else { return nil }
                 bytes.append(byte)
             }
@@ -86,8 +73,9 @@ enum StreamShards {
             table = UInt32(read(0..<4))
             ordinal = UInt16(read(4..<6))
             lane = UInt16(read(6..<8))
-            after = read(8..<16)
-            issuedMillis = read(16..<24)
+            shardStart = read(8..<16)
+            after = read(16..<24)
+            issuedMillis = read(24..<32)
         }
     }
 }
