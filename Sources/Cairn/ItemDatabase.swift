@@ -64,6 +64,8 @@ public final class ItemDatabase: Sendable {
     /// Bytes of stream records written to each lane's open shard since open or its last
     /// rollover, by lane prefix (`StreamKeys.lanePrefix`), for size-based rollover.
     let streamLaneBytes = Mutex<[[UInt8]: Int]>([:])
+    /// Wakes change-stream readers after item writes commit (`ChangeStream`).
+    let streamSignal = StreamSignal()
 
     /// Opens (creating if needed) the item database in directory `path`.
     ///
@@ -106,6 +108,7 @@ public final class ItemDatabase: Sendable {
 
     /// Flushes and closes the database; later calls fail with `CairnError.closed`.
     public func close() throws {
+        streamSignal.close()
         timeToLiveSweeper?.stop()
         try lsm.close()
     }

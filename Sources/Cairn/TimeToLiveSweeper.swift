@@ -170,7 +170,7 @@ extension ItemDatabase {
         var batch = WriteBatch()
         add(.delete, old: item, new: nil, key: key, table: table, cause: cause, to: &batch)
         batch.delete(entry)
-        _ = try lsm.write(batch, sync: false)
+        try commit(batch, sync: false)
         if cause == .timeToLive { timeToLiveDeletionCounter.add(1, ordering: .relaxed) }
     }
 

@@ -320,6 +320,108 @@ import Testing
         try db.close()
     }
 
+    // MARK: - Swift: AsyncSequence and durable consumers
+
+    @Test func asyncSequenceFollowsWritesInCommitOrder() async throws {
+        let db = try memoryDatabase()
+        try db.createTable(Self.streamTable())
+        try db.putItem(PutItemInput(tableName: "songs", item: Self.item("before", 0)))
+        let fromLatest = try db.changes(of: "songs", from: .latest)
+        let fromStart = try db.changes(of: "songs")
+        let writer = Task.detached {
+            for i in 0..<200 {
+                try db.putItem(PutItemInput(tableName: "songs", item: Self.item("k\(i % 20)", i % 3, ["v": .n(Number(exactly: i))])))
+                if i % 50 == 0 { try await Task.sleep(nanoseconds: 2_000_000) }
+            }
+        }
+        var seen: [ChangeRecord] = []
+        for try await record in fromLatest {
+            seen.append(record)
+            if seen.count == 200 { break }
+        }
+        try await writer.value
+        #expect(seen.map(\.sequenceNumber) == seen.map(\.sequenceNumber).sorted())
+        #expect(!seen.contains { $0.keys == Self.key("before", 0) })
+        #expect(seen.last?.newImage?["v"] == .n(Number(exactly: 199)))
+        var fromTheStart = 0
+        for try await _ in fromStart {
+            fromTheStart += 1
+            if fromTheStart == 201 { break }
+        }
+        #expect(fromTheStart == 201)
+
+        // Disabling ends the sequence once it is read to the end.
+        let tail = try db.changes(of: "songs", from: .latest)
+        try db.putItem(PutItemInput(tableName: "songs", item: Self.item("last", 1)))
+        try db.updateTable(UpdateTableInput(tableName: "songs", streamSpecification: .init(streamEnabled: false)))
+        var remaining: [ChangeRecord] = []
+        for try await record in tail { remaining.append(record) }
+        #expect(remaining.map(\.keys) == [Self.key("last", 1)])
+        try db.close()
+    }
+
+    /// A consumer that writes its output into Cairn commits its position in the same batch:
+    /// after a crash at any file operation, output and position agree (exactly once).
+    @Test func durableConsumerIsExactlyOnceAcrossCrashes() async throws {
+        let fs = MemoryFileSystem()
+        var options = ItemDatabase.Options()
+        options.storage.fileSystem = fs
+        options.timeToLiveSweepInterval = 0
+        let db = try ItemDatabase.open("/db", options: options)
+        try db.createTable(Self.streamTable())
+        for i in 0..<60 { try db.putItem(PutItemInput(tableName: "songs", item: Self.item("k\(i)", i))) }
+        let images = Mutex<[MemoryFileSystem]>([])
+        fs.setOperationHook { _, _, _ in images.withLock { $0.append(fs.crashClone()) } }
+        let consumer = try db.consumer(named: "copier", of: "songs")
+        var processed = 0
+        for try await record in try consumer.changes() {
+            // The output: one raw key per record, with the position, in one batch.
+            var batch = WriteBatch()
+            batch.put(Array("out/\(record.sequenceNumber)".utf8), [1])
+            consumer.commit(record.sequenceNumber, in: &batch)
+            _ = try db.storage.write(batch, sync: true)
+            processed += 1
+            if processed == 60 { break }
+        }
+        fs.setOperationHook(nil)
+        #expect(try consumer.position() > 0)
+        try db.close()
+
+        let all = images.withLock { $0 }
+        #expect(all.count >= 60)
+        for image in all {
+            var reopen = options
+            reopen.storage.fileSystem = image
+            let recovered = try ItemDatabase.open("/db", options: reopen)
+            let restarted = try recovered.consumer(named: "copier", of: "songs")
+            let position = try restarted.position()
+            let outputs = try Self.scanKeys(recovered.storage, prefix: "out/")
+            let expected = try Self.allRecords(recovered, table: "songs").map(\.dynamodb.sequenceNumber)
+                .compactMap { UInt64($0) }.filter { $0 <= position }.map { "out/\($0)" }
+            #expect(outputs == expected.sorted(), "position \(position)")
+            // Resuming reads exactly the records after the position.
+            var next: UInt64?
+            for try await record in try restarted.changes() {
+                next = record.sequenceNumber
+                break
+            }
+            if let next { #expect(next > position) }
+            try recovered.close()
+        }
+    }
+
+    static func scanKeys(_ db: Database, prefix: String) throws -> [String] {
+        let start = Array(prefix.utf8)
+        let it = try db.makeIterator(ReadOptions(lowerBound: start, upperBound: start.prefixSuccessorForTests))
+        try it.seekToFirst()
+        var keys: [String] = []
+        while it.isValid {
+            keys.append(String(decoding: it.key, as: UTF8.self))
+            try it.next()
+        }
+        return keys
+    }
+
     // MARK: - Exactly the committed changes
 
     /// Checks that, per item, the records form an unbroken chain in sequence order (each
@@ -454,4 +556,16 @@ func runThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
         }.start()
     }
     group.wait()
+}
+
+extension Array where Element == UInt8 {
+    /// The first key after every key starting with `self`.
+    var prefixSuccessorForTests: [UInt8] {
+        var key = self
+        while let last = key.last {
+            if last < 0xFF { key[key.count - 1] = last + 1; return key }
+            key.removeLast()
+        }
+        return [0xFF]
+    }
 }

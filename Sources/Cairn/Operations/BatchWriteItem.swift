@@ -134,7 +134,7 @@ extension ItemDatabase {
                 let (new, effect) = try write.outcome(old: old)
                 add(effect, old: old, new: new, key: write.key, table: table, to: &batch)
             }
-            _ = try lsm.write(batch, sync: options.syncWrites)
+            try commit(batch, sync: options.syncWrites)
         }
         return BatchWriteItemOutput()
     }

@@ -164,7 +164,7 @@ extension ItemDatabase {
             if case .none = effect { return (old, new) }
             var batch = WriteBatch()
             add(effect, old: old, new: new, key: write.key, table: table, to: &batch)
-            _ = try lsm.write(batch, sync: options.syncWrites)
+            try commit(batch, sync: options.syncWrites)
             return (old, new)
         }
     }

@@ -290,7 +290,7 @@ extension ItemDatabase {
             }
             if failed { throw DynamoDBError.transactionCanceled(reasons) }
             if let token { token.record(in: &batch, now: now) }
-            _ = try lsm.write(batch, sync: options.syncWrites)
+            try commit(batch, sync: options.syncWrites)
         }
         return TransactWriteItemsOutput()
     }

@@ -1,0 +1,190 @@
+import CairnLSM
+import Foundation
+import Synchronization
+
+/// One change of a table, as the Swift API delivers it (the same facts as a DynamoDB Streams
+/// record, typed).
+public struct ChangeRecord: Sendable, Hashable {
+    /// INSERT, MODIFY or REMOVE.
+    public var eventName: StreamEventName
+    /// The item's key attributes.
+    public var keys: Item
+    /// The item after the change (per the stream's view type; nil for REMOVE).
+    public var newImage: Item?
+    /// The item before the change (per the stream's view type; nil for INSERT).
+    public var oldImage: Item?
+    /// The commit sequence number: increasing over the whole stream, the position a consumer
+    /// saves.
+    public var sequenceNumber: UInt64
+    /// When the change was written.
+    public var approximateCreationDate: Date
+    /// True for a deletion by Time to Live.
+    public var isTimeToLiveDeletion: Bool
+}
+
+/// Where a change stream starts.
+public enum ChangeStreamStart: Sendable, Hashable {
+    /// At the oldest record kept.
+    case trimHorizon
+    /// After the newest record: only changes committed from now on.
+    case latest
+    /// After the record with this sequence number (a saved position).
+    case after(UInt64)
+}
+
+/// Wakes stream readers when item writes commit, so a reader that has caught up waits without
+/// polling. Readers take the generation before reading and wait for it to move.
+final class StreamSignal: Sendable {
+    private struct State {
+        var generation: UInt64 = 0
+        var waiters: [(UInt64, CheckedContinuation<Void, Never>)] = []
+        var closed = false
+    }
+    private let state = Mutex(State())
+
+    var generation: UInt64 { state.withLock { $0.generation } }
+
+    /// Called after every item write commits (and on close).
+    func notify() {
+        let woken = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.generation &+= 1
+            guard !s.waiters.isEmpty else { return [] }
+            defer { s.waiters.removeAll() }
+            return s.waiters.map(\.1)
+        }
+        for w in woken { w.resume() }
+    }
+
+    /// Ends every wait for good (the database closed).
+    func close() {
+        state.withLock { $0.closed = true }
+        notify()
+    }
+
+    var isClosed: Bool { state.withLock { $0.closed } }
+
+    /// Returns once the generation differs from `seen` (at once if it already does), or the
+    /// signal is closed, or the task is cancelled.
+    func wait(changedFrom seen: UInt64) async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { s -> Bool in
+                    if s.generation != seen || s.closed || Task.isCancelled { return true }
+                    s.waiters.append((seen, continuation))
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            notify()
+        }
+    }
+}
+
+extension ItemDatabase {
+    /// Writes a batch of item changes and wakes change-stream readers.
+    func commit(_ batch: WriteBatch, sync: Bool) throws {
+        _ = try lsm.write(batch, sync: sync)
+        streamSignal.notify()
+    }
+
+    /// The changes of a table's current stream as an `AsyncSequence`, in commit order across
+    /// all its shards, from `start`. It waits for new changes without polling, and ends when
+    /// the stream is disabled and read to its end, or the database closes. Each record's
+    /// `sequenceNumber` is the position to resume from (`.after(n)`).
+    ///
+    /// - Throws: `ResourceNotFoundException` for a missing table, `ValidationException` for a
+    ///   table without an enabled stream.
+    public func changes(of tableName: String, from start: ChangeStreamStart = .trimHorizon) throws -> ChangeStream {
+        guard let table = catalog.lookup(tableName) else {
+            throw DynamoDBError.resourceNotFound("Requested resource not found: Table: \(tableName) not found")
+        }
+        guard let stream = table.activeStream else {
+            throw DynamoDBError.validation("Table \(tableName) has no enabled stream")
+        }
+        let after: UInt64
+        switch start {
+        case .trimHorizon: after = 0
+        case .latest: after = lsm.latestSequenceNumber
+        case .after(let n): after = n
+        }
+        return ChangeStream(database: self, table: table.number, stream: stream, after: after)
+    }
+
+    /// Up to `limit` records of a stream after sequence `after`, in commit order, read at one
+    /// snapshot; the second value is true when the stream is disabled and nothing follows.
+    func readChanges(table: UInt32, stream: StreamState, after: UInt64, limit: Int) throws -> ([ChangeRecord], Bool) {
+        let snapshot = lsm.snapshot()
+        var found: [ChangeRecord] = []
+        for lane in 0..<stream.lanes {
+            let prefix = StreamKeys.lanePrefix(table: table, ordinal: stream.ordinal, lane: lane)
+            let iterator = try lsm.makeIterator(ReadOptions(snapshot: snapshot, lowerBound: prefix, upperBound: prefix.prefixSuccessor))
+            try iterator.seek(StreamKeys.recordKey(table: table, ordinal: stream.ordinal, lane: lane, sequence: after &+ 1))
+            var taken = 0
+            while iterator.isValid, taken < limit {
+                guard let sequence = StreamKeys.sequence(ofRecordKey: iterator.key) else {
+                    throw CairnError.corruption(file: "change stream", offset: 0, reason: "malformed stream record key")
+                }
+                let stored = try StreamRecordCodec.decode(iterator.value)
+                found.append(ChangeRecord(
+                    eventName: stored.eventName, keys: stored.keys, newImage: stored.newImage, oldImage: stored.oldImage,
+                    sequenceNumber: sequence, approximateCreationDate: Date(timeIntervalSince1970: Double(stored.createdAtMillis) / 1000),
+                    isTimeToLiveDeletion: stored.byTimeToLive))
+                taken += 1
+                try iterator.next()
+            }
+        }
+        found.sort { $0.sequenceNumber < $1.sequenceNumber }
+        let page = Array(found.prefix(limit))
+        let key = StreamKeys.descriptorKey(table: table, ordinal: stream.ordinal)
+        let ended = page.isEmpty && (catalog.streamDescriptors().first { $0.key == key }?.disabledAt != nil)
+        return (page, ended)
+    }
+}
+
+/// A table's change stream as an `AsyncSequence` of `ChangeRecord`s (`ItemDatabase.changes`).
+public struct ChangeStream: AsyncSequence, Sendable {
+    public typealias Element = ChangeRecord
+    let database: ItemDatabase
+    let table: UInt32
+    let stream: StreamState
+    let after: UInt64
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(database: database, table: table, stream: stream, position: after)
+    }
+
+    /// Reads pages of records and waits on the database's stream signal when caught up.
+    public struct Iterator: AsyncIteratorProtocol {
+        let database: ItemDatabase
+        let table: UInt32
+        let stream: StreamState
+        /// The last sequence number delivered.
+        public private(set) var position: UInt64
+        var buffer: [ChangeRecord] = []
+
+        init(database: ItemDatabase, table: UInt32, stream: StreamState, position: UInt64) {
+            self.database = database
+            self.table = table
+            self.stream = stream
+            self.position = position
+        }
+
+        public mutating func next() async throws -> ChangeRecord? {
+            while buffer.isEmpty {
+                if Task.isCancelled || database.streamSignal.isClosed { return nil }
+                let generation = database.streamSignal.generation
+                let (page, ended) = try database.readChanges(table: table, stream: stream, after: position, limit: 256)
+                if ended { return nil }
+                if page.isEmpty {
+                    await database.streamSignal.wait(changedFrom: generation)
+                    continue
+                }
+                buffer = page.reversed()
+            }
+            let record = buffer.removeLast()
+            position = record.sequenceNumber
+            return record
+        }
+    }
+}
