@@ -254,6 +254,32 @@ import Testing
         return ""
     }
 
+    @Test func listStreamsPagesDeletedTablesKeepTheirStreamAndIteratorsExpire() throws {
+        let clock = TimeToLiveTests.TestClock()
+        let db = try TimeToLiveTests.database(clock: clock)
+        for name in ["aaa", "bbb", "ccc"] { try db.createTable(Self.streamTable(name, .keysOnly)) }
+        let first = try db.listStreams(ListStreamsInput(limit: 2))
+        #expect(first.streams.map(\.tableName) == ["aaa", "bbb"])
+        let rest = try db.listStreams(ListStreamsInput(limit: 2, exclusiveStartStreamArn: first.lastEvaluatedStreamArn))
+        #expect(rest.streams.map(\.tableName) == ["ccc"] && rest.lastEvaluatedStreamArn == nil)
+        dynamoError { _ = try db.listStreams(ListStreamsInput(limit: 101)) }
+
+        try db.putItem(PutItemInput(tableName: "bbb", item: Self.item("x", 1)))
+        let arn = try #require(first.streams.last?.streamArn)
+        try db.deleteTable(DeleteTableInput(tableName: "bbb"))
+        #expect(try db.listStreams().streams.map(\.tableName) == ["aaa", "bbb", "ccc"])
+        let described = try db.describeStream(DescribeStreamInput(streamArn: arn)).streamDescription
+        #expect(described.streamStatus == "DISABLED")
+        #expect(try Self.records(db, arn: arn).map(\.eventName) == [.insert])
+
+        let shard = try #require(described.shards.first)
+        let iterator = try #require(try db.getShardIterator(GetShardIteratorInput(
+            streamArn: arn, shardId: shard.shardId, shardIteratorType: .trimHorizon)).shardIterator)
+        clock.advance(15 * 60 + 1)
+        dynamoError("ExpiredIteratorException") { _ = try db.getRecords(GetRecordsInput(shardIterator: iterator)) }
+        try db.close()
+    }
+
     // MARK: - Shards over time
 
     @Test func shardsRollOverByAgeAndSizeAndRetentionTrimsThem() throws {
@@ -506,7 +532,7 @@ import Testing
         try db.createTable(Self.streamTable())
         let images = Mutex<[MemoryFileSystem]>([])
         fs.setOperationHook { _, _, index in
-            if index % 3 == 0 { images.withLock { $0.append(fs.crashClone()) } }
+            images.withLock { $0.append(fs.crashClone()) }
         }
         var rng = Rng(state: 42)
         for i in 0..<150 {
