@@ -26,7 +26,8 @@ public final class Database: @unchecked Sendable {
     public let path: String
     let options: Options
     let fileSystem: any FileSystem
-    private let fileLock: any FileLock
+    /// The directory lock (nil for a read-only open, which takes none).
+    private let fileLock: (any FileLock)?
 
     let mutex = ConditionMutex()
     /// Signalled when background work finishes a step (flush done, error set).
@@ -86,8 +87,10 @@ public final class Database: @unchecked Sendable {
 
     /// Opens an existing database for reading only (RocksDB's OpenForReadOnly): the logs are
     /// replayed into memory and nothing is written, so it works on a full disk or a read-only
-    /// mount. Writes, `flush` and `compactRange` throw `CairnError.notSupported`. Throws
-    /// `CairnError.notFound` if `path` holds no database.
+    /// mount. It takes no lock, so it can also read a database another process has open, as
+    /// of the moment it opens (files that process deletes later, by compaction, may make
+    /// later reads fail: reopen then). Writes, `flush` and `compactRange` throw
+    /// `CairnError.notSupported`. Throws `CairnError.notFound` if `path` holds no database.
     public static func openReadOnly(_ path: String, options: Options = Options()) throws -> Database {
         try Database(path: path, options: options, readOnly: true)
     }
@@ -112,10 +115,12 @@ public final class Database: @unchecked Sendable {
             }
             try fs.createDirectory(path)
         }
-        let lock = try fs.lockFile(FileNames.lock(path))
+        // A read-only open takes no lock (RocksDB's OpenForReadOnly does not either): it can
+        // read a database another process has open, as of the moment it opens.
+        let lock = readOnly ? nil : try fs.lockFile(FileNames.lock(path))
         self.fileLock = lock
         var lockHeld = true
-        defer { if lockHeld { lock.unlock() } }
+        defer { if lockHeld { lock?.unlock() } }
 
         if fs.fileExists(FileNames.current(path)) {
             if options.errorIfExists { throw CairnError.alreadyExists("database \(path) already exists") }
@@ -243,7 +248,7 @@ public final class Database: @unchecked Sendable {
         versions.close()
         mutex.unlock()
         obsoleteFiles.drain()
-        fileLock.unlock()
+        fileLock?.unlock()
         if let e = firstError { throw e }
     }
 

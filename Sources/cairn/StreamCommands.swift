@@ -149,8 +149,11 @@ struct GetRecordsVerb: ItemVerb {
     }
 }
 
-/// `cairn tail`: a table's change stream, one JSON record a line, in commit order across its
-/// shards; with `--follow`, waits for new records until interrupted.
+/// `cairn tail`: a table's change stream, one JSON record a line (DynamoDB Streams' record
+/// shape), in commit order across its shards. It opens the database read-only, taking no
+/// lock, so it can watch a database other `cairn` processes write; with `--follow` it reopens
+/// it every 200 ms and prints what committed since (an in-process Swift reader waits on
+/// `ItemDatabase.changes` instead).
 struct TailCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tail",
@@ -164,42 +167,45 @@ struct TailCommand: ParsableCommand {
         guard from == "trim-horizon" || from == "latest" else {
             throw ValidationError("--from must be trim-horizon or latest")
         }
-        let session = Session(path: db)
-        defer { try? session.close() }
-        do {
-            let items = try session.itemsForReading()
-            guard let arn = try items.describeTable(DescribeTableInput(tableName: tableName)).table.latestStreamArn else {
-                throw CLIError("table \(tableName) has no stream: enable one with update-table --stream-specification")
+        var position: UInt64?  // the last sequence number printed; nil before the first open
+        var failures = 0
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        while true {
+            do {
+                var options = ItemDatabase.Options()
+                options.readOnly = true
+                options.storage.createIfMissing = false
+                let items = try ItemDatabase.open(db, options: options)
+                defer { try? items.close() }
+                if position == nil {
+                    position = from == "latest" ? items.storage.latestSequenceNumber : 0
+                    guard try items.describeTable(DescribeTableInput(tableName: tableName)).table.latestStreamArn != nil else {
+                        throw CLIError("table \(tableName) has no stream: enable one with update-table --stream-specification")
+                    }
+                }
+                while true {
+                    let page = try items.streamRecords(of: tableName, after: position ?? 0)
+                    guard !page.isEmpty else { break }
+                    var lines = ""
+                    for record in page { lines += String(decoding: try encoder.encode(record), as: UTF8.self) + "\n" }
+                    // One unbuffered write per page, so a pipe sees records as they come.
+                    _ = lines.withCString { write(STDOUT_FILENO, $0, strlen($0)) }
+                    position = UInt64(page.last?.dynamodb.sequenceNumber ?? "") ?? position
+                }
+                failures = 0
+            } catch let error as CLIError {
+                throw reportAndExit(error)
+            } catch let error as DynamoDBError {
+                throw reportAndExit(CLIError("\(error.name): \(error.message)"))
+            } catch {
+                // Following: another process may be mid-compaction or mid-open; try again, and
+                // give up only if it keeps failing.
+                failures += 1
+                if !follow || failures >= 50 { throw reportAndExit(error) }
             }
-            let type: ShardIteratorType = from == "latest" ? .latest : .trimHorizon
-            var iterators: [String] = try items.describeStream(DescribeStreamInput(streamArn: arn)).streamDescription.shards
-                .compactMap { try items.getShardIterator(GetShardIteratorInput(streamArn: arn, shardId: $0.shardId, shardIteratorType: type)).shardIterator }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            while !iterators.isEmpty {
-                var batch: [StreamRecord] = []
-                var next: [String] = []
-                for iterator in iterators {
-                    let page = try items.getRecords(GetRecordsInput(shardIterator: iterator))
-                    batch += page.records
-                    if let n = page.nextShardIterator { next.append(n) }
-                }
-                var lines = ""
-                for record in batch.sorted(by: { $0.dynamodb.sequenceNumber < $1.dynamodb.sequenceNumber }) {
-                    lines += String(decoding: try encoder.encode(record), as: UTF8.self) + "\n"
-                }
-                // One write per batch, unbuffered, so a pipe sees each record as it comes.
-                if !lines.isEmpty { _ = lines.withCString { write(STDOUT_FILENO, $0, strlen($0)) } }
-                iterators = next
-                if batch.isEmpty {
-                    if !follow { break }
-                    usleep(200_000)
-                }
-            }
-        } catch let error as DynamoDBError {
-            throw reportAndExit(CLIError("\(error.name): \(error.message)"))
-        } catch {
-            throw reportAndExit(error)
+            guard follow else { return }
+            usleep(200_000)
         }
     }
 }

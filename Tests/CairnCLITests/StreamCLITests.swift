@@ -1,4 +1,8 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
 import Testing
 
 /// `cairn dynamodbstreams VERB` and `cairn tail`, driven as a user would.
@@ -51,5 +55,42 @@ import Testing
         #expect(bad.stderr.contains("An error occurred (ValidationException) when calling the GetRecords operation"))
         let missing = try cli.cairn(["dynamodbstreams", "get-shard-iterator", "--stream-arn", arn] + db)
         #expect(missing.status == 252)
+    }
+
+    @Test func tailFollowPrintsNewRecordsAsTheyCommit() throws {
+        let scratch = ItemCLITests.Scratch()
+        let db = ["--db", scratch.db]
+        #expect(try cli.cairn([
+            "create-table", "--table-name", "Events", "--attribute-definitions", "AttributeName=id,AttributeType=S",
+            "--key-schema", "AttributeName=id,KeyType=HASH", "--billing-mode", "PAY_PER_REQUEST",
+            "--stream-specification", "StreamEnabled=true,StreamViewType=KEYS_ONLY",
+        ] + db).status == 0)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ItemCLITests.binary)
+        process.arguments = ["tail", "--table-name", "Events", "--from", "latest", "--follow"] + db
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // SIGKILL: a child started from the test process may have SIGTERM blocked.
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try cli.cairn(["put-item", "--table-name", "Events", "--item", #"{"id": {"S": "e1"}}"#] + db).status == 0)
+        // Read until the record's line arrives (bounded: 20 s).
+        let received = Mutex(Data())
+        let handle = output.fileHandleForReading
+        handle.readabilityHandler = { h in
+            let chunk = h.availableData
+            received.withLock { $0.append(chunk) }
+        }
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline && !(received.withLock { String(decoding: $0, as: UTF8.self) }.contains("\n")) {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        handle.readabilityHandler = nil
+        let text = received.withLock { String(decoding: $0, as: UTF8.self) }
+        #expect(text.contains(#""Keys":{"id":{"S":"e1"}}"#), "\(text)")
+        #expect(text.contains(#""eventName":"INSERT""#))
+        #expect(process.isRunning, "--follow keeps waiting")
     }
 }

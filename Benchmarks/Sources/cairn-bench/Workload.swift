@@ -42,11 +42,24 @@ enum Workload: String, CaseIterable, Codable, Sendable {
     /// expiry pass deletes all --num items (Cairn: one TTL sweep; SQLite: `DELETE ... WHERE
     /// expires < now`, 1,000 rows per transaction); ops are deletions, one latency per pass.
     case ttlexpire
+    /// Item layer: as putitem, into a fresh table with a KEYS_ONLY change stream (SQLite: an
+    /// AFTER INSERT trigger writing the item's key into a change table).
+    case putitemkeysonly
+    /// Item layer: as putitem, into a fresh table with a NEW_AND_OLD_IMAGES change stream
+    /// (SQLite: the put as an upsert, with AFTER INSERT and AFTER UPDATE triggers writing the
+    /// key, the new values and the old ones into a change table).
+    case putitemnewold
+    /// Item layer, Cairn only: PutItem --num items at 10,000 a second into a fresh table with a
+    /// NEW_AND_OLD_IMAGES stream while one consumer follows `changes(of:from: .latest)`; ops are
+    /// records delivered, latencies are from each PutItem's call to the consumer receiving its
+    /// record (the commit is inside the call).
+    case streamlatency
 
     /// Runs on the item layer (engines with an item adapter: cairn, sqlite).
     var isItemWorkload: Bool {
         switch self {
-        case .putitem, .getitem, .queryitem, .putitemsync, .batchwriteitem, .transactitem, .ttlputitem, .ttlexpire:
+        case .putitem, .getitem, .queryitem, .putitemsync, .batchwriteitem, .transactitem, .ttlputitem, .ttlexpire,
+             .putitemkeysonly, .putitemnewold, .streamlatency:
             return true
         default: return false
         }
@@ -65,7 +78,7 @@ enum Workload: String, CaseIterable, Codable, Sendable {
     var writes: Bool {
         self == .fillseq || self == .fillrandom || self == .overwrite || self == .fillsync || self == .putitem
             || self == .putitemsync || self == .batchwriteitem || self == .transactitem || self == .ttlputitem
-            || self == .ttlexpire
+            || self == .ttlexpire || self == .putitemkeysonly || self == .putitemnewold || self == .streamlatency
     }
 }
 

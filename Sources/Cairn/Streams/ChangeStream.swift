@@ -111,6 +111,30 @@ extension ItemDatabase {
         return ChangeStream(database: self, table: table.number, stream: stream, after: after)
     }
 
+    /// Up to `limit` records of `tableName`'s latest stream (enabled or not) committed after
+    /// sequence number `after`, in commit order across its shards, as DynamoDB Streams shapes
+    /// them; empty when there are none yet. For readers that poll, such as `cairn tail`
+    /// following another process's writes through read-only opens.
+    public func streamRecords(of tableName: String, after: UInt64, limit: Int = 1000) throws -> [StreamRecord] {
+        guard let table = catalog.lookup(tableName) else {
+            throw DynamoDBError.resourceNotFound("Requested resource not found: Table: \(tableName) not found")
+        }
+        guard let stream = table.settings.stream else {
+            throw DynamoDBError.validation("Table \(tableName) has no stream")
+        }
+        let descriptor = StreamDescriptor(
+            tableNumber: table.number, tableName: table.name, stream: stream, keySchema: table.keySchema,
+            disabledAt: nil, shards: [])
+        return try readChanges(table: table.number, stream: stream, after: after, limit: limit).0.map { change in
+            Self.streamRecord(
+                StoredStreamRecord(
+                    eventName: change.eventName, byTimeToLive: change.isTimeToLiveDeletion,
+                    createdAtMillis: UInt64(max(0, (change.approximateCreationDate.timeIntervalSince1970 * 1000).rounded())),
+                    keys: change.keys, newImage: change.newImage, oldImage: change.oldImage),
+                sequence: change.sequenceNumber, descriptor: descriptor)
+        }
+    }
+
     /// Up to `limit` records of a stream after sequence `after`, in commit order, read at one
     /// snapshot; the second value is true when the stream is disabled and nothing follows.
     func readChanges(table: UInt32, stream: StreamState, after: UInt64, limit: Int) throws -> ([ChangeRecord], Bool) {

@@ -24,6 +24,8 @@ final class CairnItemEngine: ItemBenchEngine, @unchecked Sendable {
             "writeBufferSize \(formatBytes(options.writeBufferBytes)), block cache \(formatBytes(options.blockCacheBytes)), bloom \(options.bloomBitsPerKey) bits/key, compression \(options.lz4 ? "lz4" : "none")",
             "syncWrites \(options.syncWrites) (\(options.syncWrites ? "fdatasync per write, shared by concurrent writers" : "WAL written, not synced"))",
             "ttl: UpdateTimeToLive on attribute expires (an expiry-index entry per write); expire: one sweepExpiredItems(now:) pass",
+            "stream workloads: UpdateTable enabling StreamSpecification (KEYS_ONLY or NEW_AND_OLD_IMAGES, \(ItemDatabase.Options().streamLanes) lanes) on the empty table before the first write; each put reads the old item and adds its stream record to its own batch",
+            "streamlatency: one consumer Task iterating changes(of: items, from: .latest) beside the writer thread",
         ]
     }
 
@@ -49,6 +51,37 @@ final class CairnItemEngine: ItemBenchEngine, @unchecked Sendable {
             "expires": .n(Number(exactly: Int(expires))),
         ]
         try db.putItem(PutItemInput(tableName: "items", item: attributes))
+    }
+
+    func enableStream(_ view: BenchStreamView) throws {
+        let viewType: StreamViewType = view == .keysOnly ? .keysOnly : .newAndOldImages
+        try db.updateTable(UpdateTableInput(
+            tableName: "items", streamSpecification: StreamSpecification(streamEnabled: true, streamViewType: viewType)))
+    }
+
+    func followChanges(records: Int, delivered: @escaping @Sendable (UInt64) -> Void) throws -> ChangeFollower? {
+        let stream = try db.changes(of: "items", from: .latest)
+        return ChangeFollower {
+            var received = 0
+            guard records > 0 else { return 0 }
+            for try await record in stream {
+                guard let index = Self.index(of: record.keys) else {
+                    throw BenchError("cairn: change record with unexpected keys \(record.keys)")
+                }
+                delivered(index)
+                received += 1
+                if received == records { break }
+            }
+            return received
+        }
+    }
+
+    /// The `BenchItem` index of a record's keys: partition number × 10 + sort key.
+    private static func index(of keys: Item) -> UInt64? {
+        guard case .s(let pk)? = keys["pk"], pk.hasPrefix("user"), let partition = UInt64(pk.dropFirst(4)),
+              case .n(let sk)? = keys["sk"], let sort = UInt64(sk.description)
+        else { return nil }
+        return partition * UInt64(BenchItem.itemsPerPartition) + sort
     }
 
     func expire(now: Int64) throws -> Int {

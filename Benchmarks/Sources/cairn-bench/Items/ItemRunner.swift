@@ -2,7 +2,8 @@ import Foundation
 
 /// Runs the item workloads on one item engine: putitem into a fresh table, then getitem and
 /// queryitem on it (flushed and compacted first) and transactitem; batchwriteitem, the TTL
-/// pair (ttlputitem, then ttlexpire) and putitemsync each in a table of their own.
+/// pair (ttlputitem, then ttlexpire), putitemsync, the stream puts (putitemkeysonly,
+/// putitemnewold) and streamlatency each in a table of their own.
 final class ItemRunner: @unchecked Sendable {
     // Read by worker threads only; `settings` is written between workloads.
     let engineType: any ItemBenchEngine.Type
@@ -81,6 +82,25 @@ final class ItemRunner: @unchecked Sendable {
             try db.close()
             config.cleanUp(path)
         }
+        for (workload, view) in [(Workload.putitemkeysonly, BenchStreamView.keysOnly), (.putitemnewold, .newAndOldImages)]
+            where selected.contains(workload)
+        {
+            let path = try config.freshDirectory(engine: name, workload.rawValue)
+            let db = try open(path, sync: false)
+            try db.enableStream(view)
+            // The same items in the same order as putitem.
+            results.append(try put(db, path: path, workload: workload, indexes: sequences.permutation(salt: 11), threads: 1))
+            try db.close()
+            config.cleanUp(path)
+        }
+        if selected.contains(.streamlatency) {
+            let path = try config.freshDirectory(engine: name, "itemstream")
+            let db = try open(path, sync: false)
+            try db.enableStream(.newAndOldImages)
+            if let result = try streamLatency(db, path: path) { results.append(result) }
+            try db.close()
+            config.cleanUp(path)
+        }
         if selected.contains(.putitemsync) {
             let path = try config.freshDirectory(engine: name, "itemsync")
             let db = try open(path, sync: true)
@@ -136,6 +156,85 @@ final class ItemRunner: @unchecked Sendable {
             engine: name, workload: workload, operations: indexes.count, threads: threads, seconds: seconds,
             outcomes: outcomes, bytesMoved: logical, storageWritten: written, logicalWritten: logical,
             path: path, found: nil, note: nil, memory: memory)
+    }
+
+    /// The pace of streamlatency's writer: PutItems per second.
+    static let streamWriteRate = 10_000
+
+    /// streamlatency: one consumer follows the table's stream from its latest position while
+    /// this thread puts --num items (in random order) at `streamWriteRate` a second, sleeping
+    /// to keep the pace. Each put's commit time and each record's delivery time are kept by
+    /// item index. The commit happens inside the PutItem call, so the latencies are taken from
+    /// the call's start (an upper bound that cannot come out negative); the note adds them from
+    /// the call's return (a lower bound: a record can arrive before its PutItem has returned,
+    /// counted as 0). Nil when the engine has no stream to follow.
+    private func streamLatency(_ db: any ItemBenchEngine, path: String) throws -> WorkloadResult? {
+        let count = config.num
+        let order = sequences.permutation(salt: 19)
+        let called = TimeTable(count: count)
+        let committed = TimeTable(count: count)
+        let delivered = TimeTable(count: count)
+        let memory = MemoryWindow.begin()
+        let ioBefore = ProcessIO.now()
+        guard let consumer = try db.followChanges(records: count, delivered: { index in
+            let now = monotonicNanos()
+            if index < UInt64(delivered.count), delivered[index] == 0 { delivered[index] = now }
+        }) else {
+            printError("[\(name)] streamlatency: not applicable (no change stream a consumer can follow); skipped")
+            return nil
+        }
+        printError("[\(name)] streamlatency \(count) puts at \(Self.streamWriteRate)/s, one consumer following the stream")
+        let interval = UInt64(1_000_000_000 / Self.streamWriteRate)
+        var puts = LatencyRecorder()
+        let start = monotonicNanos()
+        do {
+            for (i, index) in order.enumerated() {
+                // The schedule is absolute, so a late wake-up does not slow the average pace.
+                let due = start + UInt64(i) * interval
+                let now = monotonicNanos()
+                if due > now { sleepNanos(due - now) }
+                let item = BenchItem(index: index)
+                let t0 = monotonicNanos()
+                try values.withValue(index) { try db.putItem(item, payload: $0) }
+                let t1 = monotonicNanos()
+                called[index] = t0
+                committed[index] = t1
+                puts.record(t1 - t0)
+            }
+        } catch {
+            consumer.cancel()
+            throw error
+        }
+        let writerSeconds = Double(monotonicNanos() - start) / 1e9
+        // Every record is due within moments of its put; a minute is a failure, not a figure.
+        let (received, timedOut) = try consumer.finish(within: 60)
+        guard !timedOut, received == count else {
+            throw BenchError("streamlatency: the consumer received \(received) of \(count) records\(timedOut ? " within 60 s of the last put" : "")")
+        }
+        var latencies = LatencyRecorder()
+        var afterReturn = LatencyRecorder()
+        var early = 0
+        var lastDelivery = start
+        for index in order {
+            let (a, c, d) = (called[index], committed[index], delivered[index])
+            guard d != 0 else { throw BenchError("streamlatency: no record for item \(index)") }
+            lastDelivery = max(lastDelivery, d)
+            latencies.record(d - a)
+            if d < c { early += 1 }  // received while its PutItem was returning
+            afterReturn.record(d > c ? d - c : 0)
+        }
+        let seconds = Double(lastDelivery - start) / 1e9
+        let written = ProcessIO.now().writeBytes &- ioBefore.writeBytes
+        let logical = UInt64(count) * itemBytes
+        let note = String(
+            format: "ops are records delivered; latency = PutItem called to the consumer receiving its record; from PutItem's return instead: p50 %.1f, p99 %.1f, p99.9 %.1f µs (%d records arrived before their PutItem returned, counted as 0); writer: %d puts in %.2f s (%.0f/s, paced at %d/s), put p50 %.1f µs, p99 %.1f µs",
+            afterReturn.micros(at: 50), afterReturn.micros(at: 99), afterReturn.micros(at: 99.9), early,
+            count, writerSeconds, Double(count) / max(writerSeconds, 1e-9), Self.streamWriteRate,
+            puts.micros(at: 50), puts.micros(at: 99))
+        return summarizeWorkload(
+            engine: name, workload: .streamlatency, operations: count, threads: 1, seconds: seconds,
+            outcomes: [(latencies, received)], bytesMoved: logical, storageWritten: written, logicalWritten: logical,
+            path: path, found: received, note: note, memory: memory)
     }
 
     /// The items of one BatchWriteItem call.
@@ -244,4 +343,31 @@ final class ItemRunner: @unchecked Sendable {
             outcomes: outcomes, bytesMoved: UInt64(found) * itemBytes, storageWritten: 0, logicalWritten: 0,
             path: path, found: found, note: isQuery ? "found = items returned (10 per query)" : nil, memory: memory)
     }
+}
+
+/// Nanosecond times by item index (0 = none yet). Each slot is written by one thread (the
+/// writer or the consumer) and read after both have finished.
+final class TimeTable: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<UInt64>
+
+    init(count: Int) {
+        slots = .allocate(capacity: max(count, 1))
+        slots.initialize(repeating: 0)
+    }
+
+    deinit { slots.deallocate() }
+
+    var count: Int { slots.count }
+
+    subscript(index: UInt64) -> UInt64 {
+        get { slots[Int(index)] }
+        set { slots[Int(index)] = newValue }
+    }
+}
+
+/// Sleeps about `nanos` nanoseconds (longer by the kernel's timer slack).
+func sleepNanos(_ nanos: UInt64) {
+    var request = timespec(tv_sec: Int(nanos / 1_000_000_000), tv_nsec: Int(nanos % 1_000_000_000))
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) != 0, errno == EINTR { request = remaining }
 }

@@ -17,6 +17,9 @@ final class SQLiteItemEngine: ItemBenchEngine, @unchecked Sendable {
     private let cacheKiB: Int
     private let connections: PerThread<SQLiteItemConnection>
     private let closed = Atomic<Bool>(false)
+    /// Puts go through the upsert (a NEW_AND_OLD_IMAGES change table, whose AFTER UPDATE
+    /// trigger needs an UPDATE to see the old row); set by `enableStream` before any write.
+    private let upsertPuts = Atomic<Bool>(false)
 
     init(directory: String, options: EngineOptions) throws {
         try makeDirectory(directory)
@@ -34,13 +37,20 @@ final class SQLiteItemEngine: ItemBenchEngine, @unchecked Sendable {
             "put: autocommit INSERT OR REPLACE; get: SELECT every column by key; query: SELECT every column WHERE pk = ? ORDER BY sk; each row copied into Swift values (String, Int64, [UInt8]) as Cairn returns an Item",
             "batch: BEGIN IMMEDIATE, one INSERT OR REPLACE per item, COMMIT; transfer: BEGIN IMMEDIATE, SELECT the first item's count, ROLLBACK if short, else one UPDATE per item, COMMIT",
             "ttl: column expires INTEGER with CREATE INDEX on it; expire: DELETE FROM items WHERE (pk, sk) IN (SELECT pk, sk FROM items WHERE expires < ? LIMIT 1000) in autocommit transactions until none is left",
+            "stream keys only: item_changes(seq INTEGER PRIMARY KEY, pk, sk) and AFTER INSERT ON items inserting (NEW.pk, NEW.sk): INSERT OR REPLACE fires it once per put, replacing or not (no delete trigger: recursive_triggers is off)",
+            "stream new and old: item_changes(seq INTEGER PRIMARY KEY, pk, sk, new_name, new_count, new_payload, old_name, old_count, old_payload); the put is INSERT ... ON CONFLICT(pk, sk) DO UPDATE SET name, count, payload = excluded's, so exactly one of AFTER INSERT (new values, old NULL) and AFTER UPDATE (new values and OLD's) fires per put",
+            "streamlatency: not applicable (SQLite has no change stream a consumer can wait on; its change table can only be polled)",
         ]
     }
 
     deinit { release() }
 
     func putItem(_ item: BenchItem, payload: UnsafeRawBufferPointer) throws {
-        try connection().put(item, payload)
+        if upsertPuts.load(ordering: .relaxed) {
+            try connection().upsert(item, payload)
+        } else {
+            try connection().put(item, payload)
+        }
     }
 
     func getItem(partition: UInt64, sort: Int64) throws -> Bool {
@@ -57,6 +67,43 @@ final class SQLiteItemEngine: ItemBenchEngine, @unchecked Sendable {
         defer { sqlite3_close_v2(db) }
         try sqliteExec(db, "ALTER TABLE items ADD COLUMN expires INTEGER")
         try sqliteExec(db, "CREATE INDEX items_by_expiry ON items(expires)")
+    }
+
+    func enableStream(_ view: BenchStreamView) throws {
+        try checkOpen()
+        let db = try SQLiteConnection.open(path, create: false)
+        defer { sqlite3_close_v2(db) }
+        switch view {
+        case .keysOnly:
+            try sqliteExec(db, "CREATE TABLE item_changes(seq INTEGER PRIMARY KEY, pk TEXT NOT NULL, sk INTEGER NOT NULL)")
+            try sqliteExec(db, """
+                CREATE TRIGGER items_insert_change AFTER INSERT ON items BEGIN
+                  INSERT INTO item_changes(pk, sk) VALUES(NEW.pk, NEW.sk);
+                END
+                """)
+        case .newAndOldImages:
+            try sqliteExec(db, """
+                CREATE TABLE item_changes(seq INTEGER PRIMARY KEY, pk TEXT NOT NULL, sk INTEGER NOT NULL,
+                new_name TEXT, new_count INTEGER, new_payload BLOB, old_name TEXT, old_count INTEGER, old_payload BLOB)
+                """)
+            try sqliteExec(db, """
+                CREATE TRIGGER items_insert_change AFTER INSERT ON items BEGIN
+                  INSERT INTO item_changes(pk, sk, new_name, new_count, new_payload)
+                  VALUES(NEW.pk, NEW.sk, NEW.name, NEW.count, NEW.payload);
+                END
+                """)
+            try sqliteExec(db, """
+                CREATE TRIGGER items_update_change AFTER UPDATE ON items BEGIN
+                  INSERT INTO item_changes(pk, sk, new_name, new_count, new_payload, old_name, old_count, old_payload)
+                  VALUES(NEW.pk, NEW.sk, NEW.name, NEW.count, NEW.payload, OLD.name, OLD.count, OLD.payload);
+                END
+                """)
+            upsertPuts.store(true, ordering: .relaxed)
+        }
+    }
+
+    func followChanges(records: Int, delivered: @escaping @Sendable (UInt64) -> Void) throws -> ChangeFollower? {
+        nil
     }
 
     func putItem(_ item: BenchItem, payload: UnsafeRawBufferPointer, expires: Int64) throws {
@@ -127,6 +174,7 @@ final class SQLiteItemConnection: ThreadConfined, @unchecked Sendable {
 
     func release() {
         for statement in statements + expiryStatements { sqlite3_finalize(statement) }
+        if let upsertStatement { sqlite3_finalize(upsertStatement) }
         sqlite3_close_v2(db)
     }
 
@@ -166,6 +214,26 @@ final class SQLiteItemConnection: ThreadConfined, @unchecked Sendable {
             if changes == 0 { return deleted }
             deleted += changes
         }
+    }
+
+    /// The put of a table with a NEW_AND_OLD_IMAGES change table, prepared on first use: an
+    /// upsert, so a put of an existing key is an UPDATE whose trigger sees the OLD row.
+    private var upsertStatement: OpaquePointer?
+
+    func upsert(_ item: BenchItem, _ payload: UnsafeRawBufferPointer) throws {
+        if upsertStatement == nil {
+            let sql = """
+                INSERT INTO items(pk, sk, name, count, payload) VALUES(?1, ?2, ?3, ?4, ?5)
+                ON CONFLICT(pk, sk) DO UPDATE SET name = excluded.name, count = excluded.count, payload = excluded.payload
+                """
+            guard sqlite3_prepare_v2(db, sql, -1, &upsertStatement, nil) == SQLITE_OK, upsertStatement != nil else {
+                throw sqliteError(db, "prepare \(sql)")
+            }
+        }
+        let statement = upsertStatement!
+        defer { sqlite3_reset(statement) }
+        try bindItem(item, payload, statement)
+        guard sqlite3_step(statement) == SQLITE_DONE else { throw sqliteError(db, "upsert item") }
     }
 
     func put(_ item: BenchItem, _ payload: UnsafeRawBufferPointer) throws {
