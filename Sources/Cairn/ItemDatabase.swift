@@ -62,8 +62,8 @@ public final class ItemDatabase: Sendable {
     /// The last order number given to an expiry-index entry (`ExpiryIndex`).
     let expiryOrder = Atomic<UInt64>(UInt64(max(0, Date().timeIntervalSince1970 * 1_000_000)))
     /// Bytes of stream records written to each lane's open shard since open or its last
-    /// rollover, by lane prefix (`StreamKeys.lanePrefix`), for size-based rollover.
-    let streamLaneBytes = Mutex<[[UInt8]: Int]>([:])
+    /// rollover, by `StreamKeys.laneID`, for size-based rollover.
+    let streamLaneBytes = Mutex<[UInt64: Int]>([:])
     /// Wakes change-stream readers after item writes commit (`ChangeStream`).
     let streamSignal = StreamSignal()
 

@@ -229,7 +229,8 @@ final class Catalog: Sendable {
         if let new, let after, after.enabled, before?.ordinal != after.ordinal || old == nil {
             let start = after.startSequence ?? lsm.latestSequenceNumber + 1
             let value = StreamDescriptor(
-                tableNumber: new.number, tableName: new.name, stream: after, keySchema: new.keySchema, disabledAt: nil,
+                tableNumber: new.number, tableName: new.name, stream: after, keySchema: new.keySchema,
+                keyAttributes: new.keyAttributes, disabledAt: nil,
                 shards: (0..<after.lanes).map { ShardState(lane: $0, start: start, end: nil, createdAt: now, closedAt: nil, parent: nil) })
             batch.put(value.key, try value.record())
             changes.append((value.key, value))

@@ -52,7 +52,7 @@ extension ItemDatabase {
                 reachedEnd = true
                 break
             }
-            let stored = try StreamRecordCodec.decode(iterator.value)
+            let stored = try StreamRecordCodec.decode(iterator.value, keys: descriptor.keyAttributes)
             bytes += iterator.value.count
             records.append(Self.streamRecord(stored, sequence: sequence, descriptor: descriptor))
             last = sequence

@@ -108,7 +108,7 @@ extension ItemDatabase {
         case .latest: after = lsm.latestSequenceNumber
         case .after(let n): after = n
         }
-        return ChangeStream(database: self, table: table.number, stream: stream, after: after)
+        return ChangeStream(database: self, table: table.number, stream: stream, keys: table.keyAttributes, after: after)
     }
 
     /// Up to `limit` records of `tableName`'s latest stream (enabled or not) committed after
@@ -124,8 +124,8 @@ extension ItemDatabase {
         }
         let descriptor = StreamDescriptor(
             tableNumber: table.number, tableName: table.name, stream: stream, keySchema: table.keySchema,
-            disabledAt: nil, shards: [])
-        return try readChanges(table: table.number, stream: stream, after: after, limit: limit).0.map { change in
+            keyAttributes: table.keyAttributes, disabledAt: nil, shards: [])
+        return try readChanges(table: table.number, stream: stream, keys: table.keyAttributes, after: after, limit: limit).0.map { change in
             Self.streamRecord(
                 StoredStreamRecord(
                     eventName: change.eventName, byTimeToLive: change.isTimeToLiveDeletion,
@@ -137,7 +137,9 @@ extension ItemDatabase {
 
     /// Up to `limit` records of a stream after sequence `after`, in commit order, read at one
     /// snapshot; the second value is true when the stream is disabled and nothing follows.
-    func readChanges(table: UInt32, stream: StreamState, after: UInt64, limit: Int) throws -> ([ChangeRecord], Bool) {
+    func readChanges(
+        table: UInt32, stream: StreamState, keys: [KeyAttribute], after: UInt64, limit: Int
+    ) throws -> ([ChangeRecord], Bool) {
         let snapshot = lsm.snapshot()
         var found: [ChangeRecord] = []
         for lane in 0..<stream.lanes {
@@ -149,7 +151,7 @@ extension ItemDatabase {
                 guard let sequence = StreamKeys.sequence(ofRecordKey: iterator.key) else {
                     throw CairnError.corruption(file: "change stream", offset: 0, reason: "malformed stream record key")
                 }
-                let stored = try StreamRecordCodec.decode(iterator.value)
+                let stored = try StreamRecordCodec.decode(iterator.value, keys: keys)
                 found.append(ChangeRecord(
                     eventName: stored.eventName, keys: stored.keys, newImage: stored.newImage, oldImage: stored.oldImage,
                     sequenceNumber: sequence, approximateCreationDate: Date(timeIntervalSince1970: Double(stored.createdAtMillis) / 1000),
@@ -172,10 +174,11 @@ public struct ChangeStream: AsyncSequence, Sendable {
     let database: ItemDatabase
     let table: UInt32
     let stream: StreamState
+    let keys: [KeyAttribute]
     let after: UInt64
 
     public func makeAsyncIterator() -> Iterator {
-        Iterator(database: database, table: table, stream: stream, position: after)
+        Iterator(database: database, table: table, stream: stream, keys: keys, position: after)
     }
 
     /// Reads pages of records and waits on the database's stream signal when caught up.
@@ -183,14 +186,16 @@ public struct ChangeStream: AsyncSequence, Sendable {
         let database: ItemDatabase
         let table: UInt32
         let stream: StreamState
+        let keys: [KeyAttribute]
         /// The last sequence number delivered.
         public private(set) var position: UInt64
         var buffer: [ChangeRecord] = []
 
-        init(database: ItemDatabase, table: UInt32, stream: StreamState, position: UInt64) {
+        init(database: ItemDatabase, table: UInt32, stream: StreamState, keys: [KeyAttribute], position: UInt64) {
             self.database = database
             self.table = table
             self.stream = stream
+            self.keys = keys
             self.position = position
         }
 
@@ -198,7 +203,7 @@ public struct ChangeStream: AsyncSequence, Sendable {
             while buffer.isEmpty {
                 if Task.isCancelled || database.streamSignal.isClosed { return nil }
                 let generation = database.streamSignal.generation
-                let (page, ended) = try database.readChanges(table: table, stream: stream, after: position, limit: 256)
+                let (page, ended) = try database.readChanges(table: table, stream: stream, keys: keys, after: position, limit: 256)
                 if ended { return nil }
                 if page.isEmpty {
                     await database.streamSignal.wait(changedFrom: generation)

@@ -18,13 +18,15 @@ public final class StreamConsumer: Sendable {
     let database: ItemDatabase
     let table: UInt32
     let stream: StreamState
+    let keys: [KeyAttribute]
     let key: [UInt8]
 
-    init(name: String, database: ItemDatabase, table: UInt32, stream: StreamState) {
+    init(name: String, database: ItemDatabase, table: UInt32, stream: StreamState, keys: [KeyAttribute]) {
         self.name = name
         self.database = database
         self.table = table
         self.stream = stream
+        self.keys = keys
         var key: [UInt8] = [KeySpace.catalogTag, UInt8(ascii: "C")]
         KeySpace.appendBigEndian(table, to: &key)
         KeySpace.appendBigEndian(stream.ordinal, to: &key)
@@ -43,7 +45,7 @@ public final class StreamConsumer: Sendable {
 
     /// The stream's records after the committed position.
     public func changes() throws -> ChangeStream {
-        ChangeStream(database: database, table: table, stream: stream, after: try position())
+        ChangeStream(database: database, table: table, stream: stream, keys: keys, after: try position())
     }
 
     /// Adds "position = `sequence`" to `batch`, which the caller writes with its own output
@@ -78,6 +80,6 @@ extension ItemDatabase {
         guard let stream = table.activeStream else {
             throw DynamoDBError.validation("Table \(tableName) has no enabled stream")
         }
-        return StreamConsumer(name: name, database: self, table: table.number, stream: stream)
+        return StreamConsumer(name: name, database: self, table: table.number, stream: stream, keys: table.keyAttributes)
     }
 }

@@ -26,8 +26,8 @@ extension ItemDatabase {
         guard descriptor.disabledAt == nil else { return }
         let due = descriptor.shards.filter { shard in
             guard shard.end == nil else { return false }
-            let prefix = StreamKeys.lanePrefix(table: descriptor.tableNumber, ordinal: descriptor.stream.ordinal, lane: shard.lane)
-            let bytes = streamLaneBytes.withLock { $0[prefix] ?? 0 }
+            let id = StreamKeys.laneID(table: descriptor.tableNumber, ordinal: descriptor.stream.ordinal, lane: shard.lane)
+            let bytes = streamLaneBytes.withLock { $0[id] ?? 0 }
             return now - shard.createdAt >= options.streamShardMaxAge || bytes >= options.streamShardMaxBytes
         }
         guard !due.isEmpty else { return }
@@ -41,8 +41,8 @@ extension ItemDatabase {
                 next.shards[i].closedAt = now
                 next.shards.append(ShardState(
                     lane: closing.lane, start: last + 1, end: nil, createdAt: now, closedAt: nil, parent: next.shards[i].id))
-                let prefix = StreamKeys.lanePrefix(table: current.tableNumber, ordinal: current.stream.ordinal, lane: closing.lane)
-                streamLaneBytes.withLock { $0[prefix] = 0 }
+                let id = StreamKeys.laneID(table: current.tableNumber, ordinal: current.stream.ordinal, lane: closing.lane)
+                streamLaneBytes.withLock { $0[id] = 0 }
             }
             return next
         }

@@ -27,29 +27,44 @@ struct StoredStreamRecord: Sendable, Equatable {
 ///
 /// ```
 /// version: u8 = 1 | event: u8 (1 INSERT, 2 MODIFY, 3 REMOVE) | flags: u8 | created: fixed64 ms
-/// keys: varint length + ItemCodec | [new image: same] | [old image: same]
+/// key: varint length + the item's encoded key values (its item key after the 9-byte table
+///      and partition-hash prefix, KeyEncoding) | [new image: varint length + ItemCodec]
+///      | [old image: same]
 /// flags: bit 0 deletion by TTL, bit 1 has new image, bit 2 has old image
 /// ```
+/// The writer copies bytes it already has (the item key, the encoded new item) instead of
+/// building and encoding items again; readers decode the key with the table's key schema.
 enum StreamRecordCodec {
     static let version: UInt8 = 1
+    /// Bytes of an item key before its encoded key values: tag, table number, partition hash.
+    static let itemKeyPrefixSize = 9
 
-    static func encode(_ record: StoredStreamRecord) -> [UInt8] {
-        var out: [UInt8] = [version]
-        out.append(record.eventName == .insert ? 1 : record.eventName == .modify ? 2 : 3)
-        var flags: UInt8 = 0
-        if record.byTimeToLive { flags |= 1 }
-        if record.newImage != nil { flags |= 2 }
-        if record.oldImage != nil { flags |= 4 }
-        out.append(flags)
-        Coding.appendFixed64(&out, record.createdAtMillis)
-        for item in [record.keys, record.newImage, record.oldImage].compactMap({ $0 }) {
-            Coding.appendLengthPrefixed(&out, ItemCodec.encode(item))
+    static func encode(
+        event: StreamEventName, byTimeToLive: Bool, createdAtMillis: UInt64, itemKey: [UInt8], newImage: [UInt8]?,
+        oldImage: [UInt8]?
+    ) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(16 + itemKey.count + (newImage?.count ?? 0) + (oldImage?.count ?? 0))
+        out.append(version)
+        switch event {
+        case .insert: out.append(1)
+        case .modify: out.append(2)
+        case .remove: out.append(3)
         }
+        var flags: UInt8 = byTimeToLive ? 1 : 0
+        if newImage != nil { flags |= 2 }
+        if oldImage != nil { flags |= 4 }
+        out.append(flags)
+        Coding.appendFixed64(&out, createdAtMillis)
+        Coding.appendLengthPrefixed(&out, Array(itemKey.dropFirst(itemKeyPrefixSize)))
+        if let newImage { Coding.appendLengthPrefixed(&out, newImage) }
+        if let oldImage { Coding.appendLengthPrefixed(&out, oldImage) }
         return out
     }
 
-    /// Decodes a stored record; damage is `CairnError.corruption` naming `key`'s stream.
-    static func decode(_ bytes: [UInt8]) throws -> StoredStreamRecord {
+    /// Decodes a stored record whose table has key attributes `keys` (partition key first);
+    /// damage is `CairnError.corruption` ("change stream").
+    static func decode(_ bytes: [UInt8], keys: [KeyAttribute]) throws -> StoredStreamRecord {
         func bad(_ reason: String) -> CairnError {
             .corruption(file: "change stream", offset: 0, reason: "stream record: \(reason)")
         }
@@ -65,16 +80,26 @@ enum StreamRecordCodec {
         return try bytes.withUnsafeBytes { p in
             let created = Coding.fixed64(p, at: 3)
             var cursor = 11
+            guard let keyRange = Coding.readLengthPrefixed(p, &cursor) else { throw bad("truncated key") }
+            let keyBytes = Array(p[keyRange])
+            var offset = 0
+            var keyItem: Item = [:]
+            for attribute in keys {
+                guard let value = KeyEncoding.decode(attribute.type.rawValue, from: keyBytes, offset: &offset) else {
+                    throw bad("undecodable key attribute \(attribute.name)")
+                }
+                keyItem[attribute.name] = value
+            }
+            guard offset == keyBytes.count else { throw bad("trailing key bytes") }
             func item() throws -> Item {
                 guard let range = Coding.readLengthPrefixed(p, &cursor) else { throw bad("truncated item") }
                 return try ItemCodec.decode(Array(p[range]))
             }
-            let keys = try item()
             let new = flags & 2 != 0 ? try item() : nil
             let old = flags & 4 != 0 ? try item() : nil
             guard cursor == p.count else { throw bad("trailing bytes") }
             return StoredStreamRecord(
-                eventName: event, byTimeToLive: flags & 1 != 0, createdAtMillis: created, keys: keys,
+                eventName: event, byTimeToLive: flags & 1 != 0, createdAtMillis: created, keys: keyItem,
                 newImage: new, oldImage: old)
         }
     }
@@ -113,17 +138,24 @@ extension ItemDatabase {
             guard old != nil else { return }
             event = .remove
         }
-        guard let keySource = new ?? old else { return }
-        let record = StoredStreamRecord(
-            eventName: event, byTimeToLive: cause == .timeToLive,
-            createdAtMillis: UInt64(max(0, (currentTime() * 1000).rounded(.down))),
-            keys: table.key(of: keySource),
-            newImage: stream.viewType.includesNewImage && event != .remove ? new : nil,
-            oldImage: stream.viewType.includesOldImage && event != .insert ? old : nil)
+        var isRemove = false, isInsert = false
+        switch event {
+        case .insert: isInsert = true
+        case .remove: isRemove = true
+        case .modify: break
+        }
+        var byTimeToLive = false
+        if case .timeToLive = cause { byTimeToLive = true }
+        var newBytes: [UInt8]?
+        if stream.viewType.includesNewImage, !isRemove, case .put(let bytes) = effect { newBytes = bytes }
+        let oldBytes = stream.viewType.includesOldImage && !isInsert ? old.map(ItemCodec.encode) : nil
         let lane = StreamKeys.lane(ofItemKey: key, lanes: stream.lanes)
         let prefix = StreamKeys.lanePrefix(table: table.number, ordinal: stream.ordinal, lane: lane)
-        let value = StreamRecordCodec.encode(record)
-        streamLaneBytes.withLock { $0[prefix, default: 0] += prefix.count + 8 + value.count }
+        let value = StreamRecordCodec.encode(
+            event: event, byTimeToLive: byTimeToLive, createdAtMillis: UInt64(max(0, (currentTime() * 1000).rounded(.down))),
+            itemKey: key, newImage: newBytes, oldImage: oldBytes)
+        let laneID = StreamKeys.laneID(table: table.number, ordinal: stream.ordinal, lane: lane)
+        streamLaneBytes.withLock { $0[laneID, default: 0] += prefix.count + 8 + value.count }
         batch.putStamped(prefix, value)
     }
 }

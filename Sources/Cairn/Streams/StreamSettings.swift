@@ -15,10 +15,22 @@ public enum StreamViewType: String, Codable, Sendable, CaseIterable, DynamoDBEnu
     /// Both.
     case newAndOldImages = "NEW_AND_OLD_IMAGES"
 
-    /// Whether records carry the item after the change.
-    var includesNewImage: Bool { self == .newImage || self == .newAndOldImages }
+    /// Whether records carry the item after the change. (A `switch`, not `==`: on a
+    /// String-backed enum `==` can resolve to RawRepresentable's, which compares raw strings
+    /// on every write.)
+    var includesNewImage: Bool {
+        switch self {
+        case .newImage, .newAndOldImages: return true
+        case .keysOnly, .oldImage: return false
+        }
+    }
     /// Whether records carry the item before the change.
-    var includesOldImage: Bool { self == .oldImage || self == .newAndOldImages }
+    var includesOldImage: Bool {
+        switch self {
+        case .oldImage, .newAndOldImages: return true
+        case .keysOnly, .newImage: return false
+        }
+    }
 }
 
 /// A table's change-stream setting, as CreateTable and UpdateTable take it and DescribeTable
@@ -126,6 +138,11 @@ enum StreamKeys {
         return UInt16(hash % UInt32(lanes))
     }
 
+    /// One number naming a lane of a stream (for in-memory counters).
+    static func laneID(table: UInt32, ordinal: UInt16, lane: UInt16) -> UInt64 {
+        UInt64(table) << 32 | UInt64(ordinal) << 16 | UInt64(lane)
+    }
+
     /// The key of a stream's descriptor.
     static func descriptorKey(table: UInt32, ordinal: UInt16) -> [UInt8] {
         var key: [UInt8] = [KeySpace.catalogTag, descriptorTag]
@@ -181,8 +198,11 @@ struct StreamDescriptor: Codable, Sendable, Hashable {
     var tableName: String
     /// The stream itself.
     var stream: StreamState
-    /// The table's key schema (records are decoded and described with it).
+    /// The table's key schema (DescribeStream shows it).
     var keySchema: [KeySchemaElement]
+    /// The table's key attributes with their types, partition key first (records store the
+    /// encoded key values and are decoded with these).
+    var keyAttributes: [KeyAttribute]
     /// Seconds since 1970 when the stream was disabled (or its table deleted); nil while it
     /// is enabled.
     var disabledAt: Double?
