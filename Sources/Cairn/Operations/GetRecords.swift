@@ -74,7 +74,7 @@ extension ItemDatabase {
         KeySpace.appendBigEndian(descriptor.stream.ordinal, to: &id)
         KeySpace.appendBigEndian(sequence, to: &id)
         return StreamRecord(
-            eventID: id.map { String($0 >> 4, radix: 16) + String($0 & 15, radix: 16) }.joined(),
+            eventID: hexString(id),
             eventName: stored.eventName, eventVersion: "1.1", eventSource: "aws:dynamodb", awsRegion: "local",
             dynamodb: StreamRecordData(
                 approximateCreationDateTime: Double(stored.createdAtMillis) / 1000, keys: stored.keys,

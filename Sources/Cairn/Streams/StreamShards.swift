@@ -47,7 +47,7 @@ enum StreamShards {
             KeySpace.appendBigEndian(shardStart, to: &bytes)
             KeySpace.appendBigEndian(after, to: &bytes)
             KeySpace.appendBigEndian(issuedMillis, to: &bytes)
-            return Self.prefix + bytes.map { String($0 >> 4, radix: 16) + String($0 & 15, radix: 16) }.joined()
+            return Self.prefix + hexString(bytes)
         }
 
         init(table: UInt32, ordinal: UInt16, lane: UInt16, shardStart: UInt64, after: UInt64, issuedMillis: UInt64) {
