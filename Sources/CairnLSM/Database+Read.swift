@@ -291,8 +291,8 @@ extension Database {
             let version = reader.header?.version ?? LogFormat.formatVersion
             while let record = try reader.readRecord() {
                 let offset = reader.lastRecordOffset
-                let batch = try Database.walRecordParts(record, version: version, file: logPath, offset: offset).batch
-                try WriteBatch.decodeLogRecord(batch, file: logPath, offset: offset).forEach(file: logPath, offset: offset) { _, _, _ in }
+                let batch = try WriteBatch.decodeWALRecord(record, version: version, file: logPath, offset: offset).batch
+                try batch.forEach(file: logPath, offset: offset) { _, _, _ in }
             }
             report.logs += 1
             report.bytes += reader.fileSize

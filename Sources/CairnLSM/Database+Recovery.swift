@@ -171,8 +171,7 @@ extension Database {
                 .init(file: FileNames.manifest(directory, versions.manifestNumber), offset: tail.offset, bytes: tail.bytes,
                       records: 0, reason: tail.reason))
         }
-        let mem = Memtable(arenaBlockSize: min(1 << 20, max(4096, options.writeBufferSize / 8)),
-                           filterBits: options.memtableFilter ? options.writeBufferSize / 8 : 0)
+        let mem = Memtable.sized(for: options)
         // Batches carry consecutive sequence numbers across logs. A gap means a machine crash
         // lost the unsynced tail of an older log while a newer log's unsynced writes reached
         // the disk (rotation does not sync the old log; see `rotateMemtable`). No synced write
@@ -193,14 +192,14 @@ extension Database {
             var recordsAfterStop = 0
             while let record = try reader.readRecord() {
                 let offset = reader.lastRecordOffset
-                let (extent, batchBytes) = try walRecordParts(record, version: version, file: logPath, offset: offset)
+                let (extent, batchStart) = try WriteBatch.walRecordExtent(record, version: version, file: logPath, offset: offset)
                 durableExtent = max(durableExtent, extent)
                 if stopOffset != nil || !reader.damages.isEmpty {
                     if stopOffset == nil { stopOffset = reader.damages[0].offset }
                     recordsAfterStop += 1
                     continue
                 }
-                let batch = try WriteBatch.decodeLogRecord(batchBytes, file: logPath, offset: offset)
+                let batch = try WriteBatch.decodeLogRecord(record, from: batchStart, file: logPath, offset: offset)
                 if batch.count > 0 {
                     if let expected = expectedSequence, batch.sequence != expected {
                         stopOffset = offset
@@ -261,22 +260,5 @@ extension Database {
         }
         if !mem.isEmpty || !mem.rangeTombstones.isEmpty { result.memtable = mem }
         return result
-    }
-
-    /// Splits a write-ahead log record into its synced extent (a varint64 at the start of
-    /// every record of a version 2 log; 0 for version 1) and its write batch.
-    static func walRecordParts(
-        _ record: [UInt8], version: UInt32, file: String, offset: Int64
-    ) throws -> (syncedExtent: Int64, batch: [UInt8]) {
-        guard version >= 2 else { return (0, record) }
-        var cursor = 0
-        let extent = record.withUnsafeBytes { Coding.readVarint64($0, &cursor) }
-        guard let extent else {
-            throw CairnError.corruption(file: file, offset: offset, reason: "log record has a malformed synced extent")
-        }
-        guard extent < 1 << 48 else {
-            throw CairnError.corruption(file: file, offset: offset, reason: "synced extent \(extent) out of range")
-        }
-        return (Int64(extent), Array(record[cursor...]))
     }
 }

@@ -71,8 +71,7 @@ public enum FileInspector {
         let reader = try LogReader(file: try fileSystem.newRandomAccessFile(path), kind: .wal, expectedFileNumber: nil)
         let version = reader.header?.version ?? LogFormat.formatVersion
         while let record = try reader.readRecord() {
-            let payload = try Database.walRecordParts(record, version: version, file: path, offset: reader.lastRecordOffset).batch
-            let batch = try WriteBatch.decodeLogRecord(payload, file: path, offset: reader.lastRecordOffset)
+            let batch = try WriteBatch.decodeWALRecord(record, version: version, file: path, offset: reader.lastRecordOffset).batch
             var updates: [Entry] = []
             var sequence = batch.sequence
             try batch.forEach(file: path, offset: reader.lastRecordOffset) { type, key, value in

@@ -163,20 +163,18 @@ extension Database {
                 while let record = try reader.readRecord() {
                     let offset = reader.lastRecordOffset
                     do {
-                        let payload = try walRecordParts(record, version: version, file: logPath, offset: offset).batch
-                        let batch = try WriteBatch.decodeLogRecord(payload, file: logPath, offset: offset)
-                        var updates: [(ValueType, [UInt8], [UInt8])] = []
-                        try batch.forEach(file: logPath, offset: offset) { type, key, value in
-                            updates.append((type, Array(key), Array(value)))
-                        }
+                        let batch = try WriteBatch.decodeWALRecord(record, version: version, file: logPath, offset: offset).batch
+                        // Check the whole batch before applying any of it: a damaged batch is
+                        // set aside whole, never half applied.
+                        try batch.forEach(file: logPath, offset: offset) { _, _, _ in }
                         var sequence = batch.sequence
-                        for (type, key, value) in updates {
-                            key.withUnsafeBytes { k in value.withUnsafeBytes { v in mem.add(sequence: sequence, type: type, key: k, value: v) } }
+                        try batch.forEach(file: logPath, offset: offset) { type, key, value in
+                            mem.add(sequence: sequence, type: type, key: key, value: value)
                             sequence += 1
                         }
                         if batch.count > 0 { lastSequence = max(lastSequence, sequence - 1) }
                         converted.records += 1
-                        converted.updates += updates.count
+                        converted.updates += batch.count
                     } catch let error as CairnError {
                         guard case .corruption = error else { throw error }
                         badRecords.append("record at offset \(offset): \(error)")

@@ -127,13 +127,40 @@ public struct WriteBatch: Sendable {
         rep.append(contentsOf: repeatElement(0, count: WriteBatch.headerSize))
     }
 
-    /// Wraps a log record as a batch, checking that it has a header and that its sequence
-    /// numbers `sequence ... sequence + count - 1` are valid (>= 1, <= maxSequenceNumber).
-    static func decodeLogRecord(_ record: [UInt8], file: String, offset: Int64) throws -> WriteBatch {
-        guard record.count >= headerSize else {
+    /// The synced extent a write-ahead log record begins with, and where its batch starts
+    /// (Docs/wal_format.md): a varint in a version 2 log; absent (0) in a version 1 log.
+    static func walRecordExtent(
+        _ record: [UInt8], version: UInt32, file: String, offset: Int64
+    ) throws -> (syncedExtent: Int64, batchStart: Int) {
+        guard version >= 2 else { return (0, 0) }
+        var cursor = 0
+        let extent = record.withUnsafeBytes { Coding.readVarint64($0, &cursor) }
+        guard let extent else {
+            throw CairnError.corruption(file: file, offset: offset, reason: "log record has a malformed synced extent")
+        }
+        guard extent < 1 << 48 else {
+            throw CairnError.corruption(file: file, offset: offset, reason: "synced extent \(extent) out of range")
+        }
+        return (Int64(extent), cursor)
+    }
+
+    /// Decodes a whole write-ahead log record of a log of format `version`: its synced extent
+    /// and its batch.
+    static func decodeWALRecord(
+        _ record: [UInt8], version: UInt32, file: String, offset: Int64
+    ) throws -> (syncedExtent: Int64, batch: WriteBatch) {
+        let (extent, start) = try walRecordExtent(record, version: version, file: file, offset: offset)
+        return (extent, try decodeLogRecord(record, from: start, file: file, offset: offset))
+    }
+
+    /// Wraps the batch at `start` in a log record, checking that it has a header and that its
+    /// sequence numbers `sequence ... sequence + count - 1` are valid (>= 1,
+    /// <= maxSequenceNumber).
+    static func decodeLogRecord(_ record: [UInt8], from start: Int = 0, file: String, offset: Int64) throws -> WriteBatch {
+        guard record.count - start >= headerSize else {
             throw CairnError.corruption(file: file, offset: offset, reason: "log record shorter than a batch header")
         }
-        let batch = WriteBatch(encoded: record)
+        let batch = WriteBatch(encoded: start == 0 ? record : Array(record[start...]))
         let count = UInt64(batch.count)
         guard batch.sequence >= 1, batch.sequence <= maxSequenceNumber, count <= maxSequenceNumber - batch.sequence + 1 else {
             throw CairnError.corruption(

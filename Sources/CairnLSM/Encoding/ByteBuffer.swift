@@ -101,15 +101,7 @@ public final class ByteBuffer {
     /// Appends `value` as a LEB128 varint.
     public func appendVarint(_ value: UInt64) {
         reserve(10)
-        var x = value
-        var p = count
-        while x >= 0x80 {
-            storage.storeBytes(of: UInt8(truncatingIfNeeded: x) | 0x80, toByteOffset: p, as: UInt8.self)
-            x >>= 7
-            p += 1
-        }
-        storage.storeBytes(of: UInt8(x), toByteOffset: p, as: UInt8.self)
-        count = p + 1
+        count += Coding.encodeVarint(value, into: storage + count)
     }
 
     /// Appends a varint length followed by `source`.

@@ -103,6 +103,20 @@ public enum Coding {
         withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
     }
 
+    /// Writes `v` as a varint at `out`, which must have room for 10 bytes; returns its length.
+    @inlinable
+    public static func encodeVarint(_ v: UInt64, into out: UnsafeMutableRawPointer) -> Int {
+        var x = v
+        var n = 0
+        while x >= 0x80 {
+            out.storeBytes(of: UInt8(truncatingIfNeeded: x) | 0x80, toByteOffset: n, as: UInt8.self)
+            x >>= 7
+            n += 1
+        }
+        out.storeBytes(of: UInt8(x), toByteOffset: n, as: UInt8.self)
+        return n + 1
+    }
+
     /// Appends `v` as a varint.
     @inlinable
     public static func appendVarint(_ out: inout [UInt8], _ v: UInt64) {

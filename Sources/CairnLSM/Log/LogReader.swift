@@ -458,27 +458,24 @@ public final class LogReader {
                 file: file.path, offset: offset,
                 reason: "\(reason); the record is complete, so it is damage, not a torn write")
         }
-        for resume in resumePositions {
-            if let found = recordStartInChain(from: resume) {
-                let next = blockStart + Int64(found)
-                guard policy == .skipDamage else { throw midFileCorruption(offset, reason, validRecordAt: next) }
-                damages.append(Damage(offset: droppedFrom, bytes: next - droppedFrom, reason: reason, atTail: false))
-                position = found
-                return true
-            }
+        // A valid record starts at block position `found` of the loaded block: throw, or (when
+        // skipping damage) record what was skipped and resume there.
+        func resume(at found: Int) throws -> Bool {
+            let next = blockStart + Int64(found)
+            guard policy == .skipDamage else { throw midFileCorruption(offset, reason, validRecordAt: next) }
+            damages.append(Damage(offset: droppedFrom, bytes: next - droppedFrom, reason: reason, atTail: false))
+            position = found
+            return true
+        }
+        for candidate in resumePositions {
+            if let found = recordStartInChain(from: candidate) { return try resume(at: found) }
         }
         var tailEnd = blockStart + Int64(position)
         if let end = lastNonZeroEnd(from: position) { tailEnd = blockStart + Int64(end) }
         var start = blockStart + Int64(Self.blockSize)
         while start < fileSize {
             try loadBlock(at: start)
-            if let found = recordStartInChain(from: 0) {
-                let next = start + Int64(found)
-                guard policy == .skipDamage else { throw midFileCorruption(offset, reason, validRecordAt: next) }
-                damages.append(Damage(offset: droppedFrom, bytes: next - droppedFrom, reason: reason, atTail: false))
-                position = found
-                return true
-            }
+            if let found = recordStartInChain(from: 0) { return try resume(at: found) }
             if let end = lastNonZeroEnd(from: 0) { tailEnd = start + Int64(end) }
             start += Int64(Self.blockSize)
         }

@@ -62,17 +62,9 @@ public final class LogWriter: @unchecked Sendable {
     public func addRecord(_ payload: UnsafeRawBufferPointer, prefix: UInt64?) throws {
         if let failure { throw failure }
         let newBlockOffset: Int
-        if var value = prefix {
-            // Varint64: 7 bits a byte, low groups first, high bit set on all but the last.
-            var varint: (UInt64, UInt64) = (0, 0)
-            var length = 0
-            withUnsafeMutableBytes(of: &varint) { raw in
-                repeat {
-                    raw[length] = UInt8(truncatingIfNeeded: value & 0x7f) | (value >= 0x80 ? 0x80 : 0)
-                    value >>= 7
-                    length += 1
-                } while value > 0
-            }
+        if let prefix {
+            var varint: (UInt64, UInt64) = (0, 0)  // room for the 10 bytes of a varint64
+            let length = withUnsafeMutablePointer(to: &varint) { Coding.encodeVarint(prefix, into: UnsafeMutableRawPointer($0)) }
             newBlockOffset = withUnsafeBytes(of: &varint) { frame(UnsafeRawBufferPointer(rebasing: $0[0..<length]), payload) }
         } else {
             newBlockOffset = frame(UnsafeRawBufferPointer(start: nil, count: 0), payload)
