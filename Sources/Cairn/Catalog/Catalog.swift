@@ -194,6 +194,11 @@ final class Catalog: Sendable {
         }
     }
 
+    /// The descriptor stored under `key` (`StreamKeys.descriptorKey`), if there is one.
+    func streamDescriptor(key: [UInt8]) -> StreamDescriptor? {
+        state.withLock { $0.streams[key] }
+    }
+
     /// The descriptor of the stream with ARN `arn`, if there is one.
     func streamDescriptor(arn: String) -> StreamDescriptor? {
         state.withLock { $0.streams.values.first { $0.arn == arn } }
@@ -226,7 +231,7 @@ final class Catalog: Sendable {
                 changes.append((key, ended))
             }
         }
-        if let new, let after, after.enabled, before?.ordinal != after.ordinal || old == nil {
+        if let new, let after, after.enabled, before?.ordinal != after.ordinal {
             let start = after.startSequence ?? lsm.latestSequenceNumber + 1
             let value = StreamDescriptor(
                 tableNumber: new.number, tableName: new.name, stream: after, keySchema: new.keySchema,
@@ -238,9 +243,10 @@ final class Catalog: Sendable {
         return changes
     }
 
-    /// Replaces a stream's descriptor with `change(descriptor)` (nil: removes it), writing
-    /// `also`'s extra updates in the same synced batch; returns the new descriptor. Shard
-    /// rollover and retention trimming go through here.
+    /// Replaces a stream's descriptor with `change(descriptor, &batch)` (nil: removes it),
+    /// writing whatever `change` added to the batch (trimming's range deletions) in the same
+    /// synced batch; returns the new descriptor. Shard rollover and retention trimming go
+    /// through here.
     @discardableResult
     func updateStream(
         _ key: [UInt8], _ change: (StreamDescriptor, inout WriteBatch) throws -> StreamDescriptor?

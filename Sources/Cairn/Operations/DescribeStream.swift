@@ -28,5 +28,4 @@ extension ItemDatabase {
             keySchema: descriptor.keySchema, shards: page,
             lastEvaluatedShardId: shards.count > limit ? page.last?.shardId : nil))
     }
-
 }

@@ -22,9 +22,7 @@ extension ItemDatabase {
         if now > position.issuedMillis &+ StreamShards.iteratorLifetimeMillis {
             throw DynamoDBError(name: "ExpiredIteratorException", message: "Shard iterator has expired")
         }
-        guard let descriptor = catalog.streamDescriptors().first(where: {
-            $0.tableNumber == position.table && $0.stream.ordinal == position.ordinal
-        }) else {
+        guard let descriptor = catalog.streamDescriptor(key: StreamKeys.descriptorKey(table: position.table, ordinal: position.ordinal)) else {
             throw DynamoDBError.resourceNotFound("Requested resource not found: Stream not found")
         }
         guard let shard = descriptor.shards.first(where: { $0.lane == position.lane && $0.start == position.shardStart }) else {
@@ -33,33 +31,28 @@ extension ItemDatabase {
                 message: "The shard was trimmed: its records are older than the stream's retention period")
         }
         let limit = input.limit ?? 1000
-        let prefix = StreamKeys.lanePrefix(table: position.table, ordinal: position.ordinal, lane: position.lane)
-        let snapshot = lsm.snapshot()
-        let iterator = try lsm.makeIterator(ReadOptions(
-            snapshot: snapshot, lowerBound: prefix, upperBound: prefix.prefixSuccessor))
-        try iterator.seek(StreamKeys.recordKey(
-            table: position.table, ordinal: position.ordinal, lane: position.lane, sequence: position.after &+ 1))
         var records: [StreamRecord] = []
         var bytes = 0
         var last = position.after
         let end = shard.end ?? .max
         var reachedEnd = false
-        while iterator.isValid, records.count < limit, bytes < 1 << 20 {
-            guard let sequence = StreamKeys.sequence(ofRecordKey: iterator.key) else {
-                throw CairnError.corruption(file: "change stream", offset: 0, reason: "malformed stream record key")
-            }
+        let exhausted = try scanLane(
+            table: position.table, ordinal: position.ordinal, lane: position.lane, after: position.after,
+            snapshot: lsm.snapshot()
+        ) { sequence, value in
+            guard records.count < limit, bytes < 1 << 20 else { return false }
             guard sequence <= end else {
                 reachedEnd = true
-                break
+                return false
             }
-            let stored = try StreamRecordCodec.decode(iterator.value, keys: descriptor.keyAttributes)
-            bytes += iterator.value.count
-            records.append(Self.streamRecord(stored, sequence: sequence, descriptor: descriptor))
+            let stored = try StreamRecordCodec.decode(value, keys: descriptor.keyAttributes)
+            bytes += value.count
+            records.append(Self.streamRecord(stored, sequence: sequence, table: descriptor.tableNumber, stream: descriptor.stream))
             last = sequence
-            try iterator.next()
+            return true
         }
         // A closed shard takes no more records: read to its end, it is done.
-        let finished = shard.end != nil && (reachedEnd || !iterator.isValid)
+        let finished = shard.end != nil && (reachedEnd || exhausted)
         var next = position
         next.after = last
         next.issuedMillis = now
@@ -67,11 +60,11 @@ extension ItemDatabase {
     }
 
     /// A stored record in DynamoDB Streams' shape.
-    static func streamRecord(_ stored: StoredStreamRecord, sequence: UInt64, descriptor: StreamDescriptor) -> StreamRecord {
+    static func streamRecord(_ stored: StoredStreamRecord, sequence: UInt64, table: UInt32, stream: StreamState) -> StreamRecord {
         let size = ItemSize.of(stored.keys) + (stored.newImage.map(ItemSize.of) ?? 0) + (stored.oldImage.map(ItemSize.of) ?? 0)
         var id: [UInt8] = []
-        KeySpace.appendBigEndian(descriptor.tableNumber, to: &id)
-        KeySpace.appendBigEndian(descriptor.stream.ordinal, to: &id)
+        KeySpace.appendBigEndian(table, to: &id)
+        KeySpace.appendBigEndian(stream.ordinal, to: &id)
         KeySpace.appendBigEndian(sequence, to: &id)
         return StreamRecord(
             eventID: hexString(id),
@@ -79,7 +72,7 @@ extension ItemDatabase {
             dynamodb: StreamRecordData(
                 approximateCreationDateTime: Double(stored.createdAtMillis) / 1000, keys: stored.keys,
                 newImage: stored.newImage, oldImage: stored.oldImage, sequenceNumber: StreamShards.sequenceText(sequence),
-                sizeBytes: Int64(size), streamViewType: descriptor.stream.viewType),
+                sizeBytes: Int64(size), streamViewType: stream.viewType),
             userIdentity: stored.byTimeToLive ? StreamIdentity(principalId: "dynamodb.amazonaws.com", type: "Service") : nil)
     }
 }

@@ -122,49 +122,63 @@ extension ItemDatabase {
         guard let stream = table.settings.stream else {
             throw DynamoDBError.validation("Table \(tableName) has no stream")
         }
-        let descriptor = StreamDescriptor(
-            tableNumber: table.number, tableName: table.name, stream: stream, keySchema: table.keySchema,
-            keyAttributes: table.keyAttributes, disabledAt: nil, shards: [])
-        return try readChanges(table: table.number, stream: stream, keys: table.keyAttributes, after: after, limit: limit).0.map { change in
-            Self.streamRecord(
-                StoredStreamRecord(
-                    eventName: change.eventName, byTimeToLive: change.isTimeToLiveDeletion,
-                    createdAtMillis: UInt64(max(0, (change.approximateCreationDate.timeIntervalSince1970 * 1000).rounded())),
-                    keys: change.keys, newImage: change.newImage, oldImage: change.oldImage),
-                sequence: change.sequenceNumber, descriptor: descriptor)
-        }
+        return try readChanges(table: table.number, stream: stream, keys: table.keyAttributes, after: after, limit: limit).records
+            .map { Self.streamRecord($0.record, sequence: $0.sequence, table: table.number, stream: stream) }
     }
 
-    /// Up to `limit` records of a stream after sequence `after`, in commit order, read at one
-    /// snapshot; the second value is true when the stream is disabled and nothing follows.
+    /// Up to `limit` records of a stream after sequence `after`, in commit order across its
+    /// lanes, read at one snapshot; `ended` is true when the stream is disabled and nothing
+    /// follows.
     func readChanges(
         table: UInt32, stream: StreamState, keys: [KeyAttribute], after: UInt64, limit: Int
-    ) throws -> ([ChangeRecord], Bool) {
+    ) throws -> (records: [(sequence: UInt64, record: StoredStreamRecord)], ended: Bool) {
         let snapshot = lsm.snapshot()
-        var found: [ChangeRecord] = []
+        var found: [(sequence: UInt64, record: StoredStreamRecord)] = []
         for lane in 0..<stream.lanes {
-            let prefix = StreamKeys.lanePrefix(table: table, ordinal: stream.ordinal, lane: lane)
-            let iterator = try lsm.makeIterator(ReadOptions(snapshot: snapshot, lowerBound: prefix, upperBound: prefix.prefixSuccessor))
-            try iterator.seek(StreamKeys.recordKey(table: table, ordinal: stream.ordinal, lane: lane, sequence: after &+ 1))
             var taken = 0
-            while iterator.isValid, taken < limit {
-                guard let sequence = StreamKeys.sequence(ofRecordKey: iterator.key) else {
-                    throw CairnError.corruption(file: "change stream", offset: 0, reason: "malformed stream record key")
-                }
-                let stored = try StreamRecordCodec.decode(iterator.value, keys: keys)
-                found.append(ChangeRecord(
-                    eventName: stored.eventName, keys: stored.keys, newImage: stored.newImage, oldImage: stored.oldImage,
-                    sequenceNumber: sequence, approximateCreationDate: Date(timeIntervalSince1970: Double(stored.createdAtMillis) / 1000),
-                    isTimeToLiveDeletion: stored.byTimeToLive))
+            _ = try scanLane(table: table, ordinal: stream.ordinal, lane: lane, after: after, snapshot: snapshot) { sequence, value in
+                guard taken < limit else { return false }
+                found.append((sequence, try StreamRecordCodec.decode(value, keys: keys)))
                 taken += 1
-                try iterator.next()
+                return true
             }
         }
-        found.sort { $0.sequenceNumber < $1.sequenceNumber }
+        found.sort { $0.sequence < $1.sequence }
         let page = Array(found.prefix(limit))
-        let key = StreamKeys.descriptorKey(table: table, ordinal: stream.ordinal)
-        let ended = page.isEmpty && (catalog.streamDescriptors().first { $0.key == key }?.disabledAt != nil)
+        let ended = page.isEmpty
+            && catalog.streamDescriptor(key: StreamKeys.descriptorKey(table: table, ordinal: stream.ordinal))?.disabledAt != nil
         return (page, ended)
+    }
+
+    /// Calls `body` with the commit sequence and the stored value of each record of one lane
+    /// committed after `after`, in commit order, read at `snapshot`, while `body` returns
+    /// true. Returns true if the lane was read to its end. The one scan GetRecords and the
+    /// Swift readers share.
+    func scanLane(
+        table: UInt32, ordinal: UInt16, lane: UInt16, after: UInt64, snapshot: Snapshot,
+        _ body: (UInt64, [UInt8]) throws -> Bool
+    ) throws -> Bool {
+        let prefix = StreamKeys.lanePrefix(table: table, ordinal: ordinal, lane: lane)
+        let iterator = try lsm.makeIterator(ReadOptions(snapshot: snapshot, lowerBound: prefix, upperBound: prefix.prefixSuccessor))
+        try iterator.seek(StreamKeys.recordKey(table: table, ordinal: ordinal, lane: lane, sequence: after &+ 1))
+        while iterator.isValid {
+            guard let sequence = StreamKeys.sequence(ofRecordKey: iterator.key) else {
+                throw CairnError.corruption(file: "change stream", offset: 0, reason: "malformed stream record key")
+            }
+            guard try body(sequence, iterator.value) else { return false }
+            try iterator.next()
+        }
+        return true
+    }
+}
+
+extension ChangeRecord {
+    /// A stored record committed at `sequence`.
+    init(_ stored: StoredStreamRecord, sequence: UInt64) {
+        self.init(
+            eventName: stored.eventName, keys: stored.keys, newImage: stored.newImage, oldImage: stored.oldImage,
+            sequenceNumber: sequence, approximateCreationDate: Date(timeIntervalSince1970: Double(stored.createdAtMillis) / 1000),
+            isTimeToLiveDeletion: stored.byTimeToLive)
     }
 }
 
@@ -209,7 +223,7 @@ public struct ChangeStream: AsyncSequence, Sendable {
                     await database.streamSignal.wait(changedFrom: generation)
                     continue
                 }
-                buffer = page.reversed()
+                buffer = page.map { ChangeRecord($0.record, sequence: $0.sequence) }.reversed()
             }
             let record = buffer.removeLast()
             position = record.sequenceNumber

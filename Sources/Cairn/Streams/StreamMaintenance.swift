@@ -49,7 +49,7 @@ extension ItemDatabase {
     }
 
     private func trimShards(_ key: [UInt8], now: Double) throws {
-        guard let descriptor = catalog.streamDescriptors().first(where: { $0.key == key }) else { return }
+        guard let descriptor = catalog.streamDescriptor(key: key) else { return }
         let expired = descriptor.shards.filter { ($0.closedAt.map { now - $0 >= options.streamRetention }) ?? false }
         guard !expired.isEmpty else { return }
         try catalog.updateStream(key) { current, batch in

@@ -82,10 +82,8 @@ extension TableDefinition {
         return stream
     }
 
-    /// The ARN of `stream`: `arn:aws:dynamodb:local:000000000000:table/<name>/stream/<label>`.
-    func streamArn(_ stream: StreamState) -> String {
-        "arn:aws:dynamodb:local:000000000000:table/\(name)/stream/\(stream.label)"
-    }
+    /// The ARN of `stream` (`StreamKeys.arn`).
+    func streamArn(_ stream: StreamState) -> String { StreamKeys.arn(tableName: name, label: stream.label) }
 }
 
 /// Where stream records live in the key space (Docs/stream_format.md):
@@ -136,6 +134,11 @@ enum StreamKeys {
         guard key.count >= 9, lanes > 1 else { return 0 }
         let hash = UInt32(key[5]) << 24 | UInt32(key[6]) << 16 | UInt32(key[7]) << 8 | UInt32(key[8])
         return UInt16(hash % UInt32(lanes))
+    }
+
+    /// A stream's ARN: `arn:aws:dynamodb:local:000000000000:table/<name>/stream/<label>`.
+    static func arn(tableName: String, label: String) -> String {
+        "arn:aws:dynamodb:local:000000000000:table/\(tableName)/stream/\(label)"
     }
 
     /// One number naming a lane of a stream (for in-memory counters).
@@ -212,8 +215,8 @@ struct StreamDescriptor: Codable, Sendable, Hashable {
     /// The key of this descriptor in the catalog.
     var key: [UInt8] { StreamKeys.descriptorKey(table: tableNumber, ordinal: stream.ordinal) }
 
-    /// `TableDefinition.streamArn`.
-    var arn: String { "arn:aws:dynamodb:local:000000000000:table/\(tableName)/stream/\(stream.label)" }
+    /// The stream's ARN (`StreamKeys.arn`).
+    var arn: String { StreamKeys.arn(tableName: tableName, label: stream.label) }
 
     /// The record stored in the catalog: a version byte and JSON.
     func record() throws -> [UInt8] { [1] + Array(try JSONEncoder().encode(self)) }
