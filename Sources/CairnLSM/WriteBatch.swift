@@ -178,8 +178,8 @@ public struct WriteBatch: Sendable {
         _ body: (ValueType, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void
     ) throws {
         let first = sequence
-        var stamped: [UInt8] = []
         try rep.withUnsafeBytes { p in
+            var stamped: [UInt8] = []  // a stamped key, built only when the batch has one
             guard p.count >= WriteBatch.headerSize else {
                 throw CairnError.corruption(file: file, offset: offset, reason: "write batch shorter than its header")
             }
