@@ -595,3 +595,57 @@ extension Array where Element == UInt8 {
         return [0xFF]
     }
 }
+
+/// Damaged stream bytes are typed corruption, never a crash or a wrong record.
+@Suite struct StreamRecordCodecTests {
+    static let keys = [
+        KeyAttribute(name: "pk", type: .s, isPartitionKey: true), KeyAttribute(name: "sk", type: .n, isPartitionKey: false),
+    ]
+
+    func corrupt(_ bytes: [UInt8]) -> Bool {
+        do {
+            _ = try StreamRecordCodec.decode(bytes, keys: Self.keys)
+            return false
+        } catch let error as CairnError {
+            return error.isCorruption
+        } catch {
+            return false
+        }
+    }
+
+    @Test func roundTripAndEveryDamage() throws {
+        let itemKey = try KeySpace.itemKey(table: 1, partitionKey: .s("a"), sortKey: .n(Number(exactly: 7)))
+        let newItem: Item = ["pk": .s("a"), "sk": .n(Number(exactly: 7)), "v": .s("x")]
+        let good = StreamRecordCodec.encode(
+            event: .modify, byTimeToLive: true, createdAtMillis: 1234, itemKey: itemKey,
+            newImage: ItemCodec.encode(newItem), oldImage: nil)
+        let decoded = try StreamRecordCodec.decode(good, keys: Self.keys)
+        #expect(decoded == StoredStreamRecord(
+            eventName: .modify, byTimeToLive: true, createdAtMillis: 1234, keys: ["pk": .s("a"), "sk": .n(Number(exactly: 7))],
+            newImage: newItem, oldImage: nil))
+
+        #expect(corrupt([]))
+        var badVersion = good
+        badVersion[0] = 9
+        #expect(corrupt(badVersion))
+        var badEvent = good
+        badEvent[1] = 7
+        #expect(corrupt(badEvent))
+        #expect(corrupt(Array(good.dropLast())), "a cut image")
+        #expect(corrupt(good + [0]), "trailing bytes")
+        var claimsOld = good
+        claimsOld[2] |= 4
+        #expect(corrupt(claimsOld), "a flag for an image that is not there")
+        // Key values that do not decode with the table's key types.
+        let wrongKeys = [KeyAttribute(name: "pk", type: .n, isPartitionKey: true)]
+        #expect(throws: CairnError.self) { _ = try StreamRecordCodec.decode(good, keys: wrongKeys) }
+        // Every single-byte flip either decodes to some record or is corruption: never a trap.
+        for i in good.indices {
+            var flipped = good
+            flipped[i] ^= 0x41
+            _ = try? StreamRecordCodec.decode(flipped, keys: Self.keys)
+        }
+        #expect(throws: CairnError.self) { _ = try StreamDescriptor.decode([1] + Array("{not json".utf8)) }
+        #expect(throws: CairnError.self) { _ = try StreamDescriptor.decode([2]) }
+    }
+}

@@ -561,3 +561,65 @@ import Glibc
         #expect(failures == 0, "\(failures) of \(all.count) crash images failed")
     }
 }
+
+/// The bytes issue 24 added to the manifest and the WAL: malformed ones are typed corruption.
+@Suite struct NewRecordFieldTests {
+    func corruptionReason(_ body: () throws -> Void) -> String? {
+        do {
+            try body()
+        } catch let CairnError.corruption(_, _, reason) {
+            return reason
+        } catch {
+            Issue.record("expected corruption, got \(error)")
+        }
+        return nil
+    }
+
+    @Test func versionEditLogTrackingAndTableIdentityRoundTripAndRejectDamage() throws {
+        var edit = VersionEdit()
+        edit.addedLogs = [7, 9]
+        edit.syncedLogs = [.init(number: 7, size: 4096)]
+        edit.newFiles = [VersionEdit.NewFile(
+            level: 0, number: 12, size: 100, smallest: bytes("a") + [UInt8](repeating: 0, count: 8),
+            largest: bytes("z") + [UInt8](repeating: 0, count: 8), smallestSequence: 1, largestSequence: 2,
+            entryCount: 2, rangeDeletionCount: 0, uniqueID: [UInt8](repeating: 0xab, count: 16))]
+        let encoded = edit.encode()
+        #expect(try VersionEdit.decode(encoded, file: "m", offset: 0) == edit)
+
+        // A unique ID of the wrong length (tag 6 with 15 bytes).
+        var shortID = edit
+        shortID.newFiles[0].uniqueID = [UInt8](repeating: 1, count: 15)
+        #expect(corruptionReason { _ = try VersionEdit.decode(shortID.encode(), file: "m", offset: 0) }?
+            .contains("malformed unique ID") == true)
+        // A synced size of 2^48 or more.
+        var huge = VersionEdit()
+        huge.syncedLogs = [.init(number: 3, size: 1 << 50)]
+        #expect(corruptionReason { _ = try VersionEdit.decode(huge.encode(), file: "m", offset: 0) }?
+            .contains("out of range") == true)
+        // A log-tracking field cut short.
+        var cut = VersionEdit()
+        cut.syncedLogs = [.init(number: 3, size: 300)]
+        #expect(corruptionReason { _ = try VersionEdit.decode(Array(cut.encode().dropLast()), file: "m", offset: 0) }?
+            .contains("truncated") == true)
+    }
+
+    @Test func walRecordExtentRejectsMalformedVarintsAndHugeExtents() throws {
+        var batch = WriteBatch()
+        batch.put(bytes("k"), bytes("v"))
+        batch.sequence = 5
+        var record: [UInt8] = []
+        Coding.appendVarint(&record, 300)
+        record += batch.rep
+        let (extent, decoded) = try WriteBatch.decodeWALRecord(record, version: 2, file: "w", offset: 0)
+        #expect(extent == 300 && decoded.sequence == 5 && decoded.count == 1)
+        // Version 1 records have no extent.
+        #expect(try WriteBatch.decodeWALRecord(batch.rep, version: 1, file: "w", offset: 0).syncedExtent == 0)
+        #expect(corruptionReason {
+            _ = try WriteBatch.walRecordExtent([UInt8](repeating: 0x80, count: 11), version: 2, file: "w", offset: 0)
+        }?.contains("malformed synced extent") == true)
+        var huge: [UInt8] = []
+        Coding.appendVarint(&huge, 1 << 50)
+        #expect(corruptionReason { _ = try WriteBatch.walRecordExtent(huge + batch.rep, version: 2, file: "w", offset: 0) }?
+            .contains("out of range") == true)
+    }
+}
