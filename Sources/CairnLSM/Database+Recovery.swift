@@ -211,8 +211,8 @@ extension Database {
                     expectedSequence = batch.sequence + UInt64(batch.count)
                 }
                 var sequence = batch.sequence
-                try batch.forEach(file: logPath, offset: offset) { type, key, value in
-                    mem.add(sequence: sequence, type: type, key: key, value: value)
+                try batch.forEachUpdate(file: logPath, offset: offset) { type, key, value, stamped in
+                    mem.add(sequence: sequence, type: type, key: key, value: value, stamped: stamped)
                     sequence += 1
                 }
                 if batch.count > 0 { result.lastSequence = max(result.lastSequence, sequence - 1) }

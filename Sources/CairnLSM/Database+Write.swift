@@ -170,8 +170,8 @@ extension Database {
                 counters.walSyncs.add(1, ordering: .relaxed)
             }
             var sequence = merged.sequence
-            try merged.forEach { type, key, value in
-                mem.add(sequence: sequence, type: type, key: key, value: value)
+            try merged.forEachUpdate { type, key, value, stamped in
+                mem.add(sequence: sequence, type: type, key: key, value: value, stamped: stamped)
                 sequence += 1
             }
         } catch {

@@ -93,6 +93,22 @@ public struct WriteBatch: Sendable {
         setCount(count + 1)
     }
 
+    /// `putStamped` for a value of exactly `valueCount` bytes that `writeValue` appends to the
+    /// buffer it is given (the batch's own), so an encoder writes the value in place instead of
+    /// building it first. Appending any other number of bytes is a programming error.
+    public mutating func putStamped(
+        _ prefix: UnsafeRawBufferPointer, valueCount: Int, _ writeValue: (inout [UInt8]) -> Void
+    ) {
+        reserve(payload: prefix.count + valueCount + 10)
+        rep.append(WriteBatch.stampedValueTag)
+        Coding.appendLengthPrefixed(&rep, prefix)
+        Coding.appendVarint(&rep, UInt64(valueCount))
+        let start = rep.count
+        writeValue(&rep)
+        precondition(rep.count - start == valueCount, "putStamped wrote \(rep.count - start) value bytes, not \(valueCount)")
+        setCount(count + 1)
+    }
+
     /// The batch record type of `putStamped` (stored only in batches and logs; in the
     /// memtable and tables the update is an ordinary value).
     static let stampedValueTag: UInt8 = 3
@@ -177,9 +193,17 @@ public struct WriteBatch: Sendable {
         file: String = "write batch", offset: Int64 = 0,
         _ body: (ValueType, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void
     ) throws {
+        try forEachUpdate(file: file, offset: offset) { type, key, value, _ in try body(type, key, value) }
+    }
+
+    /// `forEach`, also telling `body` whether the update was stamped (`putStamped`), so the
+    /// memtable can insert a run of stamped keys under one prefix from a hint.
+    func forEachUpdate(
+        file: String = "write batch", offset: Int64 = 0,
+        _ body: (ValueType, UnsafeRawBufferPointer, UnsafeRawBufferPointer, _ stamped: Bool) throws -> Void
+    ) throws {
         let first = sequence
         try rep.withUnsafeBytes { p in
-            var stamped: [UInt8] = []  // a stamped key, built only when the batch has one
             guard p.count >= WriteBatch.headerSize else {
                 throw CairnError.corruption(file: file, offset: offset, reason: "write batch shorter than its header")
             }
@@ -199,20 +223,22 @@ public struct WriteBatch: Sendable {
                 }
                 let key = UnsafeRawBufferPointer(rebasing: p[keyRange])
                 if type == .deletion {
-                    try body(type, key, empty)
+                    try body(type, key, empty, false)
                 } else {
                     guard let valueRange = Coding.readLengthPrefixed(p, &cursor) else {
                         throw CairnError.corruption(file: file, offset: offset, reason: "truncated write batch value")
                     }
                     let value = UnsafeRawBufferPointer(rebasing: p[valueRange])
                     if isStamped {
-                        stamped.removeAll(keepingCapacity: true)
-                        stamped.append(contentsOf: key)
+                        // The stamped key on the stack: the prefix, then the sequence big-endian.
                         let s = first &+ UInt64(seen)
-                        for shift in stride(from: 56, through: 0, by: -8) { stamped.append(UInt8(truncatingIfNeeded: s >> UInt64(shift))) }
-                        try stamped.withUnsafeBytes { try body(type, $0, value) }
+                        try withUnsafeTemporaryAllocation(byteCount: key.count + 8, alignment: 8) { stamped in
+                            stamped.copyMemory(from: key)
+                            stamped.storeBytes(of: s.bigEndian, toByteOffset: key.count, as: UInt64.self)
+                            try body(type, UnsafeRawBufferPointer(stamped), value, true)
+                        }
                     } else {
-                        try body(type, key, value)
+                        try body(type, key, value, false)
                     }
                 }
                 seen += 1

@@ -39,12 +39,18 @@ enum StreamRecordCodec {
     /// Bytes of an item key before its encoded key values: tag, table number, partition hash.
     static let itemKeyPrefixSize = 9
 
-    static func encode(
+    /// The number of bytes `write` appends for a record of an item key and images.
+    static func encodedCount(itemKeyCount: Int, newImageCount: Int?, oldImageCount: Int?) -> Int {
+        func prefixed(_ n: Int) -> Int { Coding.varintLength(UInt64(n)) + n }
+        let keyCount = max(0, itemKeyCount - itemKeyPrefixSize)
+        return 11 + prefixed(keyCount) + (newImageCount.map(prefixed) ?? 0) + (oldImageCount.map(prefixed) ?? 0)
+    }
+
+    /// Appends a record to `out` (`encodedCount` bytes).
+    static func write(
         event: StreamEventName, byTimeToLive: Bool, createdAtMillis: UInt64, itemKey: [UInt8], newImage: [UInt8]?,
-        oldImage: [UInt8]?
-    ) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(16 + itemKey.count + (newImage?.count ?? 0) + (oldImage?.count ?? 0))
+        oldImage: [UInt8]?, to out: inout [UInt8]
+    ) {
         out.append(version)
         switch event {
         case .insert: out.append(1)
@@ -56,9 +62,22 @@ enum StreamRecordCodec {
         if oldImage != nil { flags |= 4 }
         out.append(flags)
         Coding.appendFixed64(&out, createdAtMillis)
-        Coding.appendLengthPrefixed(&out, Array(itemKey.dropFirst(itemKeyPrefixSize)))
+        itemKey.withUnsafeBytes { key in
+            Coding.appendLengthPrefixed(&out, UnsafeRawBufferPointer(rebasing: key.dropFirst(itemKeyPrefixSize)))
+        }
         if let newImage { Coding.appendLengthPrefixed(&out, newImage) }
         if let oldImage { Coding.appendLengthPrefixed(&out, oldImage) }
+    }
+
+    /// A record as one array (tests).
+    static func encode(
+        event: StreamEventName, byTimeToLive: Bool, createdAtMillis: UInt64, itemKey: [UInt8], newImage: [UInt8]?,
+        oldImage: [UInt8]?
+    ) -> [UInt8] {
+        var out: [UInt8] = []
+        write(
+            event: event, byTimeToLive: byTimeToLive, createdAtMillis: createdAtMillis, itemKey: itemKey,
+            newImage: newImage, oldImage: oldImage, to: &out)
         return out
     }
 
@@ -150,12 +169,17 @@ extension ItemDatabase {
         if stream.viewType.includesNewImage, !isRemove, case .put(let bytes) = effect { newBytes = bytes }
         let oldBytes = stream.viewType.includesOldImage && !isInsert ? old.map(ItemCodec.encode) : nil
         let lane = StreamKeys.lane(ofItemKey: key, lanes: stream.lanes)
-        let prefix = StreamKeys.lanePrefix(table: table.number, ordinal: stream.ordinal, lane: lane)
-        let value = StreamRecordCodec.encode(
-            event: event, byTimeToLive: byTimeToLive, createdAtMillis: UInt64(max(0, (currentTime() * 1000).rounded(.down))),
-            itemKey: key, newImage: newBytes, oldImage: oldBytes)
+        let created = UInt64(max(0, (currentTime() * 1000).rounded(.down)))
+        let valueCount = StreamRecordCodec.encodedCount(
+            itemKeyCount: key.count, newImageCount: newBytes?.count, oldImageCount: oldBytes?.count)
+        StreamKeys.withLanePrefix(table: table.number, ordinal: stream.ordinal, lane: lane) { prefix in
+            batch.putStamped(prefix, valueCount: valueCount) { out in
+                StreamRecordCodec.write(
+                    event: event, byTimeToLive: byTimeToLive, createdAtMillis: created, itemKey: key,
+                    newImage: newBytes, oldImage: oldBytes, to: &out)
+            }
+        }
         let laneID = StreamKeys.laneID(table: table.number, ordinal: stream.ordinal, lane: lane)
-        streamLaneBytes.withLock { $0[laneID, default: 0] += prefix.count + 8 + value.count }
-        batch.putStamped(prefix, value)
+        streamLaneBytes.withLock { $0[laneID, default: 0] += StreamKeys.lanePrefixSize + 8 + valueCount }
     }
 }

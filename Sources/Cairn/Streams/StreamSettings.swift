@@ -115,6 +115,23 @@ enum StreamKeys {
         return key
     }
 
+    /// Bytes of a lane prefix: tag, table, stream ordinal, lane.
+    static let lanePrefixSize = 9
+
+    /// Calls `body` with a lane's prefix built on the stack (the write path's `lanePrefix`).
+    @inline(__always)
+    static func withLanePrefix<R>(
+        table: UInt32, ordinal: UInt16, lane: UInt16, _ body: (UnsafeRawBufferPointer) throws -> R
+    ) rethrows -> R {
+        try withUnsafeTemporaryAllocation(byteCount: lanePrefixSize, alignment: 1) { p in
+            p.storeBytes(of: tag, toByteOffset: 0, as: UInt8.self)
+            p.storeBytes(of: table.bigEndian, toByteOffset: 1, as: UInt32.self)
+            p.storeBytes(of: ordinal.bigEndian, toByteOffset: 5, as: UInt16.self)
+            p.storeBytes(of: lane.bigEndian, toByteOffset: 7, as: UInt16.self)
+            return try body(UnsafeRawBufferPointer(p))
+        }
+    }
+
     /// The key of the record at `sequence` in a lane.
     static func recordKey(table: UInt32, ordinal: UInt16, lane: UInt16, sequence: UInt64) -> [UInt8] {
         var key = lanePrefix(table: table, ordinal: ordinal, lane: lane)

@@ -73,7 +73,14 @@ final class Memtable: @unchecked Sendable {
     /// `(key, sequence, type)` must be new to this memtable (sequence numbers are unique per
     /// write). `sequence` must be at most `maxSequenceNumber`. The bytes are copied; the
     /// buffers may be reused as soon as this returns. Single writer only.
-    func add(sequence: SequenceNumber, type: ValueType, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+    ///
+    /// `stamped` says the key is a `putStamped` key (a prefix, then 8 bytes of sequence): such
+    /// keys ascend under their prefix, so the insert starts from the splice the prefix's
+    /// previous key left (a skiplist hint chosen by hashing the prefix).
+    func add(
+        sequence: SequenceNumber, type: ValueType, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer,
+        stamped: Bool = false
+    ) {
         let sequence = min(sequence, maxSequenceNumber)
         switch type {
         case .value, .deletion:
@@ -86,7 +93,11 @@ final class Memtable: @unchecked Sendable {
                 trailer: InternalKey.trailer(sequence, type.rawValue),
                 value: type == .value ? value : UnsafeRawBufferPointer(start: nil, count: 0))
             filter?.add(hash: BloomFilter.hash(key))  // before the node is published
-            list.insert(node)
+            if stamped && key.count > 8 {
+                list.insert(node, hint: Self.hintSlot(ofPrefix: UnsafeRawBufferPointer(rebasing: key.dropLast(8))))
+            } else {
+                list.insert(node)
+            }
         case .rangeDeletion:
             let tombstone = RangeTombstone(start: Array(key), end: Array(value), sequence: sequence)
             tombstoneGuard.withLock { tombstoneList.append(tombstone) }
@@ -95,6 +106,14 @@ final class Memtable: @unchecked Sendable {
         }
         if sequence < smallestSeen.load(ordering: .relaxed) { smallestSeen.store(sequence, ordering: .relaxed) }
         if sequence > largestSeen.load(ordering: .relaxed) { largestSeen.store(sequence, ordering: .relaxed) }
+    }
+
+    /// The skiplist hint slot of a stamped key's prefix (FNV-1a of its bytes).
+    @inline(__always)
+    static func hintSlot(ofPrefix prefix: UnsafeRawBufferPointer) -> Int {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in prefix { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Int(truncatingIfNeeded: hash ^ hash >> 32)
     }
 
     /// Array convenience for `add` (tests, recovery tools).

@@ -78,4 +78,44 @@ struct SkipListTests {
         #expect((6_500...8_500).contains(histogram[2]))
         #expect(histogram[0] == 0)
     }
+
+    @Test("inserts through hint slots keep the list ordered and nested, whatever the hints")
+    func hintedInserts() {
+        let list = SkipList<UInt64EntryOrder>(arena: Arena(blockSize: 8192), seed: 11)
+        var rng = MemtableTestRandom(seed: 5)
+        var model = Set<UInt64>()
+        var counters = [UInt64](repeating: 0, count: 6)
+        func add(_ v: UInt64, hint: Int?) {
+            guard model.insert(v).inserted else { return }
+            let node = list.allocateNode(entryLength: 8)
+            node.entry.storeBytes(of: v.bigEndian, as: UInt64.self)
+            if let hint { list.insert(node, hint: hint) } else { list.insert(node) }
+        }
+        for step in 0..<20_000 {
+            switch Int.random(in: 0..<10, using: &rng) {
+            case 0..<6:
+                // Ascending runs, one per lane; lanes 4 and 5 share slot 1 with lane 1, and
+                // lane 3 uses a slot number past the table (it wraps).
+                let lane = Int.random(in: 0..<6, using: &rng)
+                counters[lane] += UInt64.random(in: 1...3, using: &rng)
+                let slot = lane >= 4 ? 1 : (lane == 3 ? 3 + SkipList<UInt64EntryOrder>.hintSlots : lane)
+                add(UInt64(lane) << 40 | counters[lane], hint: slot)
+            case 6..<8:
+                // Unhinted keys anywhere, some landing inside the lanes' runs.
+                add(UInt64.random(in: 0..<(7 << 40), using: &rng), hint: nil)
+            default:
+                // A hinted key out of its slot's order (smaller than the last one).
+                add(UInt64.random(in: 0..<(6 << 40), using: &rng) | 1, hint: step % 4)
+            }
+        }
+        #expect(list.levelsAreConsistent())
+        var walked: [UInt64] = []
+        var node = list.first()
+        while let n = node {
+            walked.append(value(n) ?? 0)
+            node = list.next(after: n)
+        }
+        #expect(walked == model.sorted())
+        #expect(list.count == model.count)
+    }
 }
