@@ -40,6 +40,12 @@ public final class ItemDatabase: Sendable {
         public var streamShardMaxAge: Double = 4 * 3600
         /// A shard that took this many bytes of records is closed and continued by a child.
         public var streamShardMaxBytes: Int = 32 << 20
+        /// Seconds between the index updater's passes when no write wakes it (each write that
+        /// logs an index change wakes it at once).
+        public var indexUpdateInterval: Double = 1
+        /// The most bytes of items (and their local-index entries) one partition key may hold
+        /// in a table with local secondary indexes: DynamoDB's item-collection limit, 10 GB.
+        public var itemCollectionSizeLimit: Int64 = 10 * 1024 * 1024 * 1024
         /// The clock TTL and ClientRequestToken windows read, in seconds since 1970.
         public var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
 
@@ -55,7 +61,11 @@ public final class ItemDatabase: Sendable {
     let locks = ItemLocks()
     let options: Options
     /// The background deleter of expired items (nil when `timeToLiveSweepInterval` is 0).
-    let timeToLiveSweeper: TimeToLiveSweeper?
+    let timeToLiveSweeper: PeriodicWorker?
+    /// The background applier of index logs and backfills (nil when read-only).
+    let indexUpdater: PeriodicWorker?
+    /// The index updater's state; held for each of its passes, so passes are serial.
+    let indexUpkeep = Mutex(IndexUpkeepState())
     let timeToLiveDeletionCounter = Atomic<Int>(0)
     /// Expiry-index entries the sweeper has resolved (read the item of) since open.
     let expiryEntriesResolvedCounter = Atomic<Int>(0)
@@ -89,7 +99,7 @@ public final class ItemDatabase: Sendable {
         self.options = options
         let box = WeakDatabase()
         timeToLiveSweeper = options.timeToLiveSweepInterval > 0 && !options.readOnly
-            ? TimeToLiveSweeper(interval: options.timeToLiveSweepInterval) {
+            ? PeriodicWorker(name: "cairn-ttl-sweeper", interval: options.timeToLiveSweepInterval) {
                 guard let db = box.database else { return false }
                 // A failed pass (an I/O error) is retried at the next one.
                 _ = try? db.sweepExpiredItems()
@@ -97,6 +107,13 @@ public final class ItemDatabase: Sendable {
                 return true
             }
             : nil
+        indexUpdater = options.readOnly ? nil : PeriodicWorker(name: "cairn-index-updater", interval: options.indexUpdateInterval) {
+            guard let db = box.database else { return false }
+            // A failed pass (an I/O error) is retried at the next one; a pass that left
+            // backfill work runs again at once.
+            if (try? db.runIndexUpkeep()) == true { db.indexUpdater?.wake() }
+            return true
+        }
         box.database = self
     }
 
@@ -110,6 +127,7 @@ public final class ItemDatabase: Sendable {
     public func close() throws {
         streamSignal.close()
         timeToLiveSweeper?.stop()
+        indexUpdater?.stop()
         try lsm.close()
     }
 

@@ -12,66 +12,6 @@ enum ChangeCause: Sendable, Equatable {
     case timeToLive
 }
 
-/// The background thread that deletes expired items: every `interval` seconds (or when
-/// woken) it runs `ItemDatabase.sweepExpiredItems()`. It holds the database weakly and stops
-/// in `ItemDatabase.close()`.
-final class TimeToLiveSweeper: Sendable {
-    private struct State {
-        var stopped = false
-        var woken = false
-    }
-
-    /// What the thread and the owner share.
-    private final class Shared: Sendable {
-        let state = Mutex(State())
-        let signal = DispatchSemaphore(value: 0)
-        let finished = DispatchSemaphore(value: 0)
-    }
-
-    private let shared = Shared()
-    /// Seconds between passes.
-    let interval: Double
-
-    /// Starts the thread; `sweep` runs one pass (and returns false once the database is gone).
-    init(interval: Double, sweep: @escaping @Sendable () -> Bool) {
-        self.interval = interval
-        let shared = shared
-        let thread = Thread {
-            while true {
-                _ = shared.signal.wait(timeout: .now() + interval)
-                let stop = shared.state.withLock { s -> Bool in
-                    s.woken = false
-                    return s.stopped
-                }
-                if stop || !sweep() { break }
-            }
-            shared.finished.signal()
-        }
-        thread.name = "cairn-ttl-sweeper"
-        thread.start()
-    }
-
-    /// Runs a pass soon (after a TTL setting changed).
-    func wake() {
-        let first = shared.state.withLock { s -> Bool in
-            defer { s.woken = true }
-            return !s.woken
-        }
-        if first { shared.signal.signal() }
-    }
-
-    /// Stops the thread and waits for its current pass to end. Idempotent.
-    func stop() {
-        let wasRunning = shared.state.withLock { s -> Bool in
-            defer { s.stopped = true }
-            return !s.stopped
-        }
-        guard wasRunning else { return }
-        shared.signal.signal()
-        shared.finished.wait()
-    }
-}
-
 extension ItemDatabase {
     /// Runs one Time to Live pass now, as the background sweeper does every
     /// `Options.timeToLiveSweepInterval`: deletes the items of every TTL-enabled table that
@@ -168,7 +108,7 @@ extension ItemDatabase {
         _ key: [UInt8], item: Item, table: TableDefinition, expiryEntry entry: [UInt8], cause: ChangeCause
     ) throws {
         var batch = WriteBatch()
-        add(.delete, old: item, new: nil, key: key, table: table, cause: cause, to: &batch)
+        try add(.delete, old: item, new: nil, key: key, table: table, cause: cause, to: &batch)
         batch.delete(entry)
         try commit(batch, sync: false)
         if cause == .timeToLive { timeToLiveDeletionCounter.add(1, ordering: .relaxed) }

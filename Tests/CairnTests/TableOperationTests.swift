@@ -88,19 +88,6 @@ import Testing
         dynamoError { try db.updateTable(UpdateTableInput(tableName: "billing")) }
     }
 
-    @Test func indexesAreRefusedUntilSupported() throws {
-        let db = try memoryDatabase()
-        var request = tableRequest("withIndex", ("p", .s))
-        request.globalSecondaryIndexes = [SecondaryIndexRequest(indexName: "byX")]
-        #expect(dynamoError { try db.createTable(request) }?.contains("Secondary indexes are not supported yet") == true)
-        request.globalSecondaryIndexes = nil
-        request.localSecondaryIndexes = [SecondaryIndexRequest(indexName: "byY")]
-        dynamoError { try db.createTable(request) }
-        request.localSecondaryIndexes = nil
-        request.streamSpecification = StreamSpecification(streamEnabled: false, streamViewType: nil)
-        try db.createTable(request)
-    }
-
     @Test func deletionProtection() throws {
         let db = try memoryDatabase()
         var request = tableRequest("kept", ("p", .s))

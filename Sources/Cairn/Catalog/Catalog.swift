@@ -17,6 +17,23 @@ final class Catalog: Sendable {
 
     private let lsm: Database
     private let state: Mutex<State>
+    /// True while some table has an index kept from its index log (eventual, or CREATING):
+    /// item writes then wake the index updater after they commit.
+    private let logMaintainedIndexes = Atomic<Bool>(false)
+
+    /// Whether some table has an index kept from its index log.
+    var hasLogMaintainedIndexes: Bool { logMaintainedIndexes.load(ordering: .relaxed) }
+
+    /// Recomputes `hasLogMaintainedIndexes` from `tables` (under the state lock).
+    private func noteIndexes(_ tables: [String: TableDefinition]) {
+        let any = tables.values.contains { table in table.indexes.contains { !$0.isKeptInBatch } }
+        logMaintainedIndexes.store(any, ordering: .relaxed)
+    }
+
+    /// Every table's definition.
+    func allTables() -> [TableDefinition] {
+        state.withLock { Array($0.tables.values) }
+    }
 
     /// Loads the catalog of `lsm`, writing the format marker into an empty database.
     init(lsm: Database) throws {
@@ -68,6 +85,7 @@ final class Catalog: Sendable {
             try streams.next()
         }
         state = Mutex(loaded)
+        noteIndexes(loaded.tables)
     }
 
     /// The definition of table `name`, or ResourceNotFoundException.
@@ -135,6 +153,7 @@ final class Catalog: Sendable {
             _ = try lsm.write(batch, sync: true)
             state.tables[name] = definition
             state.nextNumber += 1
+            noteIndexes(state.tables)
             for (key, descriptor) in streams { state.streams[key] = descriptor }
             return definition
         }
@@ -158,6 +177,7 @@ final class Catalog: Sendable {
             _ = try lsm.write(batch, sync: true)
             state.tables[name] = definition
             state.changes &+= 1
+            noteIndexes(state.tables)
             for (key, descriptor) in streams { state.streams[key] = descriptor }
             return definition
         }
@@ -175,12 +195,14 @@ final class Catalog: Sendable {
             batch.deleteRange(KeySpace.tablePrefix(definition.number), KeySpace.tableEnd(definition.number))
             batch.deleteRange(ExpiryIndex.prefix(definition.number), ExpiryIndex.end(definition.number))
             batch.delete(ExpiryIndex.markerKey(definition.number))
+            IndexKeys.deleteAll(of: definition.number, in: &batch)
             // The table's stream ends with it; its records stay readable (DynamoDB keeps a
             // deleted table's stream for 24 hours).
             let streams = try streamChanges(from: definition, to: nil, now: now, streams: state.streams, &batch)
             _ = try lsm.write(batch, sync: true)
             state.tables[definition.name] = nil
             state.changes &+= 1
+            noteIndexes(state.tables)
             for (key, descriptor) in streams { state.streams[key] = descriptor }
         }
     }

@@ -36,6 +36,18 @@ final class TableDefinition: Codable, Sendable {
         var timeToLiveAttribute: String?
         /// The table's current or latest change stream (nil if it never had one).
         var stream: StreamState?
+        /// The table's secondary indexes (nil: none, and in records written before indexes).
+        var indexes: [IndexDefinition]?
+        /// The ordinal the next index gets (ordinals are never reused within a table).
+        var nextIndexOrdinal: UInt16?
+    }
+
+    /// The table's secondary indexes, local and global.
+    var indexes: [IndexDefinition] { settings.indexes ?? [] }
+
+    /// The index named `name`, if the table has it.
+    func index(named name: String) -> IndexDefinition? {
+        settings.indexes?.first { $0.name == name }
     }
 
     init(number: UInt32, name: String, uuid: String, partitionKey: KeyAttribute, sortKey: KeyAttribute?,
@@ -93,9 +105,13 @@ final class TableDefinition: Codable, Sendable {
         keyAttributes.map { AttributeDefinition(attributeName: $0.name, attributeType: $0.type) }
     }
 
-    /// The description DescribeTable reports; item count and size are filled in by the caller.
-    func description(status: String = "ACTIVE", itemCount: Int64 = 0, sizeBytes: Int64 = 0) -> TableDescription {
-        TableDescription(
+    /// The description DescribeTable reports; item count and size (and each index's, by
+    /// ordinal) are filled in by the caller.
+    func description(
+        status: String = "ACTIVE", itemCount: Int64 = 0, sizeBytes: Int64 = 0,
+        indexCounts: [UInt16: (count: Int64, bytes: Int64)] = [:]
+    ) -> TableDescription {
+        var description = TableDescription(
             attributeDefinitions: attributeDefinitions, tableName: name, keySchema: keySchema,
             tableStatus: status, creationDateTime: creationDateTime,
             provisionedThroughput: ProvisionedThroughputDescription(
@@ -110,6 +126,25 @@ final class TableDefinition: Codable, Sendable {
                 StreamSpecification(streamEnabled: $0.enabled, streamViewType: $0.enabled ? $0.viewType : nil)
             },
             latestStreamLabel: settings.stream?.label, latestStreamArn: settings.stream.map(streamArn))
+        let arn = "arn:aws:dynamodb:local:000000000000:table/\(name)/index/"
+        let locals = indexes.filter { $0.kind == .local }.map { index in
+            LocalSecondaryIndexDescription(
+                indexName: index.name, keySchema: index.keySchema, projection: index.projection,
+                indexSizeBytes: indexCounts[index.ordinal]?.bytes ?? 0, itemCount: indexCounts[index.ordinal]?.count ?? 0,
+                indexArn: arn + index.name)
+        }
+        let globals = indexes.filter { $0.kind == .global }.map { index in
+            GlobalSecondaryIndexDescription(
+                indexName: index.name, keySchema: index.keySchema, projection: index.projection,
+                indexStatus: index.status.rawValue, backfilling: index.status == .creating ? true : nil,
+                provisionedThroughput: ProvisionedThroughputDescription(
+                    readCapacityUnits: index.readCapacityUnits, writeCapacityUnits: index.writeCapacityUnits),
+                indexSizeBytes: indexCounts[index.ordinal]?.bytes ?? 0, itemCount: indexCounts[index.ordinal]?.count ?? 0,
+                indexArn: arn + index.name, consistency: index.consistency)
+        }
+        description.localSecondaryIndexes = locals.isEmpty ? nil : locals
+        description.globalSecondaryIndexes = globals.isEmpty ? nil : globals
+        return description
     }
 
     /// The key attributes of `item`, checked against the schema (present, right type, sizes).

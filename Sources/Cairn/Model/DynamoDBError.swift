@@ -32,6 +32,19 @@ public struct DynamoDBError: Error, Equatable, Sendable, CustomStringConvertible
         DynamoDBError(name: "ResourceNotFoundException", message: message)
     }
 
+    /// A `LimitExceededException`, e.g. a second online index change at once.
+    public static func limitExceeded(_ message: String) -> DynamoDBError {
+        DynamoDBError(name: "LimitExceededException", message: message)
+    }
+
+    /// An `ItemCollectionSizeLimitExceededException`: a partition of a table with local
+    /// secondary indexes would exceed the item-collection size limit.
+    public static func itemCollectionSizeLimitExceeded() -> DynamoDBError {
+        DynamoDBError(
+            name: "ItemCollectionSizeLimitExceededException",
+            message: "Item collection size limit exceeded. The size of the item collection exceeds the limit for a table with local secondary indexes")
+    }
+
     /// A `ResourceInUseException`, e.g. creating a table that exists.
     public static func resourceInUse(_ message: String) -> DynamoDBError {
         DynamoDBError(name: "ResourceInUseException", message: message)

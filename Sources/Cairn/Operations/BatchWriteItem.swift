@@ -130,9 +130,9 @@ extension ItemDatabase {
             var batch = WriteBatch()
             for write in writes {
                 guard let table = catalog.live(write.definition) else { throw DynamoDBError.resourceNotFound() }
-                let old = streamNeedsOldItem(table) ? try readItem(write.key) : nil
+                let old = needsOldItem(table) ? try readItem(write.key) : nil
                 let (new, effect) = try write.outcome(old: old)
-                add(effect, old: old, new: new, key: write.key, table: table, to: &batch)
+                try add(effect, old: old, new: new, key: write.key, table: table, to: &batch)
             }
             try commit(batch, sync: options.syncWrites)
         }

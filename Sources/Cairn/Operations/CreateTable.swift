@@ -12,10 +12,12 @@ public struct CreateTableInput: Codable, Sendable {
     public var billingMode: BillingMode?
     /// Required with PROVISIONED billing (each at least 1); refused with PAY_PER_REQUEST.
     public var provisionedThroughput: ProvisionedThroughput?
-    /// Not supported yet: a request with indexes is refused.
-    public var globalSecondaryIndexes: [SecondaryIndexRequest]?
-    /// Not supported yet: a request with indexes is refused.
-    public var localSecondaryIndexes: [SecondaryIndexRequest]?
+    /// Global secondary indexes (up to 20): any key schema, eventually consistent unless
+    /// `Consistency` is STRONG.
+    public var globalSecondaryIndexes: [GlobalSecondaryIndex]?
+    /// Local secondary indexes (up to 5): the table's partition key and another sort key,
+    /// strongly consistent; only at creation.
+    public var localSecondaryIndexes: [LocalSecondaryIndex]?
     /// A change stream from the start (`StreamEnabled` true with a `StreamViewType`).
     public var streamSpecification: StreamSpecification?
     /// Whether DeleteTable is refused; false when absent.
@@ -25,8 +27,11 @@ public struct CreateTableInput: Codable, Sendable {
     /// PROVISIONED, the billing mode here defaults to PAY_PER_REQUEST.
     public init(tableName: String, keySchema: [KeySchemaElement], attributeDefinitions: [AttributeDefinition],
                 billingMode: BillingMode? = .payPerRequest, provisionedThroughput: ProvisionedThroughput? = nil,
-                streamSpecification: StreamSpecification? = nil, deletionProtectionEnabled: Bool? = nil) {
+                streamSpecification: StreamSpecification? = nil, deletionProtectionEnabled: Bool? = nil,
+                localSecondaryIndexes: [LocalSecondaryIndex]? = nil, globalSecondaryIndexes: [GlobalSecondaryIndex]? = nil) {
         self.tableName = tableName
+        self.localSecondaryIndexes = localSecondaryIndexes
+        self.globalSecondaryIndexes = globalSecondaryIndexes
         self.keySchema = keySchema
         self.attributeDefinitions = attributeDefinitions
         self.billingMode = billingMode
@@ -69,15 +74,16 @@ extension ItemDatabase {
     /// Creates a table (DynamoDB's CreateTable). The table is ACTIVE at once and its
     /// definition is durable when this returns.
     ///
-    /// - Throws: `ValidationException` for a bad name, key schema, billing or stream settings,
-    ///   or a request defining secondary indexes; `ResourceInUseException` if the table
-    ///   exists.
+    /// - Throws: `ValidationException` for a bad name, key schema, index, billing or stream
+    ///   settings; `ResourceInUseException` if the table exists.
     @discardableResult
     public func createTable(_ input: CreateTableInput) throws -> CreateTableOutput {
         try TableNameRule.validate(input.tableName)
-        if input.globalSecondaryIndexes != nil || input.localSecondaryIndexes != nil {
-            throw DynamoDBError.validation(
-                "Secondary indexes are not supported yet: remove GlobalSecondaryIndexes and LocalSecondaryIndexes from the request")
+        if input.localSecondaryIndexes?.isEmpty == true {
+            throw DynamoDBError.validation("One or more parameter values were invalid: List of LocalSecondaryIndexes is empty")
+        }
+        if input.globalSecondaryIndexes?.isEmpty == true {
+            throw DynamoDBError.validation("One or more parameter values were invalid: List of GlobalSecondaryIndexes is empty")
         }
         if let spec = input.streamSpecification {
             if spec.streamEnabled && spec.streamViewType == nil {
@@ -89,9 +95,14 @@ extension ItemDatabase {
                     "One or more parameter values were invalid: Table is being created with a stream disabled, UpdateViewType should not be specified")
             }
         }
-        let (partitionKey, sortKey) = try Self.keyAttributes(input.keySchema, input.attributeDefinitions)
+        let lsis = input.localSecondaryIndexes ?? [], gsis = input.globalSecondaryIndexes ?? []
+        let (partitionKey, sortKey) = try Self.keyAttributes(
+            input.keySchema, input.attributeDefinitions, indexKeyNames: IndexValidation.keyNames(lsis, gsis))
         let billingMode = input.billingMode ?? .provisioned
         let throughput = try Self.checkThroughput(billingMode, input.provisionedThroughput)
+        let indexes = try IndexValidation.definitions(
+            table: (partitionKey, sortKey), local: lsis, global: gsis, attributes: input.attributeDefinitions,
+            firstOrdinal: 0, status: .active, billingMode: billingMode)
         let now = currentTime()
         var stream: StreamState?
         if let spec = input.streamSpecification, spec.streamEnabled, let viewType = spec.streamViewType {
@@ -108,16 +119,18 @@ extension ItemDatabase {
                     writeCapacityUnits: throughput.writeCapacityUnits,
                     payPerRequestSince: billingMode == .payPerRequest ? now : nil,
                     deletionProtectionEnabled: input.deletionProtectionEnabled ?? false,
-                    stream: stream),
+                    stream: stream, indexes: indexes.isEmpty ? nil : indexes,
+                    nextIndexOrdinal: indexes.isEmpty ? nil : UInt16(indexes.count)),
                 creationDateTime: now)
         }
         return CreateTableOutput(tableDescription: definition.description())
     }
 
-    /// Checks a key schema against the attribute definitions the way DynamoDB does.
-    static func keyAttributes(_ schema: [KeySchemaElement], _ definitions: [AttributeDefinition]) throws
-        -> (KeyAttribute, KeyAttribute?)
-    {
+    /// Checks a key schema against the attribute definitions the way DynamoDB does; with
+    /// indexes, `indexKeyNames` are the attributes their key schemas use.
+    static func keyAttributes(
+        _ schema: [KeySchemaElement], _ definitions: [AttributeDefinition], indexKeyNames: [String] = []
+    ) throws -> (KeyAttribute, KeyAttribute?) {
         var violations = ConstraintViolations()
         if schema.isEmpty {
             violations.add(value: "[]", field: "keySchema", constraint: "Member must have length greater than or equal to 1")
@@ -155,9 +168,17 @@ extension ItemDatabase {
             throw DynamoDBError.validation(
                 "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [\(missing.joined(separator: ", "))], AttributeDefinitions: [\(definitions.map(\.attributeName).joined(separator: ", "))]")
         }
-        guard definitions.count == schema.count else {
-            throw DynamoDBError.validation(
-                "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
+        if indexKeyNames.isEmpty {
+            guard definitions.count == schema.count else {
+                throw DynamoDBError.validation(
+                    "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
+            }
+        } else {
+            let used = Set(schema.map(\.attributeName) + indexKeyNames)
+            if definitions.contains(where: { !used.contains($0.attributeName) }) {
+                throw DynamoDBError.validation(
+                    "One or more parameter values were invalid: Some AttributeDefinitions are not used. AttributeDefinitions: [\(definitions.map(\.attributeName).joined(separator: ", "))], keys used: [\(used.sorted().joined(separator: ", "))]")
+            }
         }
         func attribute(_ element: KeySchemaElement) -> KeyAttribute {
             KeyAttribute(name: element.attributeName, type: types[element.attributeName] ?? .s,

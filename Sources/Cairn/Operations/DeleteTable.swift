@@ -24,15 +24,16 @@ public struct DeleteTableOutput: Codable, Sendable {
 }
 
 extension ItemDatabase {
-    /// Deletes a table and all its items (DynamoDB's DeleteTable). The table is gone when this
-    /// returns: its definition and items go in one durable write (a range deletion, so the
+    /// Deletes a table, all its items and its indexes (DynamoDB's DeleteTable). The table is
+    /// gone when this returns: its definition, items and index entries go in one durable write (a range deletion, so the
     /// cost does not grow with the table; compaction reclaims the space later).
     ///
     /// - Throws: `ResourceNotFoundException` if the table does not exist; `ValidationException`
     ///   if deletion protection is on.
     @discardableResult
     public func deleteTable(_ input: DeleteTableInput) throws -> DeleteTableOutput {
-        try locks.withAllLocks {
+        // The index updater's lock first: no pass is writing the table's index entries.
+        try indexUpkeep.withLock { _ in try locks.withAllLocks {
             guard let definition = catalog.lookup(input.tableName) else {
                 throw DynamoDBError.resourceNotFound("Requested resource not found: Table: \(input.tableName) not found")
             }
@@ -42,6 +43,6 @@ extension ItemDatabase {
             }
             try catalog.delete(definition, now: currentTime())
             return DeleteTableOutput(tableDescription: definition.description(status: "DELETING"))
-        }
+        } }
     }
 }

@@ -36,15 +36,31 @@ extension ItemDatabase {
         guard let definition = catalog.lookup(input.tableName) else {
             throw DynamoDBError.resourceNotFound("Requested resource not found: Table: \(input.tableName) not found")
         }
+        return DescribeTableOutput(table: try describe(definition, counting: true))
+    }
+
+    /// A table's description; with `counting`, its items and its indexes' entries are
+    /// counted (a scan of each).
+    func describe(_ definition: TableDefinition, counting: Bool = false) throws -> TableDescription {
+        guard counting else { return definition.description() }
         let (count, bytes) = try countItems(definition)
-        return DescribeTableOutput(table: definition.description(itemCount: count, sizeBytes: bytes))
+        var indexCounts: [UInt16: (count: Int64, bytes: Int64)] = [:]
+        for index in definition.indexes {
+            indexCounts[index.ordinal] = try countEntries(
+                from: IndexKeys.indexPrefix(table: definition.number, ordinal: index.ordinal),
+                to: IndexKeys.indexEnd(table: definition.number, ordinal: index.ordinal))
+        }
+        return definition.description(itemCount: count, sizeBytes: bytes, indexCounts: indexCounts)
     }
 
     /// The number of items of a table and their total size by DynamoDB's rules.
     func countItems(_ definition: TableDefinition) throws -> (count: Int64, bytes: Int64) {
-        let iterator = try lsm.makeIterator(ReadOptions(
-            snapshot: nil, lowerBound: KeySpace.tablePrefix(definition.number),
-            upperBound: KeySpace.tableEnd(definition.number)))
+        try countEntries(from: KeySpace.tablePrefix(definition.number), to: KeySpace.tableEnd(definition.number))
+    }
+
+    /// The number of encoded items between two keys and their total size by DynamoDB's rules.
+    private func countEntries(from lower: [UInt8], to upper: [UInt8]) throws -> (count: Int64, bytes: Int64) {
+        let iterator = try lsm.makeIterator(ReadOptions(snapshot: nil, lowerBound: lower, upperBound: upper))
         try iterator.seekToFirst()
         var count: Int64 = 0
         var bytes: Int64 = 0

@@ -1,7 +1,7 @@
 import CairnLSM
 
-/// One page of a Query or Scan: reads a key range of a table in order, applying DynamoDB's
-/// page rules, then the filter, then the projection.
+/// One page of a Query or Scan: reads a key range of a table or an index in order, applying
+/// DynamoDB's page rules, then the filter, then the projection.
 ///
 /// A page stops after `limit` items have been *read* (before the filter), or once the items
 /// read reach 1 MB (DynamoDB's page size, measured on the stored item bytes, which are within a
@@ -13,7 +13,7 @@ struct ItemPageReader {
     /// DynamoDB's page size: 1 MB of items read.
     static let pageBytes = 1 << 20
 
-    var definition: TableDefinition
+    var source: ReadSource
     var lowerBound: [UInt8]
     var upperBound: [UInt8]
     var forward = true
@@ -23,10 +23,13 @@ struct ItemPageReader {
     var filter: Condition?
     var projection: Projection?
     var countOnly = false
+    /// Replace each index entry by its base item, read at the same snapshot (a local index
+    /// asked for attributes it does not project).
+    var fetchItems = false
 
-    init(definition: TableDefinition, lowerBound: [UInt8], upperBound: [UInt8], limit: Int? = nil,
+    init(source: ReadSource, lowerBound: [UInt8], upperBound: [UInt8], limit: Int? = nil,
          expressions: RequestExpressions? = nil, countOnly: Bool = false) {
-        self.definition = definition
+        self.source = source
         self.lowerBound = lowerBound
         self.upperBound = upperBound
         self.limit = limit
@@ -36,10 +39,16 @@ struct ItemPageReader {
     }
 
     /// Starts the page after a request's ExclusiveStartKey, which must be a key of the table
-    /// inside the reader's range; `outside` is the error when it is not.
+    /// (with an index: the index keys and the table keys) inside the reader's range;
+    /// `outside` is the error when it is not.
     mutating func start(after exclusiveStartKey: Item?, outside: @autoclosure () -> DynamoDBError) throws {
         guard let exclusiveStartKey else { return }
-        let key = try ItemDatabase.startKey(definition, exclusiveStartKey)
+        let key: [UInt8]
+        do {
+            key = try source.storageKey(of: exclusiveStartKey)
+        } catch let error as DynamoDBError {
+            throw DynamoDBError.validation("The provided starting key is invalid: \(error.message)")
+        }
         guard !key.lexicographicallyPrecedes(lowerBound), key.lexicographicallyPrecedes(upperBound) else {
             throw outside()
         }
@@ -56,7 +65,8 @@ struct ItemPageReader {
     func read(_ lsm: Database) throws -> Page {
         var page = Page()
         guard lowerBound.lexicographicallyPrecedes(upperBound) else { return page }
-        let iterator = try lsm.makeIterator(ReadOptions(lowerBound: lowerBound, upperBound: upperBound))
+        let snapshot = fetchItems ? lsm.snapshot() : nil
+        let iterator = try lsm.makeIterator(ReadOptions(snapshot: snapshot, lowerBound: lowerBound, upperBound: upperBound))
         if forward {
             if let startAfter {
                 try iterator.seek(startAfter)
@@ -74,20 +84,25 @@ struct ItemPageReader {
         }
         var bytesRead = 0
         while iterator.isValid {
-            let (item, size) = try iterator.withValue { (try ItemCodec.decode($0), $0.count) }
+            var (item, size) = try iterator.withValue { (try ItemCodec.decode($0), $0.count) }
             page.scannedCount += 1
             bytesRead += size
+            let lastKey = source.lastKey(of: item)
+            if fetchItems {
+                let key = try source.table.itemKey(try source.table.keyValues(of: source.table.key(of: item), isKey: true))
+                if let bytes = try lsm.get(key, snapshot: snapshot) { item = try ItemCodec.decode(bytes) }
+            }
             if try filter?.evaluate(on: item) ?? true {
                 page.count += 1
                 if !countOnly { page.items.append(projection.map { $0.apply(to: item) } ?? item) }
             }
             if let limit, page.scannedCount >= limit {
-                page.lastEvaluatedKey = definition.key(of: item)
+                page.lastEvaluatedKey = lastKey
                 break
             }
             if forward { try iterator.next() } else { try iterator.prev() }
             if bytesRead >= Self.pageBytes, iterator.isValid {
-                page.lastEvaluatedKey = definition.key(of: item)
+                page.lastEvaluatedKey = lastKey
                 break
             }
         }
@@ -96,34 +111,6 @@ struct ItemPageReader {
 }
 
 extension ItemDatabase {
-    /// Checks the Select, ProjectionExpression and IndexName combination of a Query or Scan.
-    static func checkSelect(_ select: Select?, hasProjection: Bool, indexName: String?) throws -> Bool {
-        if let indexName {
-            throw DynamoDBError.validation("The table does not have the specified index: \(indexName)")
-        }
-        switch select {
-        case nil:
-            return false
-        case .allAttributes?:
-            if hasProjection {
-                throw DynamoDBError.validation("Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES")
-            }
-            return false
-        case .allProjectedAttributes?:
-            throw DynamoDBError.validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
-        case .specificAttributes?:
-            if !hasProjection {
-                throw DynamoDBError.validation("Must specify the ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES")
-            }
-            return false
-        case .count?:
-            if hasProjection {
-                throw DynamoDBError.validation("Cannot specify the ProjectionExpression when choosing to get only the Count")
-            }
-            return true
-        }
-    }
-
     /// Checks a Limit parameter (at least 1).
     static func checkLimit(_ limit: Int?) throws {
         if let limit, limit < 1 {

@@ -155,7 +155,7 @@ extension ItemDatabase {
         _ write: ItemWrite, readOld: Bool, onFailure: ReturnValuesOnConditionCheckFailure?
     ) throws -> (old: Item?, new: Item?) {
         try withItemLock(write.definition, write.key) { table in
-            let needsOld = write.condition != nil || readOld || write.needsOldItem || streamNeedsOldItem(table)
+            let needsOld = write.condition != nil || readOld || write.needsOldItem || needsOldItem(table)
             let old = needsOld ? try readItem(write.key) : nil
             guard try write.conditionHolds(on: old) else {
                 throw DynamoDBError.conditionalCheckFailed(item: onFailure == .allOld ? old : nil)
@@ -163,7 +163,7 @@ extension ItemDatabase {
             let (new, effect) = try write.outcome(old: old)
             if case .none = effect { return (old, new) }
             var batch = WriteBatch()
-            add(effect, old: old, new: new, key: write.key, table: table, to: &batch)
+            try add(effect, old: old, new: new, key: write.key, table: table, to: &batch)
             try commit(batch, sync: options.syncWrites)
             return (old, new)
         }

@@ -2,7 +2,8 @@
 public struct QueryInput: Codable, Sendable {
     /// The table to read.
     public var tableName: String
-    /// Secondary indexes are not supported yet: naming one is an error.
+    /// Query this secondary index instead of the table: the key condition is on the index's
+    /// keys, and items come in index-key order.
     public var indexName: String?
     /// `pk = :v`, optionally `AND` one condition on the sort key.
     public var keyConditionExpression: String?
@@ -21,18 +22,21 @@ public struct QueryInput: Codable, Sendable {
     public var limit: Int?
     /// The previous page's LastEvaluatedKey.
     public var exclusiveStartKey: Item?
-    /// ALL_ATTRIBUTES, SPECIFIC_ATTRIBUTES (needs a projection) or COUNT (items left out);
-    /// ALL_PROJECTED_ATTRIBUTES needs an index, so it is refused.
+    /// ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES (indexes only, their default),
+    /// SPECIFIC_ATTRIBUTES (needs a projection) or COUNT (items left out).
     public var select: Select?
-    /// Accepted; every Cairn read is strongly consistent.
+    /// Reads of tables and of local and strong indexes are always strongly consistent; true
+    /// on an eventually consistent global index is a ValidationException.
     public var consistentRead: Bool?
 
     /// A query of `tableName` with this key condition.
     public init(tableName: String, keyConditionExpression: String, filterExpression: String? = nil,
                 projectionExpression: String? = nil, expressionAttributeNames: [String: String]? = nil,
                 expressionAttributeValues: [String: AttributeValue]? = nil, scanIndexForward: Bool? = nil,
-                limit: Int? = nil, exclusiveStartKey: Item? = nil, select: Select? = nil, consistentRead: Bool? = nil) {
+                limit: Int? = nil, exclusiveStartKey: Item? = nil, select: Select? = nil, consistentRead: Bool? = nil,
+                indexName: String? = nil) {
         self.tableName = tableName
+        self.indexName = indexName
         self.keyConditionExpression = keyConditionExpression
         self.filterExpression = filterExpression
         self.projectionExpression = projectionExpression
@@ -79,15 +83,17 @@ public struct QueryOutput: Codable, Sendable {
 }
 
 extension ItemDatabase {
-    /// Reads one partition's items in sort-key order, a page at a time (DynamoDB's Query).
+    /// Reads one partition's items in sort-key order, a page at a time (DynamoDB's Query); with
+    /// `indexName`, one partition of a secondary index in index sort-key order (then table-key
+    /// order).
     ///
     /// - Throws: `ValidationException` (bad key condition, a filter on key attributes, a start
-    ///   key outside the condition, ...); `ResourceNotFoundException`.
+    ///   key outside the condition, an unknown or backfilling index, ...);
+    ///   `ResourceNotFoundException`.
     public func query(_ input: QueryInput) throws -> QueryOutput {
         let definition = try catalog.table(input.tableName)
         try Self.checkLimit(input.limit)
-        let countOnly = try Self.checkSelect(input.select, hasProjection: input.projectionExpression != nil,
-                                             indexName: input.indexName)
+        let source = try readSource(definition, indexName: input.indexName, consistentRead: input.consistentRead)
         guard let keyConditionText = input.keyConditionExpression else {
             throw DynamoDBError.validation(
                 "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
@@ -98,10 +104,11 @@ extension ItemDatabase {
         guard let parsedKeyCondition = expressions.keyCondition else {
             throw DynamoDBError.validation("Invalid KeyConditionExpression: The expression can not be empty;")
         }
-        let keyCondition = try KeyCondition(parsedKeyCondition, partitionKey: definition.partitionKey,
-                                            sortKey: definition.sortKey)
-        try definition.partitionKey.validate(keyCondition.partitionKeyValue)
-        if let sortKey = definition.sortKey {
+        let (countOnly, fetchItems) = try Self.checkSelect(input.select, projection: expressions.projection, source: source)
+        let keyCondition = try KeyCondition(parsedKeyCondition, partitionKey: source.partitionKey,
+                                            sortKey: source.sortKey)
+        try source.partitionKey.validate(keyCondition.partitionKeyValue)
+        if let sortKey = source.sortKey {
             switch keyCondition.sortKey {
             case .equal(let v)?, .less(let v)?, .lessOrEqual(let v)?, .greater(let v)?, .greaterOrEqual(let v)?:
                 try sortKey.validate(v)
@@ -113,25 +120,27 @@ extension ItemDatabase {
             }
         }
         if let filter = expressions.filter {
-            let keyNames = Set(definition.keyAttributes.map(\.name))
+            let keyNames = Set([source.partitionKey.name] + (source.sortKey.map { [$0.name] } ?? []))
             if let keyPath = filter.referencedPaths.first(where: { keyNames.contains($0.attribute) }) {
                 throw DynamoDBError.validation(
                     "Filter Expression can only contain non-primary key attributes: Primary key attribute: \(keyPath.attribute)")
             }
         }
-        let (lower, upper) = try Self.keyRange(definition, keyCondition)
-        var reader = ItemPageReader(definition: definition, lowerBound: lower, upperBound: upper, limit: input.limit,
+        let (lower, upper) = try Self.keyRange(source, keyCondition)
+        var reader = ItemPageReader(source: source, lowerBound: lower, upperBound: upper, limit: input.limit,
                                     expressions: expressions, countOnly: countOnly)
         reader.forward = input.scanIndexForward ?? true
+        reader.fetchItems = fetchItems
         try reader.start(after: input.exclusiveStartKey, outside: DynamoDBError.validation(
             "The provided starting key is outside query boundaries based on provided conditions"))
         return QueryOutput(try reader.read(lsm), countOnly: countOnly)
     }
 
-    /// The CairnLSM key range holding exactly the items a key condition selects.
-    static func keyRange(_ definition: TableDefinition, _ condition: KeyCondition) throws -> ([UInt8], [UInt8]) {
-        let partition = try KeySpace.partitionPrefix(table: definition.number, partitionKey: condition.partitionKeyValue)
-        let partitionEnd = partition.prefixSuccessor ?? KeySpace.tableEnd(definition.number)
+    /// The CairnLSM key range holding exactly the items (or index entries) a key condition
+    /// selects.
+    static func keyRange(_ source: ReadSource, _ condition: KeyCondition) throws -> ([UInt8], [UInt8]) {
+        let partition = try source.partitionPrefix(condition.partitionKeyValue)
+        let partitionEnd = partition.prefixSuccessor ?? source.end
         func key(_ value: AttributeValue) throws -> [UInt8] {
             var key = partition
             try KeyEncoding.append(value, to: &key)
@@ -152,15 +161,6 @@ extension ItemDatabase {
             var start = partition
             try KeyEncoding.appendPrefix(prefix, to: &start)
             return (start, start.prefixSuccessor ?? partitionEnd)
-        }
-    }
-
-    /// Checks an ExclusiveStartKey against the key schema and returns its item key.
-    static func startKey(_ definition: TableDefinition, _ start: Item) throws -> [UInt8] {
-        do {
-            return try definition.itemKey(try definition.keyValues(of: start, isKey: true))
-        } catch let error as DynamoDBError {
-            throw DynamoDBError.validation("The provided starting key is invalid: \(error.message)")
         }
     }
 }

@@ -70,17 +70,18 @@ extension ItemDatabase {
         let definition = try catalog.table(input.tableName)
         try Self.checkLimit(input.limit)
         let (segment, total) = try Self.checkSegments(input.segment, input.totalSegments)
-        let countOnly = try Self.checkSelect(input.select, hasProjection: input.projectionExpression != nil,
-                                             indexName: input.indexName)
+        let source = try readSource(definition, indexName: input.indexName, consistentRead: input.consistentRead)
         try Self.checkValuesHaveAnExpression(input.expressionAttributeValues, [("FilterExpression", input.filterExpression)])
         let expressions = try RequestExpressions(
             filter: input.filterExpression, projection: input.projectionExpression,
             names: input.expressionAttributeNames, values: input.expressionAttributeValues)
+        let (countOnly, fetchItems) = try Self.checkSelect(input.select, projection: expressions.projection, source: source)
         let span = (UInt64(1) << 32)
-        let lower = KeySpace.hashBoundary(table: definition.number, hash: span * UInt64(segment) / UInt64(total))
-        let upper = KeySpace.hashBoundary(table: definition.number, hash: span * UInt64(segment + 1) / UInt64(total))
-        var reader = ItemPageReader(definition: definition, lowerBound: lower, upperBound: upper, limit: input.limit,
+        let lower = source.hashBoundary(span * UInt64(segment) / UInt64(total))
+        let upper = source.hashBoundary(span * UInt64(segment + 1) / UInt64(total))
+        var reader = ItemPageReader(source: source, lowerBound: lower, upperBound: upper, limit: input.limit,
                                     expressions: expressions, countOnly: countOnly)
+        reader.fetchItems = fetchItems
         try reader.start(after: input.exclusiveStartKey, outside: DynamoDBError.validation(
             "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: \(total) Segment: \(segment)"))
         return ScanOutput(try reader.read(lsm), countOnly: countOnly)

@@ -109,17 +109,6 @@ public struct BillingModeSummary: Codable, Sendable, Hashable {
     }
 }
 
-/// A secondary index in a request. Cairn does not support indexes yet; the shape exists so a
-/// request that defines one is recognized and refused with a clear message.
-public struct SecondaryIndexRequest: Codable, Sendable, Hashable {
-    /// The index's name.
-    public var indexName: String?
-
-    enum CodingKeys: String, CodingKey {
-        case indexName = "IndexName"
-    }
-}
-
 /// A table as DescribeTable, CreateTable, UpdateTable and DeleteTable report it.
 public struct TableDescription: Codable, Sendable, Hashable {
     /// The types of the key attributes.
@@ -153,6 +142,10 @@ public struct TableDescription: Codable, Sendable, Hashable {
     public var latestStreamLabel: String?
     /// The ARN of the table's latest stream, if it ever had one.
     public var latestStreamArn: String?
+    /// The table's local secondary indexes, if it has any.
+    public var localSecondaryIndexes: [LocalSecondaryIndexDescription]?
+    /// The table's global secondary indexes, if it has any.
+    public var globalSecondaryIndexes: [GlobalSecondaryIndexDescription]?
 
     /// When the table was created.
     public var creationDate: Date { Date(timeIntervalSince1970: creationDateTime) }
@@ -165,5 +158,6 @@ public struct TableDescription: Codable, Sendable, Hashable {
         case billingModeSummary = "BillingModeSummary", deletionProtectionEnabled = "DeletionProtectionEnabled"
         case streamSpecification = "StreamSpecification", latestStreamLabel = "LatestStreamLabel"
         case latestStreamArn = "LatestStreamArn"
+        case localSecondaryIndexes = "LocalSecondaryIndexes", globalSecondaryIndexes = "GlobalSecondaryIndexes"
     }
 }

@@ -281,7 +281,7 @@ extension ItemDatabase {
                 }
                 do {
                     let (new, effect) = try write.outcome(old: old)
-                    add(effect, old: old, new: new, key: write.key, table: table, to: &batch)
+                    try add(effect, old: old, new: new, key: write.key, table: table, to: &batch)
                     reasons.append(.none)
                 } catch let error as DynamoDBError where error.name == "ValidationException" {
                     failed = true

@@ -1,7 +1,7 @@
 import Foundation
 
-/// UpdateTable's request. Cairn applies the billing mode, provisioned throughput and deletion
-/// protection; index and stream changes are refused until those features exist.
+/// UpdateTable's request: billing mode, provisioned throughput, deletion protection, the change
+/// stream, and global secondary indexes created or deleted online.
 public struct UpdateTableInput: Codable, Sendable {
     /// The table to change.
     public var tableName: String
@@ -12,17 +12,21 @@ public struct UpdateTableInput: Codable, Sendable {
     public var provisionedThroughput: ProvisionedThroughput?
     /// Turns deletion protection on or off; unchanged when absent.
     public var deletionProtectionEnabled: Bool?
-    /// Not supported yet: refused.
+    /// The types of the key attributes of an index being created (others are ignored).
     public var attributeDefinitions: [AttributeDefinition]?
-    /// Not supported yet: refused.
-    public var globalSecondaryIndexUpdates: [SecondaryIndexUpdate]?
-    /// Only `StreamEnabled: false` is accepted until change streams exist.
+    /// One index change: Create (backfilled online), Delete, or Update (throughput).
+    public var globalSecondaryIndexUpdates: [GlobalSecondaryIndexUpdate]?
+    /// Enables (a new stream) or disables the table's change stream.
     public var streamSpecification: StreamSpecification?
 
     /// A request changing any of these settings of `tableName` (at least one is needed).
     public init(tableName: String, billingMode: BillingMode? = nil, provisionedThroughput: ProvisionedThroughput? = nil,
-                deletionProtectionEnabled: Bool? = nil, streamSpecification: StreamSpecification? = nil) {
+                deletionProtectionEnabled: Bool? = nil, streamSpecification: StreamSpecification? = nil,
+                attributeDefinitions: [AttributeDefinition]? = nil,
+                globalSecondaryIndexUpdates: [GlobalSecondaryIndexUpdate]? = nil) {
         self.tableName = tableName
+        self.attributeDefinitions = attributeDefinitions
+        self.globalSecondaryIndexUpdates = globalSecondaryIndexUpdates
         self.billingMode = billingMode
         self.provisionedThroughput = provisionedThroughput
         self.deletionProtectionEnabled = deletionProtectionEnabled
@@ -33,20 +37,6 @@ public struct UpdateTableInput: Codable, Sendable {
         case tableName = "TableName", billingMode = "BillingMode", provisionedThroughput = "ProvisionedThroughput"
         case deletionProtectionEnabled = "DeletionProtectionEnabled", attributeDefinitions = "AttributeDefinitions"
         case globalSecondaryIndexUpdates = "GlobalSecondaryIndexUpdates", streamSpecification = "StreamSpecification"
-    }
-}
-
-/// An index change in UpdateTable (recognized only to refuse it while indexes are unsupported).
-public struct SecondaryIndexUpdate: Codable, Sendable, Hashable {
-    /// Creating an index.
-    public var create: SecondaryIndexRequest?
-    /// Changing an index's throughput.
-    public var update: SecondaryIndexRequest?
-    /// Deleting an index.
-    public var delete: SecondaryIndexRequest?
-
-    enum CodingKeys: String, CodingKey {
-        case create = "Create", update = "Update", delete = "Delete"
     }
 }
 
@@ -66,15 +56,17 @@ extension ItemDatabase {
     /// starts a new one (a new ARN and label, empty); disabling ends it, and its records stay
     /// readable.
     ///
+    /// A global secondary index created here starts CREATING, with Backfilling true: writes
+    /// keep it up to date at once, and the index updater indexes the existing items in the
+    /// background, then makes it ACTIVE (`catchUpIndexes()` waits for that). Deleting an index
+    /// removes its entries with one range deletion.
+    ///
     /// - Throws: `ResourceNotFoundException`; `ValidationException` for an update with nothing
-    ///   to change, bad throughput or stream settings (enabling an enabled stream, disabling
-    ///   none), or index changes.
+    ///   to change, bad throughput, stream or index settings (enabling an enabled stream,
+    ///   disabling none, an index that exists or does not); `LimitExceededException` for more
+    ///   than one index change at once.
     @discardableResult
     public func updateTable(_ input: UpdateTableInput) throws -> UpdateTableOutput {
-        if input.globalSecondaryIndexUpdates != nil || input.attributeDefinitions != nil {
-            throw DynamoDBError.validation(
-                "Secondary indexes are not supported yet: remove GlobalSecondaryIndexUpdates and AttributeDefinitions from the request")
-        }
         if let spec = input.streamSpecification {
             if spec.streamEnabled && spec.streamViewType == nil {
                 throw DynamoDBError.validation(
@@ -89,22 +81,35 @@ extension ItemDatabase {
             throw DynamoDBError.resourceNotFound("Requested resource not found: Table: \(input.tableName) not found")
         }
         guard input.billingMode != nil || input.provisionedThroughput != nil || input.deletionProtectionEnabled != nil
-                || input.streamSpecification != nil else {
+                || input.streamSpecification != nil || input.globalSecondaryIndexUpdates != nil else {
             throw DynamoDBError.validation(
                 "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
         }
         // A stream starts or ends between two writes: no write that read the old setting is
         // still in flight when the change commits, so the stream holds exactly the changes
         // committed after it was enabled.
-        let definition = input.streamSpecification == nil
-            ? try changeTable(input)
-            : try locks.withAllLocks { try changeTable(input) }
-        return UpdateTableOutput(tableDescription: definition.description())
+        // So does an index: every write committed after it is created logs its change for
+        // it, and none is left writing entries of an index already deleted. The index
+        // updater's lock comes first, so no pass runs meanwhile either.
+        let definition: TableDefinition
+        if input.globalSecondaryIndexUpdates != nil {
+            definition = try indexUpkeep.withLock { _ in try locks.withAllLocks { try changeTable(input) } }
+            indexUpdater?.wake()
+        } else if input.streamSpecification != nil {
+            definition = try locks.withAllLocks { try changeTable(input) }
+        } else {
+            definition = try changeTable(input)
+        }
+        return UpdateTableOutput(tableDescription: try describe(definition))
     }
 
     /// UpdateTable's change of the definition, under the catalog's lock.
     private func changeTable(_ input: UpdateTableInput) throws -> TableDefinition {
-        try catalog.change(input.tableName, now: currentTime()) { current in try current.changing { settings in
+        var deleted: IndexDefinition?
+        return try catalog.change(input.tableName, now: currentTime()) { current in try current.changing { settings in
+            if let updates = input.globalSecondaryIndexUpdates {
+                deleted = try changeIndexes(updates, attributes: input.attributeDefinitions ?? [], of: current, in: &settings)
+            }
             if let spec = input.streamSpecification {
                 if spec.streamEnabled, let viewType = spec.streamViewType {
                     guard settings.stream?.enabled != true else {
@@ -145,6 +150,75 @@ extension ItemDatabase {
             if let protection = input.deletionProtectionEnabled {
                 settings.deletionProtectionEnabled = protection
             }
-        } }
+        } } also: { old, _, batch in
+            if let deleted {
+                batch.deleteRange(
+                    IndexKeys.indexPrefix(table: old.number, ordinal: deleted.ordinal),
+                    IndexKeys.indexEnd(table: old.number, ordinal: deleted.ordinal))
+                batch.delete(IndexKeys.backfillPositionKey(table: old.number, ordinal: deleted.ordinal))
+            }
+        }
+    }
+
+    /// Applies GlobalSecondaryIndexUpdates to `settings`; returns the index deleted, if any.
+    private func changeIndexes(
+        _ updates: [GlobalSecondaryIndexUpdate], attributes: [AttributeDefinition], of table: TableDefinition,
+        in settings: inout TableDefinition.Settings
+    ) throws -> IndexDefinition? {
+        guard updates.count == 1, let update = updates.first else {
+            if updates.isEmpty {
+                throw DynamoDBError.validation("One or more parameter values were invalid: GlobalSecondaryIndexUpdates is empty")
+            }
+            throw DynamoDBError.limitExceeded(
+                "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table")
+        }
+        let members = [update.create != nil, update.delete != nil, update.update != nil].filter { $0 }.count
+        guard members == 1 else {
+            throw DynamoDBError.validation(
+                "One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Create, Update or Delete must be specified, and only one")
+        }
+        var indexes = settings.indexes ?? []
+        if let create = update.create {
+            if indexes.contains(where: { $0.status == .creating }) {
+                throw DynamoDBError.limitExceeded(
+                    "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table")
+            }
+            if indexes.contains(where: { $0.name == create.indexName }) {
+                throw DynamoDBError.validation(
+                    "One or more parameter values were invalid: Index with name: \(create.indexName) already exists")
+            }
+            // The key attributes' types: the request's definitions, then the table's.
+            var known = attributes
+            for attribute in table.keyAttributes + indexes.flatMap(\.keyAttributes)
+            where !known.contains(where: { $0.attributeName == attribute.name }) {
+                known.append(AttributeDefinition(attributeName: attribute.name, attributeType: attribute.type))
+            }
+            for definition in attributes where KeyAttribute.KeyType(rawValue: definition.attributeType) == nil {
+                throw DynamoDBError.validation(
+                    "1 validation error detected: Value '\(definition.attributeType)' at 'attributeDefinitions.member.attributeType' failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]")
+            }
+            let created = try IndexValidation.definitions(
+                table: (table.partitionKey, table.sortKey), local: [], global: [create], attributes: known,
+                existing: indexes, firstOrdinal: settings.nextIndexOrdinal ?? UInt16(indexes.count),
+                status: .creating, billingMode: settings.billingMode)
+            indexes += created
+            settings.nextIndexOrdinal = (settings.nextIndexOrdinal ?? UInt16(indexes.count - created.count)) &+ 1
+            settings.indexes = indexes
+            return nil
+        }
+        let name = update.delete?.indexName ?? update.update?.indexName ?? ""
+        guard let position = indexes.firstIndex(where: { $0.name == name && $0.kind == .global }) else {
+            throw DynamoDBError.resourceNotFound("Requested resource not found: Index: \(name) not found")
+        }
+        if let change = update.update {
+            let throughput = try Self.checkThroughput(settings.billingMode, change.provisionedThroughput)
+            indexes[position].readCapacityUnits = throughput.readCapacityUnits
+            indexes[position].writeCapacityUnits = throughput.writeCapacityUnits
+            settings.indexes = indexes
+            return nil
+        }
+        let removed = indexes.remove(at: position)
+        settings.indexes = indexes.isEmpty ? nil : indexes
+        return removed
     }
 }

@@ -105,20 +105,4 @@ extension ItemDatabase {
         let order = expiryOrder.wrappingAdd(1, ordering: .relaxed).newValue
         return ExpiryIndex.entry(table: table.number, seconds: seconds, order: order, itemKey: itemKey)
     }
-
-    /// Adds `effect` on the item stored under `key` to `batch`, and with it everything that
-    /// must commit with the change: when `table` (the live definition) has TTL enabled and
-    /// the effect stores `new`, the item's expiry entry; when it has a stream, the change's
-    /// stream record (for which `old` must be the item before the write whenever
-    /// `streamNeedsOldItem(table)`). Every item write goes through here.
-    func add(
-        _ effect: ItemWrite.Effect, old: Item?, new: Item?, key: [UInt8], table: TableDefinition,
-        cause: ChangeCause = .request, to batch: inout WriteBatch
-    ) {
-        batch.add(effect, key: key)
-        if case .put = effect, let new, let entry = expiryEntry(table, itemKey: key, item: new) {
-            batch.put(entry, [])
-        }
-        addStreamRecord(effect, old: old, new: new, key: key, table: table, cause: cause, to: &batch)
-    }
 }

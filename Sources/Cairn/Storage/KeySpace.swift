@@ -51,23 +51,34 @@ enum KeySpace {
         try itemKey(table: number, partitionKey: partitionKey, sortKey: nil)
     }
 
+    /// Bytes of an item key before its encoded key values: tag, table number, partition hash.
+    static let itemKeyPrefixSize = 9
+
     /// The full key of an item, built in one buffer: the hash is patched in after the
     /// partition key is encoded behind it.
     static func itemKey(table number: UInt32, partitionKey: AttributeValue, sortKey: AttributeValue?) throws -> [UInt8] {
+        try hashedKey(prefix: tablePrefix(number), partitionKey: partitionKey, sortKey: sortKey)
+    }
+
+    /// `prefix`, the 32-bit hash of the encoded partition key, the encoded partition key and
+    /// the encoded sort key: the layout of item keys and of index entry keys.
+    static func hashedKey(
+        prefix: [UInt8], partitionKey: AttributeValue, sortKey: AttributeValue?, extraCapacity: Int = 0
+    ) throws -> [UInt8] {
         var key: [UInt8] = []
-        key.reserveCapacity(48)
-        key.append(tableTag)
-        appendBigEndian(number, to: &key)
+        key.reserveCapacity(prefix.count + 40 + extraCapacity)
+        key.append(contentsOf: prefix)
+        let hashAt = key.count
         appendBigEndian(UInt32(0), to: &key)  // the partition hash, patched below
         let partitionStart = key.count
         try KeyEncoding.append(partitionKey, to: &key)
         let hash = key.withUnsafeBytes { bytes in
             UInt32(truncatingIfNeeded: XXHash64.hash(UnsafeRawBufferPointer(rebasing: bytes[partitionStart...])) >> 32)
         }
-        key[5] = UInt8(truncatingIfNeeded: hash >> 24)
-        key[6] = UInt8(truncatingIfNeeded: hash >> 16)
-        key[7] = UInt8(truncatingIfNeeded: hash >> 8)
-        key[8] = UInt8(truncatingIfNeeded: hash)
+        key[hashAt] = UInt8(truncatingIfNeeded: hash >> 24)
+        key[hashAt + 1] = UInt8(truncatingIfNeeded: hash >> 16)
+        key[hashAt + 2] = UInt8(truncatingIfNeeded: hash >> 8)
+        key[hashAt + 3] = UInt8(truncatingIfNeeded: hash)
         if let sortKey { try KeyEncoding.append(sortKey, to: &key) }
         return key
     }

@@ -86,6 +86,7 @@ extension ItemDatabase {
     func commit(_ batch: WriteBatch, sync: Bool) throws {
         _ = try lsm.write(batch, sync: sync)
         streamSignal.notify()
+        if catalog.hasLogMaintainedIndexes { indexUpdater?.wake() }
     }
 
     /// The changes of a table's current stream as an `AsyncSequence`, in commit order across

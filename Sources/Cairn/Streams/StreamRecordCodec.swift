@@ -37,7 +37,7 @@ struct StoredStreamRecord: Sendable, Equatable {
 enum StreamRecordCodec {
     static let version: UInt8 = 1
     /// Bytes of an item key before its encoded key values: tag, table number, partition hash.
-    static let itemKeyPrefixSize = 9
+    static var itemKeyPrefixSize: Int { KeySpace.itemKeyPrefixSize }
 
     /// The number of bytes `write` appends for a record of an item key and images.
     static func encodedCount(itemKeyCount: Int, newImageCount: Int?, oldImageCount: Int?) -> Int {
@@ -125,17 +125,10 @@ enum StreamRecordCodec {
 }
 
 extension ItemDatabase {
-    /// Whether a write to `table` must read the item first for its stream (the stream needs
-    /// to know whether the item existed and, for images, what it was). A table without a
-    /// stream keeps its blind writes.
-    func streamNeedsOldItem(_ table: TableDefinition) -> Bool {
-        table.activeStream != nil
-    }
-
     /// Adds the stream record of a change to `batch`, in the same batch as the change: none
     /// when the table has no enabled stream or nothing changed (a put of an equal item, a
     /// delete of a missing one). `old` must be the item before the write, read under its lock
-    /// (`streamNeedsOldItem`).
+    /// (`needsOldItem`).
     func addStreamRecord(
         _ effect: ItemWrite.Effect, old: Item?, new: Item?, key: [UInt8], table: TableDefinition, cause: ChangeCause,
         to batch: inout WriteBatch

@@ -1,0 +1,197 @@
+import CairnLSM
+import Foundation
+
+/// What the index updater remembers between passes (held in `ItemDatabase.indexUpkeep`).
+struct IndexUpkeepState {
+    /// Per table: records applied since its log was last trimmed, and when that was.
+    var untrimmed: [UInt32: (records: Int, since: Double)] = [:]
+}
+
+extension ItemDatabase {
+    /// Records applied per write batch of the updater.
+    static var indexLogBatchRecords: Int { 512 }
+    /// Items indexed per backfill step.
+    static var backfillStepItems: Int { 1000 }
+    /// The log is trimmed (one range deletion of applied records) after this many records, or
+    /// `indexLogTrimSeconds` after the last trim.
+    static var indexLogTrimRecords: Int { 50_000 }
+    static var indexLogTrimSeconds: Double { 5 }
+
+    /// Runs one pass of the index updater now, as its background thread does after writes:
+    /// applies every pending index-log record of every table, then one backfill step (up to
+    /// `backfillStepItems` items) of each CREATING index, activating an index whose backfill
+    /// ended. Returns true when a backfill has more to do.
+    ///
+    /// Passes are serial (the updater's lock), so the backfill of an index and the log
+    /// records of the same index apply in one order: each step indexes the items as of the
+    /// snapshot up to which the log was just applied, and later records change those entries
+    /// as they changed the items.
+    @discardableResult
+    public func runIndexUpkeep() throws -> Bool {
+        try indexUpkeep.withLock { state in
+            var more = false
+            for table in catalog.allTables() where !table.indexes.isEmpty {
+                let snapshot = lsm.snapshot()
+                try applyIndexLog(table, at: snapshot, state: &state)
+                if let creating = table.indexes.first(where: { $0.status == .creating }) {
+                    more = try backfillStep(table, creating, at: snapshot, state: &state) || more
+                }
+            }
+            return more
+        }
+    }
+
+    /// Runs updater passes until every index log is applied and every backfill has ended, so
+    /// that every eventually consistent index reflects all writes acknowledged before the
+    /// call (tests, `verifyIndexes`, benchmarks).
+    public func catchUpIndexes() throws {
+        while try runIndexUpkeep() {}
+    }
+
+    /// The sequence number of the last applied record of a table's index log (0: none).
+    private func indexLogPosition(_ table: UInt32, at snapshot: Snapshot?) throws -> UInt64 {
+        guard let bytes = try lsm.get(IndexKeys.logPositionKey(table), snapshot: snapshot) else { return 0 }
+        guard bytes.count == 8 else {
+            throw CairnError.corruption(file: "index log", offset: 0, reason: "log position of table \(table) is \(bytes.count) bytes, not 8")
+        }
+        return bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    }
+
+    /// Applies the records of `table`'s index log visible at `snapshot` after its position,
+    /// to the indexes kept from the log, a batch at a time (entries and the new position in
+    /// one write, so a crash repeats no record and skips none).
+    func applyIndexLog(_ table: TableDefinition, at snapshot: Snapshot, state: inout IndexUpkeepState) throws {
+        var position = try indexLogPosition(table.number, at: snapshot)
+        let targets = Dictionary(
+            table.indexes.filter { !$0.isKeptInBatch }.map { ($0.ordinal, $0) }, uniquingKeysWith: { a, _ in a })
+        let iterator = try lsm.makeIterator(ReadOptions(
+            snapshot: snapshot, lowerBound: IndexKeys.logKey(table.number, sequence: position &+ 1),
+            upperBound: IndexKeys.logEnd(table.number)))
+        try iterator.seekToFirst()
+        var applied = 0
+        while iterator.isValid {
+            var batch = WriteBatch()
+            var count = 0
+            while iterator.isValid && count < Self.indexLogBatchRecords {
+                let key = iterator.key
+                guard key.count == IndexKeys.logPrefix(table.number).count + 8 else {
+                    throw CairnError.corruption(file: "index log", offset: 0, reason: "log key of \(key.count) bytes")
+                }
+                position = key.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                try apply(try IndexLogRecord.decode(iterator.value), table: table, targets: targets, to: &batch)
+                count += 1
+                try iterator.next()
+            }
+            var value: [UInt8] = []
+            KeySpace.appendBigEndian(position, to: &value)
+            batch.put(IndexKeys.logPositionKey(table.number), value)
+            _ = try lsm.write(batch, sync: false)
+            applied += count
+        }
+        guard applied > 0 else { return }
+        let now = Date().timeIntervalSince1970
+        var untrimmed = state.untrimmed[table.number] ?? (0, now)
+        untrimmed.records += applied
+        if untrimmed.records >= Self.indexLogTrimRecords || now - untrimmed.since >= Self.indexLogTrimSeconds {
+            // Applied records are dropped with one range deletion; compaction reclaims them.
+            _ = try lsm.deleteRange(IndexKeys.logPrefix(table.number), IndexKeys.logKey(table.number, sequence: position &+ 1))
+            untrimmed = (0, now)
+        }
+        state.untrimmed[table.number] = untrimmed
+    }
+
+    /// Adds one log record's effect on the indexes in `targets` (by ordinal) to `batch`.
+    private func apply(
+        _ record: IndexLogRecord, table: TableDefinition, targets: [UInt16: IndexDefinition], to batch: inout WriteBatch
+    ) throws {
+        var newItem: Item?
+        var decoded = false
+        for (ordinal, oldKey) in record.oldEntries {
+            guard let index = targets[ordinal] else { continue }  // deleted since, or kept in batch
+            if !decoded, let bytes = record.newItem {
+                newItem = try ItemCodec.decode(bytes)
+                decoded = true
+            }
+            let values = newItem.flatMap { (try? index.keyValues(of: $0)) ?? nil }
+            let newKey = try values.map {
+                try IndexKeys.entryKey(table: table.number, ordinal: ordinal, values: $0, itemKey: record.itemKey)
+            }
+            if let oldKey, oldKey != newKey { batch.delete(oldKey) }
+            if let newKey, let newItem {
+                batch.put(newKey, index.entryValue(of: newItem, encoded: record.newItem, table: table))
+            }
+        }
+    }
+
+    /// Indexes the next items of a CREATING index's backfill, as of `snapshot` (to which the
+    /// log was just applied); when the table's end is reached, makes the index ACTIVE.
+    /// Returns true while items remain.
+    private func backfillStep(
+        _ table: TableDefinition, _ index: IndexDefinition, at snapshot: Snapshot, state: inout IndexUpkeepState
+    ) throws -> Bool {
+        let cursorKey = IndexKeys.backfillPositionKey(table: table.number, ordinal: index.ordinal)
+        let cursor = try lsm.get(cursorKey, snapshot: snapshot)
+        let iterator = try lsm.makeIterator(ReadOptions(
+            snapshot: snapshot, lowerBound: KeySpace.tablePrefix(table.number), upperBound: KeySpace.tableEnd(table.number)))
+        if let cursor {
+            try iterator.seek(cursor)
+            if iterator.isValid, iterator.key == cursor { try iterator.next() }
+        } else {
+            try iterator.seekToFirst()
+        }
+        var batch = WriteBatch()
+        var count = 0
+        var last: [UInt8]?
+        while iterator.isValid && count < Self.backfillStepItems {
+            let itemKey = iterator.key
+            let bytes = iterator.value
+            let item = try ItemCodec.decode(bytes)
+            // An item whose index key has the wrong type is left out of the index (DynamoDB
+            // counts it as an index key violation).
+            if let values = (try? index.keyValues(of: item)) ?? nil {
+                let entry = try IndexKeys.entryKey(table: table.number, ordinal: index.ordinal, values: values, itemKey: itemKey)
+                batch.put(entry, index.entryValue(of: item, encoded: bytes, table: table))
+            }
+            last = itemKey
+            count += 1
+            try iterator.next()
+        }
+        if iterator.isValid, let last {
+            batch.put(cursorKey, last)
+            _ = try lsm.write(batch, sync: false)
+            return true
+        }
+        if !batch.isEmpty { _ = try lsm.write(batch, sync: false) }
+        try activate(table, index, cursorKey: cursorKey, state: &state)
+        return false
+    }
+
+    /// Makes a backfilled index ACTIVE. A strong index is from then on written in each item's
+    /// batch, so the switch happens with every item lock held and the log applied to its
+    /// end: no write is in flight, and none is left in the log for it.
+    private func activate(
+        _ table: TableDefinition, _ index: IndexDefinition, cursorKey: [UInt8], state: inout IndexUpkeepState
+    ) throws {
+        func change() throws {
+            _ = try catalog.change(table.name, now: currentTime()) { current in
+                guard current.number == table.number else { return current }
+                return current.changing { settings in
+                    for i in settings.indexes?.indices ?? 0..<0
+                    where settings.indexes?[i].ordinal == index.ordinal && settings.indexes?[i].status == .creating {
+                        settings.indexes?[i].status = .active
+                    }
+                }
+            } also: { _, _, batch in
+                batch.delete(cursorKey)
+            }
+        }
+        if index.consistency == .strong {
+            try locks.withAllLocks {
+                try applyIndexLog(table, at: lsm.snapshot(), state: &state)
+                try change()
+            }
+        } else {
+            try change()
+        }
+    }
+}
