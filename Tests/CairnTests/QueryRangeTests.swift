@@ -58,6 +58,7 @@ import Testing
         let db = try memoryDatabase()
         try db.createTable(tableRequest("q12", ("p", .s), ("c", type)))
         let definition = try db.catalog.table("q12")
+        let source = ReadSource(table: definition, index: nil)
         var stored: [String: [AttributeValue]] = [:]
         for _ in 0..<300 {
             let partition = ["x", "y", "x\u{0}"][rng.below(3)]
@@ -73,9 +74,9 @@ import Testing
             if type != .n { conditions.append(.beginsWith(a)) }
             let condition = conditions[rng.below(conditions.count)]
             let expected = (stored[partition] ?? []).filter { matches($0, condition) }.sorted { compare($0, $1) < 0 }
-            let (lower, upper) = try ItemDatabase.keyRange(definition, KeyCondition(partitionKeyValue: .s(partition), sortKey: condition))
+            let (lower, upper) = try ItemDatabase.keyRange(source, KeyCondition(partitionKeyValue: .s(partition), sortKey: condition))
             let forward = rng.below(2) == 0
-            var reader = ItemPageReader(definition: definition, lowerBound: lower, upperBound: upper)
+            var reader = ItemPageReader(source: source, lowerBound: lower, upperBound: upper)
             reader.forward = forward
             reader.limit = 1 + rng.below(5)
             var got: [AttributeValue] = []
@@ -83,7 +84,7 @@ import Testing
                 let page = try reader.read(db.storage)
                 got += page.items.compactMap { $0["c"] }
                 #expect(page.items.allSatisfy { $0["p"] == .s(partition) })
-                reader.startAfter = try page.lastEvaluatedKey.map { try ItemDatabase.startKey(definition, $0) }
+                reader.startAfter = try page.lastEvaluatedKey.map { try source.storageKey(of: $0) }
             } while reader.startAfter != nil
             #expect(got == (forward ? expected : expected.reversed()), "round \(round): \(partition) \(String(describing: condition))")
         }
