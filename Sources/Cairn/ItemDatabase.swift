@@ -41,7 +41,8 @@ public final class ItemDatabase: Sendable {
         /// A shard that took this many bytes of records is closed and continued by a child.
         public var streamShardMaxBytes: Int = 32 << 20
         /// Seconds between the index updater's passes when no write wakes it (each write that
-        /// logs an index change wakes it at once).
+        /// logs an index change wakes it at once). 0 starts no updater: eventually consistent
+        /// indexes then change only in `runIndexUpkeep()` / `catchUpIndexes()` (tests).
         public var indexUpdateInterval: Double = 1
         /// The most bytes of items (and their local-index entries) one partition key may hold
         /// in a table with local secondary indexes: DynamoDB's item-collection limit, 10 GB.
@@ -107,7 +108,7 @@ public final class ItemDatabase: Sendable {
                 return true
             }
             : nil
-        indexUpdater = options.readOnly ? nil : PeriodicWorker(name: "cairn-index-updater", interval: options.indexUpdateInterval) {
+        indexUpdater = options.readOnly || options.indexUpdateInterval <= 0 ? nil : PeriodicWorker(name: "cairn-index-updater", interval: options.indexUpdateInterval) {
             guard let db = box.database else { return false }
             // A failed pass (an I/O error) is retried at the next one; a pass that left
             // backfill work runs again at once.

@@ -1,0 +1,569 @@
+import CairnLSM
+import Foundation
+import Synchronization
+import Testing
+
+@testable import Cairn
+
+/// Local and global secondary indexes: definitions, upkeep in the item's batch and from the
+/// index log, reads, online creation and deletion, crashes.
+@Suite struct SecondaryIndexTests {
+    /// Options with no background threads: eventual indexes change only when a test runs the
+    /// updater.
+    static func options(_ fs: MemoryFileSystem = MemoryFileSystem()) -> ItemDatabase.Options {
+        var options = ItemDatabase.Options()
+        options.storage.fileSystem = fs
+        options.timeToLiveSweepInterval = 0
+        options.indexUpdateInterval = 0
+        options.syncWrites = false
+        return options
+    }
+
+    static func keys(_ pairs: (String, KeySchemaElement.KeyType)...) -> [KeySchemaElement] {
+        pairs.map { KeySchemaElement(attributeName: $0.0, keyType: $0.1) }
+    }
+
+    /// `orders`: customer (S) / order (N); LSI byPlaced (customer, placed) KEYS_ONLY; GSI
+    /// byStatus (status, placed) INCLUDE total, eventual; GSI byTotal (total) KEYS_ONLY, strong.
+    static func ordersTable() -> CreateTableInput {
+        CreateTableInput(
+            tableName: "orders", keySchema: keys(("customer", .hash), ("order", .range)),
+            attributeDefinitions: [
+                AttributeDefinition(attributeName: "customer", attributeType: .s),
+                AttributeDefinition(attributeName: "order", attributeType: .n),
+                AttributeDefinition(attributeName: "placed", attributeType: .s),
+                AttributeDefinition(attributeName: "status", attributeType: .s),
+                AttributeDefinition(attributeName: "total", attributeType: .n),
+            ],
+            localSecondaryIndexes: [
+                LocalSecondaryIndex(
+                    indexName: "byPlaced", keySchema: keys(("customer", .hash), ("placed", .range)),
+                    projection: IndexProjection(projectionType: .keysOnly)),
+            ],
+            globalSecondaryIndexes: [
+                GlobalSecondaryIndex(
+                    indexName: "byStatus", keySchema: keys(("status", .hash), ("placed", .range)),
+                    projection: IndexProjection(projectionType: .include, nonKeyAttributes: ["total"])),
+                GlobalSecondaryIndex(
+                    indexName: "byTotal", keySchema: keys(("total", .hash)),
+                    projection: IndexProjection(projectionType: .keysOnly), consistency: .strong),
+            ])
+    }
+
+    static func order(_ customer: String, _ order: Int, placed: String?, status: String?, total: Int?, note: String = "n") -> Item {
+        var item: Item = ["customer": .s(customer), "order": .n(Number(exactly: order)), "note": .s(note)]
+        if let placed { item["placed"] = .s(placed) }
+        if let status { item["status"] = .s(status) }
+        if let total { item["total"] = .n(Number(exactly: total)) }
+        return item
+    }
+
+    func query(_ db: ItemDatabase, _ index: String?, _ condition: String, _ values: [String: AttributeValue],
+               select: Select? = nil, forward: Bool? = nil, limit: Int? = nil, consistent: Bool? = nil) throws -> [Item] {
+        var items: [Item] = []
+        var start: Item?
+        repeat {
+            let names = ["#s": "status", "#t": "total"].filter { condition.contains($0.key) }
+            let page = try db.query(QueryInput(
+                tableName: "orders", keyConditionExpression: condition, expressionAttributeNames: names.isEmpty ? nil : names,
+                expressionAttributeValues: values,
+                scanIndexForward: forward, limit: limit, exclusiveStartKey: start, select: select,
+                consistentRead: consistent, indexName: index))
+            items += page.items ?? []
+            start = page.lastEvaluatedKey
+            if let start, let index, let definition = try db.catalog.table("orders").index(named: index) {
+                // A page's key carries the index keys and the table keys.
+                for attribute in definition.keyAttributes { #expect(start[attribute.name] != nil) }
+                #expect(start["customer"] != nil && start["order"] != nil)
+            }
+        } while start != nil
+        return items
+    }
+
+    @Test func createTableChecksIndexesAsDynamoDBDoes() throws {
+        let db = try ItemDatabase.open("/db", options: Self.options())
+        var request = Self.ordersTable()
+        request.tableName = "noSort"
+        request.keySchema = Self.keys(("customer", .hash))
+        request.attributeDefinitions.removeAll { $0.attributeName == "order" }
+        #expect(dynamoError { try db.createTable(request) }
+            == "One or more parameter values were invalid: Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex")
+
+        request = Self.ordersTable()
+        request.localSecondaryIndexes?[0].keySchema = Self.keys(("status", .hash), ("placed", .range))
+        #expect(dynamoError { try db.createTable(request) }
+            == "One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: byPlaced. index hash key: status, table hash key: customer")
+
+        request = Self.ordersTable()
+        request.globalSecondaryIndexes?[1].indexName = "byStatus"
+        #expect(dynamoError { try db.createTable(request) } == "One or more parameter values were invalid: Duplicate index name: byStatus")
+
+        request = Self.ordersTable()
+        request.globalSecondaryIndexes?[0].projection = IndexProjection(projectionType: .include)
+        #expect(dynamoError { try db.createTable(request) }
+            == "One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
+
+        request = Self.ordersTable()
+        request.globalSecondaryIndexes?[1].projection = IndexProjection(projectionType: .all, nonKeyAttributes: ["x"])
+        #expect(dynamoError { try db.createTable(request) }
+            == "One or more parameter values were invalid: ProjectionType is ALL, but NonKeyAttributes is specified")
+
+        request = Self.ordersTable()
+        request.attributeDefinitions.append(AttributeDefinition(attributeName: "unused", attributeType: .s))
+        #expect(dynamoError { try db.createTable(request) }?.hasPrefix("One or more parameter values were invalid: Some AttributeDefinitions are not used.") == true)
+
+        request = Self.ordersTable()
+        request.attributeDefinitions.removeAll { $0.attributeName == "total" }
+        #expect(dynamoError { try db.createTable(request) }?
+            .hasPrefix("One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions.") == true)
+
+        request = Self.ordersTable()
+        request.localSecondaryIndexes = (0..<6).map { i in
+            LocalSecondaryIndex(indexName: "local\(i)", keySchema: Self.keys(("customer", .hash), ("placed", .range)),
+                                projection: IndexProjection(projectionType: .keysOnly))
+        }
+        #expect(dynamoError { try db.createTable(request) }
+            == "One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of 5")
+
+        request = Self.ordersTable()
+        request.globalSecondaryIndexes = (0..<21).map { i in
+            GlobalSecondaryIndex(indexName: "global\(i)", keySchema: Self.keys((i == 0 ? "total" : "status", .hash)),
+                                 projection: IndexProjection(projectionType: .keysOnly))
+        }
+        #expect(dynamoError { try db.createTable(request) }
+            == "One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit of 20")
+
+        request = Self.ordersTable()
+        request.globalSecondaryIndexes?[0].projection = IndexProjection(
+            projectionType: .include, nonKeyAttributes: (0..<101).map { "a\($0)" })
+        #expect(dynamoError { try db.createTable(request) }?.contains("exceeds the limit of 100") == true)
+
+        let created = try db.createTable(Self.ordersTable()).tableDescription
+        #expect(created.localSecondaryIndexes?.map(\.indexName) == ["byPlaced"])
+        #expect(created.globalSecondaryIndexes?.map(\.indexName) == ["byStatus", "byTotal"])
+        #expect(created.globalSecondaryIndexes?.map(\.indexStatus) == ["ACTIVE", "ACTIVE"])
+        #expect(created.globalSecondaryIndexes?.map(\.consistency) == [.eventual, .strong])
+        #expect(created.globalSecondaryIndexes?[0].indexArn == "arn:aws:dynamodb:local:000000000000:table/orders/index/byStatus")
+        #expect(created.globalSecondaryIndexes?[0].projection == IndexProjection(projectionType: .include, nonKeyAttributes: ["total"]))
+        try db.close()
+    }
+
+    @Test func localIndexIsStrongAndFetchesUnprojectedAttributes() throws {
+        let db = try ItemDatabase.open("/db", options: Self.options())
+        try db.createTable(Self.ordersTable())
+        let placed = ["2026-03", "2026-01", "2026-02", "2026-01"]
+        for (i, date) in placed.enumerated() {
+            try db.putItem(PutItemInput(tableName: "orders", item: Self.order("ann", i, placed: date, status: "open", total: 10 * i)))
+        }
+        try db.putItem(PutItemInput(tableName: "orders", item: Self.order("bob", 9, placed: "2026-01", status: nil, total: nil)))
+        try db.putItem(PutItemInput(tableName: "orders", item: Self.order("ann", 7, placed: nil, status: "open", total: 5)))
+        // Strongly consistent without any catch-up; ordered by the index sort key, then the
+        // table's sort key; an item without `placed` is not in the index.
+        let all = try query(db, "byPlaced", "customer = :c", [":c": "ann"], limit: 1, consistent: true)
+        #expect(all.map { $0["order"] } == [1, 3, 2, 0])
+        #expect(all.allSatisfy { Set($0.keys) == ["customer", "order", "placed"] })
+        let backwards = try query(db, "byPlaced", "customer = :c AND placed < :p", [":c": "ann", ":p": "2026-03"], forward: false)
+        #expect(backwards.map { $0["order"] } == [2, 3, 1])
+        // ALL_ATTRIBUTES reads the rest from the table, as DynamoDB does for a local index.
+        let full = try query(db, "byPlaced", "customer = :c AND placed = :p", [":c": "ann", ":p": "2026-01"], select: .allAttributes)
+        #expect(full == [Self.order("ann", 1, placed: "2026-01", status: "open", total: 10),
+                         Self.order("ann", 3, placed: "2026-01", status: "open", total: 30)])
+        let count = try db.query(QueryInput(
+            tableName: "orders", keyConditionExpression: "customer = :c", expressionAttributeValues: [":c": "ann"],
+            select: .count, indexName: "byPlaced"))
+        #expect(count.count == 4 && count.items == nil)
+        // An update that moves the item within and out of the index.
+        try db.updateItem(UpdateItemInput(
+            tableName: "orders", key: ["customer": "ann", "order": 0], updateExpression: "SET placed = :p",
+            expressionAttributeValues: [":p": "2025-12"]))
+        try db.updateItem(UpdateItemInput(
+            tableName: "orders", key: ["customer": "ann", "order": 2], updateExpression: "REMOVE placed"))
+        #expect(try query(db, "byPlaced", "customer = :c", [":c": "ann"]).map { $0["order"] } == [0, 1, 3])
+        try db.deleteItem(DeleteItemInput(tableName: "orders", key: ["customer": "ann", "order": 1]))
+        #expect(try query(db, "byPlaced", "customer = :c", [":c": "ann"]).map { $0["order"] } == [0, 3])
+        #expect(dynamoError { _ = try query(db, "nope", "customer = :c", [":c": "ann"]) }
+            == "The table does not have the specified index: nope")
+        #expect(dynamoError { _ = try query(db, "byPlaced", "order = :c", [":c": 1]) } != nil)
+        #expect(try db.verifyIndexes().isConsistent)
+        try db.close()
+    }
+
+    @Test func globalIndexesEventualAndStrong() throws {
+        let db = try ItemDatabase.open("/db", options: Self.options())
+        try db.createTable(Self.ordersTable())
+        try db.putItem(PutItemInput(tableName: "orders", item: Self.order("ann", 1, placed: "2026-01", status: "open", total: 10)))
+        try db.putItem(PutItemInput(tableName: "orders", item: Self.order("bob", 2, placed: "2026-02", status: "open", total: 10)))
+        // The strong index serves ConsistentRead at once.
+        let strong = try query(db, "byTotal", "#t = :t", [":t": 10], consistent: true)
+        #expect(Set(strong.compactMap { $0["order"] }) == [1, 2])
+        #expect(strong.allSatisfy { Set($0.keys) == ["customer", "order", "total"] })
+        // The eventual one refuses ConsistentRead, and has nothing until the updater runs.
+        #expect(dynamoError { _ = try query(db, "byStatus", "#s = :s", [":s": "open"], consistent: true) }
+            == "Consistent reads are not supported on global secondary indexes")
+        #expect(try query(db, "byStatus", "#s = :s", [":s": "open"]).isEmpty)
+        try db.catchUpIndexes()
+        let open = try query(db, "byStatus", "#s = :s", [":s": "open"])
+        #expect(open.map { $0["order"] } == [1, 2])
+        #expect(open.allSatisfy { Set($0.keys) == ["customer", "order", "status", "placed", "total"] })
+        #expect(dynamoError { _ = try query(db, "byStatus", "#s = :s", [":s": "open"], select: .allAttributes) }
+            == "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index byStatus because its projection type is not ALL")
+        // Moving out of one partition into another; sparse when the key is removed.
+        try db.updateItem(UpdateItemInput(
+            tableName: "orders", key: ["customer": "ann", "order": 1], updateExpression: "SET #s = :s, #t = :t",
+            expressionAttributeNames: ["#s": "status", "#t": "total"], expressionAttributeValues: [":s": "shipped", ":t": 12]))
+        try db.updateItem(UpdateItemInput(
+            tableName: "orders", key: ["customer": "bob", "order": 2], updateExpression: "REMOVE #s",
+            expressionAttributeNames: ["#s": "status"]))
+        #expect(try query(db, "byTotal", "#t = :t", [":t": 10], consistent: true).map { $0["order"] } == [2])
+        try db.catchUpIndexes()
+        #expect(try query(db, "byStatus", "#s = :s", [":s": "open"]).isEmpty)
+        #expect(try query(db, "byStatus", "#s = :s", [":s": "shipped"]).map { $0["order"] } == [1])
+        // Scan an index, in segments.
+        var scanned: [Item] = []
+        for segment in 0..<3 {
+            scanned += try db.scan(ScanInput(tableName: "orders", segment: segment, totalSegments: 3).withIndex("byTotal")).items ?? []
+        }
+        #expect(Set(scanned.compactMap { $0["order"] }) == [1, 2])
+        let description = try db.describeTable(DescribeTableInput(tableName: "orders")).table
+        #expect(description.globalSecondaryIndexes?.first { $0.indexName == "byTotal" }?.itemCount == 2)
+        #expect(description.globalSecondaryIndexes?.first { $0.indexName == "byStatus" }?.itemCount == 1)
+        #expect(description.localSecondaryIndexes?.first?.itemCount == 2)
+        #expect(try db.verifyIndexes().isConsistent)
+        try db.close()
+    }
+
+    @Test func indexKeysOfTheWrongTypeAreRefusedNamingTheIndex() throws {
+        let db = try ItemDatabase.open("/db", options: Self.options())
+        try db.createTable(Self.ordersTable())
+        #expect(dynamoError {
+            try db.putItem(PutItemInput(tableName: "orders", item: Self.order("ann", 1, placed: "p", status: "s", total: nil)
+                .merging(["total": "ten"]) { _, b in b }))
+        } == "One or more parameter values were invalid: Type mismatch for Index Key total Expected: N Actual: S IndexName: byTotal")
+        #expect(dynamoError {
+            try db.putItem(PutItemInput(tableName: "orders", item: Self.order("ann", 1, placed: "p", status: "", total: 1)))
+        } == "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: byStatus, IndexKey: status")
+        #expect(dynamoError {
+            try db.updateItem(UpdateItemInput(
+                tableName: "orders", key: ["customer": "ann", "order": 1], updateExpression: "SET placed = :p",
+                expressionAttributeValues: [":p": 5]))
+        }?.contains("IndexName: byPlaced") == true)
+        // In a transaction, the whole transaction is cancelled and nothing is written.
+        let error = dynamoError("TransactionCanceledException") {
+            _ = try db.transactWriteItems(TransactWriteItemsInput(transactItems: [
+                .put(.init(tableName: "orders", item: Self.order("ann", 2, placed: "p", status: "s", total: 1))),
+                .put(.init(tableName: "orders", item: Self.order("ann", 3, placed: "p", status: "s", total: 1)
+                    .merging(["status": .n(1)]) { _, b in b })),
+            ]))
+        }
+        #expect(error != nil)
+        #expect(try db.scan(ScanInput(tableName: "orders")).count == 0)
+        try db.catchUpIndexes()
+        #expect(try db.verifyIndexes().indexes.allSatisfy { $0.storedEntries == 0 && $0.isConsistent })
+        try db.close()
+    }
+
+    /// Random puts, updates that move items in and out of the indexes, deletes, batches,
+    /// transactions and TTL deletions: after the updater catches up, every index equals what
+    /// a model of the table calls for, through Query and through verifyIndexes.
+    @Test func randomOperationsKeepEveryIndexEqualToTheModel() throws {
+        let clock = Mutex(1_000_000.0)
+        var options = Self.options()
+        options.clock = { clock.withLock { $0 } }
+        options.storage.writeBufferSize = 32 << 10
+        let db = try ItemDatabase.open("/db", options: options)
+        try db.createTable(Self.ordersTable())
+        try db.updateTimeToLive(UpdateTimeToLiveInput(
+            tableName: "orders", timeToLiveSpecification: TimeToLiveSpecification(enabled: true, attributeName: "expires")))
+        var model: [String: Item] = [:]  // by "customer/order"
+        var rng = Rng(state: 7)
+        func randomItem(_ customer: String, _ order: Int) -> Item {
+            var item = Self.order(
+                customer, order,
+                placed: rng.below(4) == 0 ? nil : "2026-0\(rng.below(5))",
+                status: rng.below(3) == 0 ? nil : ["open", "shipped", "lost"][rng.below(3)],
+                total: rng.below(4) == 0 ? nil : rng.below(6), note: "v\(rng.below(1000))")
+            if rng.below(10) == 0 { item["expires"] = .n(Number(exactly: 1_000_000 + rng.below(100))) }
+            return item
+        }
+        for step in 0..<600 {
+            let customer = ["ann", "bob", "cy"][rng.below(3)]
+            let order = rng.below(12)
+            let id = "\(customer)/\(order)"
+            let key: Item = ["customer": .s(customer), "order": .n(Number(exactly: order))]
+            switch rng.below(6) {
+            case 0, 1:
+                let item = randomItem(customer, order)
+                try db.putItem(PutItemInput(tableName: "orders", item: item))
+                model[id] = item
+            case 2:
+                let value = "2026-0\(rng.below(5))"
+                let placed = rng.below(2) == 0
+                try db.updateItem(UpdateItemInput(
+                    tableName: "orders", key: key, updateExpression: placed ? "SET placed = :p" : "SET #s = :p",
+                    expressionAttributeNames: placed ? nil : ["#s": "status"], expressionAttributeValues: [":p": .s(value)]))
+                // (Applied to the model from what the table now holds: the expression chose.)
+                model[id] = try db.getItem(GetItemInput(tableName: "orders", key: key)).item
+            case 3:
+                try db.updateItem(UpdateItemInput(
+                    tableName: "orders", key: key, updateExpression: ["REMOVE placed", "REMOVE #t", "ADD #t :one"][step % 3],
+                    expressionAttributeNames: step % 3 == 0 ? nil : ["#t": "total"],
+                    expressionAttributeValues: step % 3 == 2 ? [":one": 1] : nil))
+                model[id] = try db.getItem(GetItemInput(tableName: "orders", key: key)).item
+            case 4:
+                try db.deleteItem(DeleteItemInput(tableName: "orders", key: key))
+                model[id] = nil
+            default:
+                let other = (order + 1) % 12
+                let a = randomItem(customer, order), b = randomItem(customer, other)
+                if rng.below(2) == 0 {
+                    _ = try db.transactWriteItems(TransactWriteItemsInput(transactItems: [
+                        .put(.init(tableName: "orders", item: a)),
+                        .delete(.init(tableName: "orders", key: ["customer": .s(customer), "order": .n(Number(exactly: other))])),
+                    ]))
+                    model[id] = a
+                    model["\(customer)/\(other)"] = nil
+                } else {
+                    _ = try db.batchWriteItem(BatchWriteItemInput(requestItems: ["orders": [
+                        WriteRequest(putRequest: .init(item: a)), WriteRequest(putRequest: .init(item: b)),
+                    ]]))
+                    model[id] = a
+                    model["\(customer)/\(other)"] = b
+                }
+            }
+            if step % 97 == 0 { try db.runIndexUpkeep() }
+            if step == 400 {
+                clock.withLock { $0 = 1_000_200 }
+                _ = try db.sweepExpiredItems()
+                model = model.filter { $0.value["expires"] == nil }
+            }
+        }
+        try db.catchUpIndexes()
+        let report = try db.verifyIndexes()
+        #expect(report.isConsistent, "\(report)")
+        #expect(report.indexes.count == 3)
+        let items = Array(model.values)
+        // Every index, queried partition by partition, returns what the model says, in order.
+        for status in ["open", "shipped", "lost"] {
+            let expected = items.filter { $0["status"] == .s(status) && $0["placed"] != nil }
+                .sorted { ($0["placed"].map(keyString) ?? "", keyString($0["customer"]), keyNumber($0["order"]))
+                    < ($1["placed"].map(keyString) ?? "", keyString($1["customer"]), keyNumber($1["order"])) }
+            let got = try query(db, "byStatus", "#s = :s", [":s": .s(status)], limit: 3)
+            #expect(got.map { "\(keyString($0["customer"]))/\(keyNumber($0["order"]))" }
+                == expected.map { "\(keyString($0["customer"]))/\(keyNumber($0["order"]))" })
+            #expect(got.allSatisfy { item in
+                let source = model["\(keyString(item["customer"]))/\(keyNumber(item["order"]))"]
+                return item["total"] == source?["total"] && item["note"] == nil
+            })
+        }
+        for customer in ["ann", "bob", "cy"] {
+            let expected = items.filter { $0["customer"] == .s(customer) && $0["placed"] != nil }
+                .sorted { (keyString($0["placed"]), keyNumber($0["order"])) < (keyString($1["placed"]), keyNumber($1["order"])) }
+                .map { keyNumber($0["order"]) }
+            #expect(try query(db, "byPlaced", "customer = :c", [":c": .s(customer)], limit: 2).map { keyNumber($0["order"]) } == expected)
+        }
+        for total in 0..<8 {
+            let expected = Set(items.filter { $0["total"] == .n(Number(exactly: total)) }.map {
+                "\(keyString($0["customer"]))/\(keyNumber($0["order"]))"
+            })
+            let got = try query(db, "byTotal", "#t = :t", [":t": .n(Number(exactly: total))], consistent: true)
+            #expect(Set(got.map { "\(keyString($0["customer"]))/\(keyNumber($0["order"]))" }) == expected)
+        }
+        try db.close()
+    }
+
+    /// UpdateTable creates a global index while writers keep writing: CREATING and not
+    /// readable, then ACTIVE and equal to what the table calls for; deleting it removes its
+    /// entries.
+    @Test func onlineCreationBackfillsUnderConcurrentWritesAndDeletionReclaims() throws {
+        let db = try ItemDatabase.open("/db", options: Self.options())
+        var table = Self.ordersTable()
+        table.localSecondaryIndexes = nil
+        table.globalSecondaryIndexes = nil
+        table.attributeDefinitions = Array(table.attributeDefinitions.prefix(2))
+        try db.createTable(table)
+        for i in 0..<2_500 {
+            try db.putItem(PutItemInput(tableName: "orders", item: Self.order("c\(i % 50)", i, placed: "p\(i % 7)", status: i % 5 == 0 ? nil : "s\(i % 3)", total: i % 11)))
+        }
+        for consistency in [IndexConsistency.eventual, .strong] {
+            let name = "byStatus" + consistency.rawValue
+            let create = GlobalSecondaryIndex(
+                indexName: name, keySchema: Self.keys(("status", .hash), ("placed", .range)),
+                projection: IndexProjection(projectionType: .all), consistency: consistency)
+            let updated = try db.updateTable(UpdateTableInput(
+                tableName: "orders",
+                attributeDefinitions: [AttributeDefinition(attributeName: "status", attributeType: .s),
+                                       AttributeDefinition(attributeName: "placed", attributeType: .s)],
+                globalSecondaryIndexUpdates: [GlobalSecondaryIndexUpdate(create: create)])).tableDescription
+            let described = updated.globalSecondaryIndexes?.first { $0.indexName == name }
+            #expect(described?.indexStatus == "CREATING" && described?.backfilling == true)
+            #expect(dynamoError { _ = try query(db, name, "#s = :s", [":s": "s1"]) }
+                == "Cannot read from backfilling global secondary index: \(name)")
+            #expect(dynamoError("LimitExceededException") {
+                var second = create
+                second.indexName = "another"
+                try db.updateTable(UpdateTableInput(tableName: "orders", globalSecondaryIndexUpdates: [GlobalSecondaryIndexUpdate(create: second)]))
+            } != nil)
+            // Writers change items (some into, out of and within the index) while the
+            // backfill runs in steps.
+            let stop = Atomic<Bool>(false)
+            let writes = Atomic<Int>(0)
+            let done = DispatchSemaphore(value: 0)
+            Thread {
+                var rng = Rng(state: 99)
+                while !stop.load(ordering: .relaxed) {
+                    let i = rng.below(3_000)
+                    do {
+                        switch rng.below(3) {
+                        case 0:
+                            try db.putItem(PutItemInput(tableName: "orders", item: Self.order(
+                                "c\(i % 50)", i, placed: "q\(i % 5)", status: rng.below(4) == 0 ? nil : "s\(rng.below(3))", total: 1)))
+                        case 1:
+                            try db.deleteItem(DeleteItemInput(tableName: "orders", key: ["customer": .s("c\(i % 50)"), "order": .n(Number(exactly: i))]))
+                        default:
+                            try db.updateItem(UpdateItemInput(
+                                tableName: "orders", key: ["customer": .s("c\(i % 50)"), "order": .n(Number(exactly: i))],
+                                updateExpression: "SET #s = :s", expressionAttributeNames: ["#s": "status"],
+                                expressionAttributeValues: [":s": .s("s\(rng.below(3))")]))
+                        }
+                        writes.add(1, ordering: .relaxed)
+                    } catch {
+                        Issue.record("\(error)")
+                    }
+                }
+                done.signal()
+            }.start()
+            var passes = 0
+            while try db.runIndexUpkeep() { passes += 1 }
+            stop.store(true, ordering: .relaxed)
+            done.wait()
+            #expect(passes >= 2)  // 2,500 items take three steps of 1,000
+            #expect(writes.load(ordering: .relaxed) > 0)
+            try db.catchUpIndexes()
+            let described2 = try db.describeTable(DescribeTableInput(tableName: "orders")).table.globalSecondaryIndexes?.first { $0.indexName == name }
+            #expect(described2?.indexStatus == "ACTIVE" && described2?.backfilling == nil)
+            let report = try db.verifyIndexes()
+            #expect(report.isConsistent, "\(report)")
+            #expect((report.indexes.first { $0.indexName == name }?.storedEntries ?? 0) > 1_000)
+            if consistency == .strong {
+                // Strong from now on: a write is in the index before the updater runs.
+                try db.putItem(PutItemInput(tableName: "orders", item: Self.order("zz", 1, placed: "p", status: "fresh", total: 1)))
+                #expect(try query(db, name, "#s = :s", [":s": "fresh"], consistent: true).count == 1)
+            }
+        }
+        // Deleting an index removes every entry with it.
+        let number = try db.catalog.table("orders").number
+        let ordinal = try #require(try db.catalog.table("orders").index(named: "byStatusEVENTUAL")).ordinal
+        try db.updateTable(UpdateTableInput(tableName: "orders", globalSecondaryIndexUpdates: [
+            GlobalSecondaryIndexUpdate(delete: DeleteGlobalSecondaryIndexAction(indexName: "byStatusEVENTUAL")),
+        ]))
+        #expect(try rawCount(db, IndexKeys.indexPrefix(table: number, ordinal: ordinal), IndexKeys.indexEnd(table: number, ordinal: ordinal)) == 0)
+        #expect(dynamoError { _ = try query(db, "byStatusEVENTUAL", "#s = :s", [":s": "s1"]) } != nil)
+        #expect(dynamoError("ResourceNotFoundException") {
+            try db.updateTable(UpdateTableInput(tableName: "orders", globalSecondaryIndexUpdates: [
+                GlobalSecondaryIndexUpdate(delete: DeleteGlobalSecondaryIndexAction(indexName: "byStatusEVENTUAL")),
+            ]))
+        } != nil)
+        #expect(try rawCount(db, IndexKeys.tablePrefix(number), IndexKeys.tableEnd(number)) > 0)
+        try db.deleteTable(DeleteTableInput(tableName: "orders"))
+        #expect(try rawCount(db, IndexKeys.tablePrefix(number), IndexKeys.tableEnd(number)) == 0)
+        #expect(try rawCount(db, IndexKeys.logPrefix(number), IndexKeys.logEnd(number)) == 0)
+        try db.close()
+    }
+
+    func rawCount(_ db: ItemDatabase, _ lower: [UInt8], _ upper: [UInt8]) throws -> Int {
+        let iterator = try db.storage.makeIterator(ReadOptions(lowerBound: lower, upperBound: upper))
+        try iterator.seekToFirst()
+        var count = 0
+        while iterator.isValid {
+            count += 1
+            try iterator.next()
+        }
+        return count
+    }
+
+    /// A crash at every file operation of a workload on every kind of index, then reopen and
+    /// catch up: every index equals what its table calls for.
+    @Test func crashAtEveryOperationThenCatchUpLeavesEveryIndexEqualToItsTable() throws {
+        let fs = MemoryFileSystem()
+        var options = Self.options(fs)
+        options.storage.writeBufferSize = 16 << 10
+        let db = try ItemDatabase.open("/db", options: options)
+        try db.createTable(Self.ordersTable())
+        let images = Mutex<[MemoryFileSystem]>([])
+        fs.setOperationHook { _, _, _ in images.withLock { $0.append(fs.crashClone()) } }
+        var rng = Rng(state: 5)
+        for i in 0..<160 {
+            let customer = ["ann", "bob"][rng.below(2)], order = rng.below(8)
+            switch rng.below(4) {
+            case 0, 1:
+                try db.putItem(PutItemInput(tableName: "orders", item: Self.order(
+                    customer, order, placed: "p\(rng.below(3))", status: rng.below(3) == 0 ? nil : "s\(rng.below(2))", total: rng.below(3))))
+            case 2:
+                try db.deleteItem(DeleteItemInput(tableName: "orders", key: ["customer": .s(customer), "order": .n(Number(exactly: order))]))
+            default:
+                try db.updateItem(UpdateItemInput(
+                    tableName: "orders", key: ["customer": .s(customer), "order": .n(Number(exactly: order))],
+                    updateExpression: "SET #s = :s", expressionAttributeNames: ["#s": "status"], expressionAttributeValues: [":s": .s("s\(i % 3)")]))
+            }
+            if i % 20 == 0 { try db.runIndexUpkeep() }
+        }
+        fs.setOperationHook(nil)
+        try db.close()
+        let all = images.withLock { $0 }
+        #expect(all.count > 20)
+        var failures = 0
+        for image in all {
+            var reopen = options
+            reopen.storage.fileSystem = image
+            do {
+                let recovered = try ItemDatabase.open("/db", options: reopen)
+                try recovered.catchUpIndexes()
+                let report = try recovered.verifyIndexes()
+                if !report.isConsistent {
+                    failures += 1
+                    if failures <= 3 { Issue.record("\(report)") }
+                }
+                try recovered.close()
+            } catch let error as DynamoDBError where error.name == "ResourceNotFoundException" {
+                continue
+            } catch {
+                failures += 1
+                if failures <= 3 { Issue.record("\(error)") }
+            }
+        }
+        #expect(failures == 0)
+    }
+
+    @Test func indexLogRecordsRoundTripAndDamageIsCorruption() throws {
+        let record = IndexLogRecord(itemKey: [1, 2, 3], newItem: ItemCodec.encode(["a": "b"]), oldEntries: [(0, [4, 5]), (3, nil)])
+        let bytes = record.encoded()
+        #expect(try IndexLogRecord.decode(bytes) == record)
+        let deletion = IndexLogRecord(itemKey: [9], newItem: nil, oldEntries: [(1, [7])])
+        #expect(try IndexLogRecord.decode(deletion.encoded()) == deletion)
+        for cut in 0..<bytes.count {
+            #expect(throws: CairnError.self) { try IndexLogRecord.decode(Array(bytes.prefix(cut))) }
+        }
+        var bad = bytes
+        bad[0] = 9
+        #expect(throws: CairnError.self) { try IndexLogRecord.decode(bad) }
+        #expect(throws: CairnError.self) { try IndexLogRecord.decode(bytes + [0]) }
+    }
+}
+
+private func keyString(_ value: AttributeValue?) -> String {
+    if case .s(let s)? = value { return s }
+    return ""
+}
+
+private func keyNumber(_ value: AttributeValue?) -> Int {
+    if case .n(let n)? = value { return Int(n.description) ?? -1 }
+    return -1
+}
+
+extension ScanInput {
+    fileprivate func withIndex(_ name: String) -> ScanInput {
+        var copy = self
+        copy.indexName = name
+        return copy
+    }
+}
