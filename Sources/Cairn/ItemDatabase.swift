@@ -67,6 +67,8 @@ public final class ItemDatabase: Sendable {
     let indexUpdater: PeriodicWorker?
     /// The index updater's state; held for each of its passes, so passes are serial.
     let indexUpkeep = Mutex(IndexUpkeepState())
+    /// Item-collection sizes of tables with local indexes.
+    let itemCollections = ItemCollectionSizes()
     let timeToLiveDeletionCounter = Atomic<Int>(0)
     /// Expiry-index entries the sweeper has resolved (read the item of) since open.
     let expiryEntriesResolvedCounter = Atomic<Int>(0)

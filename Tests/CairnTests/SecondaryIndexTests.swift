@@ -470,6 +470,51 @@ import Testing
         try db.close()
     }
 
+    /// A table with a local index limits each partition's item collection (its items and
+    /// their local-index entries); ReturnItemCollectionMetrics reports the size.
+    @Test func itemCollectionSizeLimitAndMetrics() throws {
+        let fs = MemoryFileSystem()
+        var options = Self.options(fs)
+        options.itemCollectionSizeLimit = 10_000
+        var db = try ItemDatabase.open("/db", options: options)
+        try db.createTable(Self.ordersTable())
+        let note = String(repeating: "x", count: 1_000)
+        var written = 0
+        var refused: DynamoDBError?
+        for i in 0..<20 {
+            do {
+                let output = try db.putItem(PutItemInput(tableName: "orders", item: Self.order("ann", i, placed: "p", status: nil, total: nil, note: note))
+                    .collectionMetrics())
+                written += 1
+                let metrics = try #require(output.itemCollectionMetrics)
+                #expect(metrics.itemCollectionKey == ["customer": "ann"])
+                let bytes = (metrics.sizeEstimateRangeGB.first ?? 0) * Double(1 << 30)
+                // Each item: about 1,040 bytes, plus its KEYS_ONLY local entry (keys + 100).
+                #expect(abs(bytes - Double(written) * 1_183) < Double(written) * 40, "\(bytes) after \(written)")
+            } catch let error as DynamoDBError {
+                refused = error
+                break
+            }
+        }
+        #expect(refused?.name == "ItemCollectionSizeLimitExceededException")
+        #expect((7...9).contains(written))
+        // Other partitions are their own collections; a table without a local index has none.
+        try db.putItem(PutItemInput(tableName: "orders", item: Self.order("bob", 1, placed: "p", status: nil, total: nil, note: note)))
+        #expect(try db.putItem(PutItemInput(tableName: "orders", item: Self.order("bob", 2, placed: nil, status: nil, total: nil))
+            .collectionMetrics()).itemCollectionMetrics?.itemCollectionKey == ["customer": "bob"])
+        // Shrinking is always allowed, and makes room again.
+        let deleted = try db.deleteItem(DeleteItemInput(tableName: "orders", key: ["customer": "ann", "order": 0]).collectionMetrics())
+        #expect((deleted.itemCollectionMetrics?.sizeEstimateRangeGB.first ?? 1) * Double(1 << 30) < Double(written) * 1_183)
+        try db.putItem(PutItemInput(tableName: "orders", item: Self.order("ann", 0, placed: "p", status: nil, total: nil, note: note)))
+        // After a reopen the size is computed again from the stored collection.
+        try db.close()
+        db = try ItemDatabase.open("/db", options: options)
+        #expect(dynamoError("ItemCollectionSizeLimitExceededException") {
+            try db.putItem(PutItemInput(tableName: "orders", item: Self.order("ann", 50, placed: "p", status: nil, total: nil, note: note)))
+        } == "Item collection size limit exceeded. The size of the item collection exceeds the limit for a table with local secondary indexes")
+        try db.close()
+    }
+
     func rawCount(_ db: ItemDatabase, _ lower: [UInt8], _ upper: [UInt8]) throws -> Int {
         let iterator = try db.storage.makeIterator(ReadOptions(lowerBound: lower, upperBound: upper))
         try iterator.seekToFirst()
@@ -564,6 +609,22 @@ extension ScanInput {
     fileprivate func withIndex(_ name: String) -> ScanInput {
         var copy = self
         copy.indexName = name
+        return copy
+    }
+}
+
+extension PutItemInput {
+    fileprivate func collectionMetrics() -> PutItemInput {
+        var copy = self
+        copy.returnItemCollectionMetrics = .size
+        return copy
+    }
+}
+
+extension DeleteItemInput {
+    fileprivate func collectionMetrics() -> DeleteItemInput {
+        var copy = self
+        copy.returnItemCollectionMetrics = .size
         return copy
     }
 }

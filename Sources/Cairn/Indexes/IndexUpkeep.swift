@@ -105,6 +105,9 @@ extension ItemDatabase {
         var newValues: [(partition: AttributeValue, sort: AttributeValue?)?] = []
         newValues.reserveCapacity(indexes.count)
         for index in indexes { newValues.append(try stored.flatMap { try index.keyValues(of: $0) }) }
+        if indexes.contains(where: { $0.kind == .local }) {
+            try changeItemCollection(old: old, new: stored, table: table)
+        }
         var logged: [(ordinal: UInt16, key: [UInt8]?)] = []
         for (index, values) in zip(indexes, newValues) {
             // An old item whose index key is malformed (stored before the index was created)

@@ -15,6 +15,8 @@ public struct DeleteItemInput: Codable, Sendable {
     public var returnValues: ReturnValue?
     /// ALL_OLD puts the current item in the error when the condition fails; NONE (default) does not.
     public var returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure?
+    /// SIZE returns the size of the item's collection (tables with local secondary indexes).
+    public var returnItemCollectionMetrics: ReturnItemCollectionMetrics?
 
     /// A request deleting the item of `tableName` with this key.
     public init(tableName: String, key: Item, conditionExpression: String? = nil,
@@ -37,6 +39,7 @@ public struct DeleteItemInput: Codable, Sendable {
         case expressionAttributeValues = "ExpressionAttributeValues"
         case returnValues = "ReturnValues"
         case returnValuesOnConditionCheckFailure = "ReturnValuesOnConditionCheckFailure"
+        case returnItemCollectionMetrics = "ReturnItemCollectionMetrics"
     }
 }
 
@@ -44,9 +47,12 @@ public struct DeleteItemInput: Codable, Sendable {
 public struct DeleteItemOutput: Codable, Sendable {
     /// The deleted item, or nil.
     public var attributes: Item?
+    /// The item collection's size, with ReturnItemCollectionMetrics SIZE on a table with a
+    /// local secondary index.
+    public var itemCollectionMetrics: ItemCollectionMetrics?
 
     enum CodingKeys: String, CodingKey {
-        case attributes = "Attributes"
+        case attributes = "Attributes", itemCollectionMetrics = "ItemCollectionMetrics"
     }
 }
 
@@ -65,6 +71,8 @@ extension ItemDatabase {
             definition, key: input.key, condition: input.conditionExpression,
             names: input.expressionAttributeNames, values: input.expressionAttributeValues)
         let (old, _) = try run(write, readOld: returnValues == .allOld, onFailure: input.returnValuesOnConditionCheckFailure)
-        return DeleteItemOutput(attributes: returnValues == .allOld ? old : nil)
+        return DeleteItemOutput(
+            attributes: returnValues == .allOld ? old : nil,
+            itemCollectionMetrics: itemCollectionMetrics(input.returnItemCollectionMetrics, item: input.key, table: definition))
     }
 }

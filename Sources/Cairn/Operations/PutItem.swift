@@ -16,6 +16,8 @@ public struct PutItemInput: Codable, Sendable {
     public var returnValues: ReturnValue?
     /// ALL_OLD puts the current item in the error when the condition fails; NONE (default) does not.
     public var returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure?
+    /// SIZE returns the size of the item's collection (tables with local secondary indexes).
+    public var returnItemCollectionMetrics: ReturnItemCollectionMetrics?
 
     /// A request putting `item` in `tableName`.
     public init(tableName: String, item: Item, conditionExpression: String? = nil,
@@ -38,6 +40,7 @@ public struct PutItemInput: Codable, Sendable {
         case expressionAttributeValues = "ExpressionAttributeValues"
         case returnValues = "ReturnValues"
         case returnValuesOnConditionCheckFailure = "ReturnValuesOnConditionCheckFailure"
+        case returnItemCollectionMetrics = "ReturnItemCollectionMetrics"
     }
 }
 
@@ -45,9 +48,12 @@ public struct PutItemInput: Codable, Sendable {
 public struct PutItemOutput: Codable, Sendable {
     /// The replaced item, or nil.
     public var attributes: Item?
+    /// The item collection's size, with ReturnItemCollectionMetrics SIZE on a table with a
+    /// local secondary index.
+    public var itemCollectionMetrics: ItemCollectionMetrics?
 
     enum CodingKeys: String, CodingKey {
-        case attributes = "Attributes"
+        case attributes = "Attributes", itemCollectionMetrics = "ItemCollectionMetrics"
     }
 }
 
@@ -67,7 +73,9 @@ extension ItemDatabase {
         let write = try ItemWrite.put(
             definition, item: input.item, condition: input.conditionExpression,
             names: input.expressionAttributeNames, values: input.expressionAttributeValues)
-        let (old, _) = try run(write, readOld: returnValues == .allOld, onFailure: input.returnValuesOnConditionCheckFailure)
-        return PutItemOutput(attributes: returnValues == .allOld ? old : nil)
+        let (old, new) = try run(write, readOld: returnValues == .allOld, onFailure: input.returnValuesOnConditionCheckFailure)
+        return PutItemOutput(
+            attributes: returnValues == .allOld ? old : nil,
+            itemCollectionMetrics: itemCollectionMetrics(input.returnItemCollectionMetrics, item: new, table: definition))
     }
 }

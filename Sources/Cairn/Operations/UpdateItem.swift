@@ -18,6 +18,8 @@ public struct UpdateItemInput: Codable, Sendable {
     public var returnValues: ReturnValue?
     /// ALL_OLD puts the current item in the error when the condition fails; NONE (default) does not.
     public var returnValuesOnConditionCheckFailure: ReturnValuesOnConditionCheckFailure?
+    /// SIZE returns the size of the item's collection (tables with local secondary indexes).
+    public var returnItemCollectionMetrics: ReturnItemCollectionMetrics?
 
     /// A request updating (or creating) the item of `tableName` with this key.
     public init(tableName: String, key: Item, updateExpression: String? = nil, conditionExpression: String? = nil,
@@ -42,6 +44,7 @@ public struct UpdateItemInput: Codable, Sendable {
         case expressionAttributeValues = "ExpressionAttributeValues"
         case returnValues = "ReturnValues"
         case returnValuesOnConditionCheckFailure = "ReturnValuesOnConditionCheckFailure"
+        case returnItemCollectionMetrics = "ReturnItemCollectionMetrics"
     }
 }
 
@@ -50,9 +53,12 @@ public struct UpdateItemOutput: Codable, Sendable {
     /// The whole item (ALL_OLD, ALL_NEW) or only the updated attributes (UPDATED_OLD,
     /// UPDATED_NEW), before or after the update; nil with NONE or when there is nothing to return.
     public var attributes: Item?
+    /// The item collection's size, with ReturnItemCollectionMetrics SIZE on a table with a
+    /// local secondary index.
+    public var itemCollectionMetrics: ItemCollectionMetrics?
 
     enum CodingKeys: String, CodingKey {
-        case attributes = "Attributes"
+        case attributes = "Attributes", itemCollectionMetrics = "ItemCollectionMetrics"
     }
 }
 
@@ -86,6 +92,8 @@ extension ItemDatabase {
         case .updatedOld: attributes = old.map { paths.apply(to: $0) }
         case .updatedNew: attributes = new.map { paths.apply(to: $0) }
         }
-        return UpdateItemOutput(attributes: attributes?.isEmpty == false ? attributes : nil)
+        return UpdateItemOutput(
+            attributes: attributes?.isEmpty == false ? attributes : nil,
+            itemCollectionMetrics: itemCollectionMetrics(input.returnItemCollectionMetrics, item: new ?? old, table: definition))
     }
 }

@@ -1,0 +1,131 @@
+import CairnLSM
+import Synchronization
+
+/// The sizes of item collections (a partition key's items and their local-index entries) in
+/// tables with local secondary indexes, for DynamoDB's item-collection size limit and
+/// `ReturnItemCollectionMetrics`.
+///
+/// A collection's size is computed by one scan of the partition (its items and its local
+/// index entries) the first time a process writes it, then kept in memory and moved by each
+/// write's difference, checked and recorded under the lock before the write commits. It is
+/// therefore exact for one process's writes, and may be off by the writes in flight during the
+/// first scan (at most one item each); a write that fails to commit after the check leaves its
+/// difference counted until the next open.
+final class ItemCollectionSizes: Sendable {
+    /// DynamoDB's overhead per local-index entry, in bytes.
+    static let indexEntryOverhead = 100
+    /// Collections remembered before the map is cleared (each is recomputed on its next write).
+    static let maxRemembered = 100_000
+
+    private let sizes = Mutex<[[UInt8]: Int64]>([:])
+
+    /// The remembered size of the collection whose partition prefix is `partition`.
+    func size(_ partition: [UInt8]) -> Int64? {
+        sizes.withLock { $0[partition] }
+    }
+
+    /// Adds `delta` to the collection `partition` (computing it first with `scan` when not
+    /// remembered), refusing a growth past `limit`; returns the new size.
+    func change(_ partition: [UInt8], by delta: Int64, limit: Int64, scan: () throws -> Int64) throws -> Int64 {
+        try sizes.withLock { sizes in
+            let current = try sizes[partition] ?? scan()
+            let next = current + delta
+            if delta > 0 && next > limit { throw DynamoDBError.itemCollectionSizeLimitExceeded() }
+            if sizes.count >= Self.maxRemembered && sizes[partition] == nil { sizes.removeAll(keepingCapacity: true) }
+            sizes[partition] = max(0, next)
+            return max(0, next)
+        }
+    }
+
+    /// Forgets every collection of the table whose item-key prefix is `prefix` (DeleteTable).
+    func forget(tablePrefix prefix: [UInt8]) {
+        sizes.withLock { $0 = $0.filter { !$0.key.starts(with: prefix) } }
+    }
+}
+
+extension ItemDatabase {
+    /// The bytes `item` counts for in its collection: its size and, for each local index
+    /// holding it, the entry's projected size plus DynamoDB's 100-byte overhead.
+    func collectionBytes(of item: Item?, in table: TableDefinition) -> Int64 {
+        guard let item else { return 0 }
+        var bytes = Int64(ItemSize.of(item))
+        for index in table.indexes where index.kind == .local {
+            guard (try? index.keyValues(of: item)) ?? nil != nil else { continue }
+            let projected = index.projectionType == .all
+                ? item : item.filter { index.projectedNames(table: table).contains($0.key) }
+            bytes += Int64(ItemSize.of(projected) + ItemCollectionSizes.indexEntryOverhead)
+        }
+        return bytes
+    }
+
+    /// Checks and records a write's change to its item collection (tables with local
+    /// indexes): ItemCollectionSizeLimitExceededException when it would grow the collection
+    /// past `Options.itemCollectionSizeLimit`.
+    func changeItemCollection(old: Item?, new: Item?, table: TableDefinition) throws {
+        guard let partitionValue = (new ?? old)?[table.partitionKey.name] else { return }
+        let delta = collectionBytes(of: new, in: table) - collectionBytes(of: old, in: table)
+        let partition = try KeySpace.partitionPrefix(table: table.number, partitionKey: partitionValue)
+        _ = try itemCollections.change(partition, by: delta, limit: options.itemCollectionSizeLimit) {
+            try scanItemCollection(table, partitionValue: partitionValue, partition: partition)
+        }
+    }
+
+    /// The size of one item collection, read from the store.
+    private func scanItemCollection(_ table: TableDefinition, partitionValue: AttributeValue, partition: [UInt8]) throws -> Int64 {
+        var total: Int64 = 0
+        var ranges = [(partition, partition.prefixSuccessor ?? KeySpace.tableEnd(table.number))]
+        for index in table.indexes where index.kind == .local {
+            let prefix = try KeySpace.hashedKey(
+                prefix: IndexKeys.indexPrefix(table: table.number, ordinal: index.ordinal), partitionKey: partitionValue,
+                sortKey: nil)
+            ranges.append((prefix, prefix.prefixSuccessor ?? IndexKeys.indexEnd(table: table.number, ordinal: index.ordinal)))
+        }
+        for (number, (lower, upper)) in ranges.enumerated() {
+            let iterator = try lsm.makeIterator(ReadOptions(lowerBound: lower, upperBound: upper))
+            try iterator.seekToFirst()
+            while iterator.isValid {
+                total += Int64(ItemSize.of(try ItemCodec.decode(iterator.value)))
+                if number > 0 { total += Int64(ItemCollectionSizes.indexEntryOverhead) }
+                try iterator.next()
+            }
+        }
+        return total
+    }
+
+    /// DynamoDB's `ItemCollectionMetrics` of the collection holding `item` in `table`, when
+    /// `requested` is SIZE and the table has a local index.
+    func itemCollectionMetrics(
+        _ requested: ReturnItemCollectionMetrics?, item: Item?, table: TableDefinition
+    ) -> ItemCollectionMetrics? {
+        guard requested == .size, table.indexes.contains(where: { $0.kind == .local }),
+              let value = item?[table.partitionKey.name],
+              let partition = try? KeySpace.partitionPrefix(table: table.number, partitionKey: value)
+        else { return nil }
+        let gigabytes = Double(itemCollections.size(partition) ?? 0) / Double(1 << 30)
+        return ItemCollectionMetrics(
+            itemCollectionKey: [table.partitionKey.name: value], sizeEstimateRangeGB: [gigabytes, gigabytes])
+    }
+}
+
+/// Whether a write returns the size of the item collection it changed (tables with local
+/// secondary indexes).
+public enum ReturnItemCollectionMetrics: String, Codable, Sendable, DynamoDBEnum {
+    static let memberPath = "returnItemCollectionMetrics"
+    static let allowedValues = "SIZE, NONE"
+
+    case size = "SIZE"
+    case none = "NONE"
+}
+
+/// The size of the item collection a write changed.
+public struct ItemCollectionMetrics: Codable, Sendable, Hashable {
+    /// The collection's partition key.
+    public var itemCollectionKey: Item
+    /// The collection's size in GB, as [lower, upper]; Cairn's bounds are equal (its size is
+    /// tracked, not estimated).
+    public var sizeEstimateRangeGB: [Double]
+
+    enum CodingKeys: String, CodingKey {
+        case itemCollectionKey = "ItemCollectionKey", sizeEstimateRangeGB = "SizeEstimateRangeGB"
+    }
+}
