@@ -13,7 +13,7 @@ indirect enum Shape: Sendable {
     case boolean
     /// Seconds since 1970 on the wire; printed in ISO 8601 (`AWSTimestamp`).
     case timestamp
-    /// Not checked (index definitions Cairn refuses with its own message).
+    /// Not checked.
     case any
     case structure(StructureShape)
     case list(Shape)
@@ -70,9 +70,29 @@ enum DynamoDBShapes {
     static let streamSpecification = Shape.structure(StructureShape(
         [("StreamEnabled", .boolean), ("StreamViewType", .string)], required: ["StreamEnabled"]))
 
+    // Secondary indexes. `Consistency` (EVENTUAL or STRONG) is Cairn's extension of a global
+    // index; DynamoDB's OnDemandThroughput and WarmThroughput are not accepted.
+    static let projection = Shape.structure(StructureShape(
+        [("ProjectionType", .string), ("NonKeyAttributes", .list(.string))]))
+    static let localSecondaryIndex = Shape.structure(StructureShape(
+        [("IndexName", .string), ("KeySchema", keySchema), ("Projection", projection)],
+        required: ["IndexName", "KeySchema", "Projection"]))
+    static let globalSecondaryIndex = Shape.structure(StructureShape(
+        [("IndexName", .string), ("KeySchema", keySchema), ("Projection", projection),
+         ("ProvisionedThroughput", provisionedThroughput), ("Consistency", .string)],
+        required: ["IndexName", "KeySchema", "Projection"]))
+    static let localSecondaryIndexes = Shape.list(localSecondaryIndex)
+    static let globalSecondaryIndexes = Shape.list(globalSecondaryIndex)
+    /// UpdateTable's `GlobalSecondaryIndexUpdates`: one of Update, Create, Delete per element.
+    static let globalSecondaryIndexUpdates = Shape.list(.structure(StructureShape(
+        [("Update", .structure(StructureShape(
+            [("IndexName", .string), ("ProvisionedThroughput", provisionedThroughput)], required: ["IndexName"]))),
+         ("Create", globalSecondaryIndex),
+         ("Delete", .structure(StructureShape([("IndexName", .string)], required: ["IndexName"])))])))
+
     static let createTableInput = Shape.structure(StructureShape(
         [("AttributeDefinitions", attributeDefinitions), ("TableName", .string), ("KeySchema", keySchema),
-         ("LocalSecondaryIndexes", .list(.any)), ("GlobalSecondaryIndexes", .list(.any)),
+         ("LocalSecondaryIndexes", localSecondaryIndexes), ("GlobalSecondaryIndexes", globalSecondaryIndexes),
          ("BillingMode", .string), ("ProvisionedThroughput", provisionedThroughput),
          ("StreamSpecification", streamSpecification), ("DeletionProtectionEnabled", .boolean)],
         // DynamoDB's model requires only TableName; Cairn's CreateTable needs the key too.
@@ -82,7 +102,7 @@ enum DynamoDBShapes {
         [("ExclusiveStartTableName", .string), ("Limit", .integer)]))
     static let updateTableInput = Shape.structure(StructureShape(
         [("AttributeDefinitions", attributeDefinitions), ("TableName", .string), ("BillingMode", .string),
-         ("ProvisionedThroughput", provisionedThroughput), ("GlobalSecondaryIndexUpdates", .list(.any)),
+         ("ProvisionedThroughput", provisionedThroughput), ("GlobalSecondaryIndexUpdates", globalSecondaryIndexUpdates),
          ("StreamSpecification", streamSpecification), ("DeletionProtectionEnabled", .boolean)],
         required: ["TableName"]))
     static let putItemInput = Shape.structure(StructureShape(
@@ -161,16 +181,26 @@ enum DynamoDBShapes {
         [("TableName", .string), ("TimeToLiveSpecification", timeToLiveSpecification)],
         required: ["TableName", "TimeToLiveSpecification"]))
 
+    static let provisionedThroughputDescription = Shape.structure(StructureShape(
+        [("LastIncreaseDateTime", .timestamp), ("LastDecreaseDateTime", .timestamp),
+         ("NumberOfDecreasesToday", .long), ("ReadCapacityUnits", .long), ("WriteCapacityUnits", .long)]))
+    static let localSecondaryIndexDescription = Shape.structure(StructureShape(
+        [("IndexName", .string), ("KeySchema", keySchema), ("Projection", projection),
+         ("IndexSizeBytes", .long), ("ItemCount", .long), ("IndexArn", .string)]))
+    /// botocore's GlobalSecondaryIndexDescription, then Cairn's `Consistency`.
+    static let globalSecondaryIndexDescription = Shape.structure(StructureShape(
+        [("IndexName", .string), ("KeySchema", keySchema), ("Projection", projection),
+         ("IndexStatus", .string), ("Backfilling", .boolean), ("ProvisionedThroughput", provisionedThroughputDescription),
+         ("IndexSizeBytes", .long), ("ItemCount", .long), ("IndexArn", .string), ("Consistency", .string)]))
     static let tableDescription = Shape.structure(StructureShape(
         [("AttributeDefinitions", attributeDefinitions), ("TableName", .string), ("KeySchema", keySchema),
          ("TableStatus", .string), ("CreationDateTime", .timestamp),
-         ("ProvisionedThroughput", .structure(StructureShape(
-             [("LastIncreaseDateTime", .timestamp), ("LastDecreaseDateTime", .timestamp),
-              ("NumberOfDecreasesToday", .long), ("ReadCapacityUnits", .long), ("WriteCapacityUnits", .long)]))),
+         ("ProvisionedThroughput", provisionedThroughputDescription),
          ("TableSizeBytes", .long), ("ItemCount", .long), ("TableArn", .string), ("TableId", .string),
          ("BillingModeSummary", .structure(StructureShape(
              [("BillingMode", .string), ("LastUpdateToPayPerRequestDateTime", .timestamp)]))),
-         ("LocalSecondaryIndexes", .list(.any)), ("GlobalSecondaryIndexes", .list(.any)),
+         ("LocalSecondaryIndexes", .list(localSecondaryIndexDescription)),
+         ("GlobalSecondaryIndexes", .list(globalSecondaryIndexDescription)),
          ("StreamSpecification", streamSpecification), ("LatestStreamLabel", .string), ("LatestStreamArn", .string),
          ("DeletionProtectionEnabled", .boolean)]))
     static let tableDescriptionOutput = Shape.structure(StructureShape([("TableDescription", tableDescription)]))

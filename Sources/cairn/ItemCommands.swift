@@ -54,8 +54,12 @@ struct CreateTableVerb: ItemVerb {
     @Option(parsing: .unconditional, help: "ReadCapacityUnits=N,WriteCapacityUnits=N or JSON.") var provisionedThroughput: String?
     @Flag(inversion: .prefixedNo, help: "Refuse DeleteTable until turned off.") var deletionProtectionEnabled: Bool?
     @Option(parsing: .unconditional, help: "StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES (or KEYS_ONLY, NEW_IMAGE, OLD_IMAGE), or StreamEnabled=false.") var streamSpecification: String?
-    @Option(parsing: .upToNextOption, help: "Not supported yet (refused).") var globalSecondaryIndexes: [String] = []
-    @Option(parsing: .upToNextOption, help: "Not supported yet (refused).") var localSecondaryIndexes: [String] = []
+    @Option(parsing: .upToNextOption, help:
+        "Local secondary indexes: one shorthand structure per word, IndexName=NAME,KeySchema=[{AttributeName=PK,KeyType=HASH},{AttributeName=A,KeyType=RANGE}],Projection={ProjectionType=ALL|KEYS_ONLY|INCLUDE,NonKeyAttributes=[A,B]} ..., or JSON.")
+    var localSecondaryIndexes: [String] = []
+    @Option(parsing: .upToNextOption, help:
+        "Global secondary indexes: IndexName=NAME,KeySchema=[{AttributeName=A,KeyType=HASH}],Projection={ProjectionType=ALL},ProvisionedThroughput={ReadCapacityUnits=N,WriteCapacityUnits=N},Consistency=EVENTUAL|STRONG ..., or JSON. Consistency is Cairn's: STRONG writes the index in the item's own batch.")
+    var globalSecondaryIndexes: [String] = []
 
     var missingRequiredFlags: [String] { missingFlags([("--table-name", tableName != nil)]) }
 
@@ -65,8 +69,10 @@ struct CreateTableVerb: ItemVerb {
                             shape: DynamoDBShapes.attributeDefinitions)
         try request.setString("TableName", tableName, flag: "--table-name")
         try request.setList("KeySchema", keySchema, flag: "--key-schema", shape: DynamoDBShapes.keySchema)
-        try request.setList("LocalSecondaryIndexes", localSecondaryIndexes, flag: "--local-secondary-indexes", shape: .list(.any))
-        try request.setList("GlobalSecondaryIndexes", globalSecondaryIndexes, flag: "--global-secondary-indexes", shape: .list(.any))
+        try request.setList("LocalSecondaryIndexes", localSecondaryIndexes, flag: "--local-secondary-indexes",
+                            shape: DynamoDBShapes.localSecondaryIndexes)
+        try request.setList("GlobalSecondaryIndexes", globalSecondaryIndexes, flag: "--global-secondary-indexes",
+                            shape: DynamoDBShapes.globalSecondaryIndexes)
         try request.setString("BillingMode", billingMode, flag: "--billing-mode")
         try request.setComplex("ProvisionedThroughput", provisionedThroughput, flag: "--provisioned-throughput",
                                shape: DynamoDBShapes.provisionedThroughput)
@@ -188,15 +194,24 @@ struct ListTablesVerb: ItemVerb {
 struct UpdateTableVerb: ItemVerb {
     static let configuration = CommandConfiguration(
         commandName: "update-table",
-        abstract: "Change a table's billing mode, throughput or deletion protection (DynamoDB UpdateTable).")
+        abstract: "Change a table's billing mode, throughput, stream, global secondary indexes or deletion protection (DynamoDB UpdateTable).",
+        discussion: """
+            Create a global secondary index (backfilled in the background; CREATING until done), then delete it:
+              cairn update-table --table-name Music --attribute-definitions AttributeName=Genre,AttributeType=S \\
+                --global-secondary-index-updates 'Create={IndexName=ByGenre,KeySchema=[{AttributeName=Genre,KeyType=HASH}],Projection={ProjectionType=ALL}}'
+              cairn update-table --table-name Music --global-secondary-index-updates 'Delete={IndexName=ByGenre}'
+            """)
     static let operationName = "UpdateTable"
     @OptionGroup var options: ItemOptions
     @Option(parsing: .unconditional, help: "The table's name.") var tableName: String?
     @Option(parsing: .unconditional, help: "PROVISIONED or PAY_PER_REQUEST.") var billingMode: String?
     @Option(parsing: .unconditional, help: "ReadCapacityUnits=N,WriteCapacityUnits=N or JSON.") var provisionedThroughput: String?
     @Flag(inversion: .prefixedNo, help: "Turn deletion protection on or off.") var deletionProtectionEnabled: Bool?
-    @Option(parsing: .upToNextOption, help: "Not supported yet (refused).") var attributeDefinitions: [String] = []
-    @Option(parsing: .upToNextOption, help: "Not supported yet (refused).") var globalSecondaryIndexUpdates: [String] = []
+    @Option(parsing: .upToNextOption, help: "The key attributes of an index being created: AttributeName=NAME,AttributeType=S|N|B ... or JSON.")
+    var attributeDefinitions: [String] = []
+    @Option(parsing: .upToNextOption, help:
+        "One shorthand structure per word: Create={IndexName=NAME,KeySchema=[...],Projection={...}}, Delete={IndexName=NAME} or Update={IndexName=NAME,ProvisionedThroughput={...}}; or JSON.")
+    var globalSecondaryIndexUpdates: [String] = []
     @Option(parsing: .unconditional, help: "StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES (or KEYS_ONLY, NEW_IMAGE, OLD_IMAGE), or StreamEnabled=false.") var streamSpecification: String?
 
     var missingRequiredFlags: [String] { missingFlags([("--table-name", tableName != nil)]) }
@@ -210,7 +225,7 @@ struct UpdateTableVerb: ItemVerb {
         try request.setComplex("ProvisionedThroughput", provisionedThroughput, flag: "--provisioned-throughput",
                                shape: DynamoDBShapes.provisionedThroughput)
         try request.setList("GlobalSecondaryIndexUpdates", globalSecondaryIndexUpdates,
-                            flag: "--global-secondary-index-updates", shape: .list(.any))
+                            flag: "--global-secondary-index-updates", shape: DynamoDBShapes.globalSecondaryIndexUpdates)
         try request.setComplex("StreamSpecification", streamSpecification, flag: "--stream-specification",
                                shape: DynamoDBShapes.streamSpecification)
         request.setBool("DeletionProtectionEnabled", deletionProtectionEnabled)
@@ -345,14 +360,15 @@ struct DeleteItemVerb: ItemVerb {
 
 /// Flags Query and Scan share.
 struct ItemReadOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Secondary indexes are not supported yet (refused).") var indexName: String?
+    @Option(parsing: .unconditional, help: "Read this local or global secondary index instead of the table.") var indexName: String?
     @Option(parsing: .unconditional, help: "Keep only items for which this holds (applied after reading).")
     var filterExpression: String?
     @Option(parsing: .unconditional, help: "The attributes to return.") var projectionExpression: String?
     @Option(parsing: .unconditional, help: "#name=attribute substitutions.") var expressionAttributeNames: String?
     @Option(parsing: .unconditional, help: ":value substitutions as DynamoDB JSON.") var expressionAttributeValues: String?
-    @Option(parsing: .unconditional, help: "ALL_ATTRIBUTES, SPECIFIC_ATTRIBUTES or COUNT.") var select: String?
-    @Flag(inversion: .prefixedNo, help: "Accepted; every Cairn read is strongly consistent.") var consistentRead: Bool?
+    @Option(parsing: .unconditional, help: "ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES (with --index-name), SPECIFIC_ATTRIBUTES or COUNT.") var select: String?
+    @Flag(inversion: .prefixedNo, help: "Strongly consistent read: always so on a table or a local or STRONG global index; refused on an EVENTUAL global index, as DynamoDB does.")
+    var consistentRead: Bool?
     @Option(help: "Read at most N items per request; turns automatic pagination off.") var limit: Int?
     @Option(parsing: .unconditional, help: "Start after this key (DynamoDB JSON); turns automatic pagination off.")
     var exclusiveStartKey: String?

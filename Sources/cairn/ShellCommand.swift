@@ -80,6 +80,7 @@ struct ShellCommand: ParsableCommand {
         guard let first = words.first else { return true }
         if first == "kv" { return runKV(Array(words.dropFirst()), session) }
         if first == StreamsCommand._commandName { return runStreams(Array(words.dropFirst()), session) }
+        if first == VerifyCommand._commandName { return runVerify(Array(words.dropFirst()), session) }
         guard itemVerbs.contains(where: { $0._commandName == first }) else {
             if KVCommand.verbs.contains(where: { $0._commandName == first }) {
                 printError("error: unknown verb '\(first)'; the key-value verbs are under kv: kv \(words.joined(separator: " "))")
@@ -116,6 +117,31 @@ struct ShellCommand: ParsableCommand {
         } catch {
             return printParseOutcome(StreamsCommand.fullMessage(for: error), StreamsCommand.exitCode(for: error))
         }
+    }
+
+    /// Runs `verify` (the words after it) on the shell's database.
+    static func runVerify(_ words: [String], _ session: Session) -> Bool {
+        do {
+            let command = try VerifyCommand.parseAsRoot(words)
+            guard let verify = command as? VerifyCommand else {
+                print(VerifyCommand.helpMessage())
+                return true
+            }
+            if verify.db != ItemDatabase.defaultPath && verify.db != session.path {
+                printError("note: --db is ignored in the shell; it works on \(session.path)")
+            }
+            try verify.execute(session, Output())
+            return true
+        } catch let error as CairnError {
+            printError("error: \(error)")
+        } catch let error as CLIError {
+            printError("error: \(error.message)")
+        } catch let error as ItemDatabaseOpenError {
+            printError("error: \(error)")
+        } catch {
+            return printParseOutcome(VerifyCommand.fullMessage(for: error), VerifyCommand.exitCode(for: error))
+        }
+        return false
     }
 
     /// Runs a `kv` verb (the words after `kv`).
@@ -156,6 +182,7 @@ struct ShellCommand: ParsableCommand {
         if let verb = words.first, let type = itemVerbs.first(where: { $0._commandName == verb }) {
             return type.helpMessage()
         }
+        if words.first == VerifyCommand._commandName { return VerifyCommand.helpMessage() }
         if words.first == "kv" {
             if let verb = words.dropFirst().first, let type = KVCommand.verbs.first(where: { $0._commandName == verb }) {
                 return type.helpMessage()
@@ -173,6 +200,7 @@ struct ShellCommand: ParsableCommand {
         lines.append("change-stream verbs (flags as in `aws dynamodbstreams VERB`):")
         for v in streamVerbs { lines.append(row("dynamodbstreams " + v._commandName, v.configuration.abstract)) }
         lines.append("")
+        lines.append(row(VerifyCommand._commandName, VerifyCommand.configuration.abstract))
         lines.append(row("help [VERB]", "this list, or a verb's flags"))
         lines.append(row("exit", "leave the shell"))
         lines.append("")
