@@ -452,11 +452,14 @@ import Testing
         }
         // Deleting an index removes every entry with it.
         let number = try db.catalog.table("orders").number
+        #expect(try rawCount(db, IndexKeys.logPrefix(number), IndexKeys.logEnd(number)) > 0)
         let ordinal = try #require(try db.catalog.table("orders").index(named: "byStatusEVENTUAL")).ordinal
         try db.updateTable(UpdateTableInput(tableName: "orders", globalSecondaryIndexUpdates: [
             GlobalSecondaryIndexUpdate(delete: DeleteGlobalSecondaryIndexAction(indexName: "byStatusEVENTUAL")),
         ]))
         #expect(try rawCount(db, IndexKeys.indexPrefix(table: number, ordinal: ordinal), IndexKeys.indexEnd(table: number, ordinal: ordinal)) == 0)
+        // No index reads the log any more (the other is strong and ACTIVE): it went too.
+        #expect(try rawCount(db, IndexKeys.logPrefix(number), IndexKeys.logEnd(number)) == 0)
         #expect(dynamoError { _ = try query(db, "byStatusEVENTUAL", "#s = :s", [":s": "s1"]) } != nil)
         #expect(dynamoError("ResourceNotFoundException") {
             try db.updateTable(UpdateTableInput(tableName: "orders", globalSecondaryIndexUpdates: [

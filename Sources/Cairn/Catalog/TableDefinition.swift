@@ -45,6 +45,9 @@ final class TableDefinition: Codable, Sendable {
     /// The table's secondary indexes, local and global.
     var indexes: [IndexDefinition] { settings.indexes ?? [] }
 
+    /// True when some index is kept from the table's index log (eventual, or CREATING).
+    var hasLogKeptIndexes: Bool { settings.indexes?.contains { !$0.isKeptInBatch } ?? false }
+
     /// The index named `name`, if the table has it.
     func index(named name: String) -> IndexDefinition? {
         settings.indexes?.first { $0.name == name }

@@ -90,12 +90,18 @@ enum IndexKeys {
         return key
     }
 
+    /// Adds to `batch` the deletion of table `table`'s index log and its position (when no
+    /// index of the table is kept from the log any more).
+    static func deleteLog(of table: UInt32, in batch: inout WriteBatch) {
+        batch.deleteRange(logPrefix(table), logEnd(table))
+        batch.delete(logPositionKey(table))
+    }
+
     /// Adds to `batch` the deletion of everything table `table`'s indexes stored: entries,
     /// log, log position and backfill positions (DeleteTable).
     static func deleteAll(of table: UInt32, in batch: inout WriteBatch) {
         batch.deleteRange(tablePrefix(table), tableEnd(table))
-        batch.deleteRange(logPrefix(table), logEnd(table))
-        batch.delete(logPositionKey(table))
+        deleteLog(of: table, in: &batch)
         let backfills = backfillPositionKey(table: table, ordinal: 0).dropLast(2)
         batch.deleteRange(Array(backfills), Array(backfills).prefixSuccessor ?? [KeySpace.catalogTag + 1])
     }

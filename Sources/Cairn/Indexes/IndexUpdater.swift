@@ -30,7 +30,7 @@ extension ItemDatabase {
     public func runIndexUpkeep() throws -> Bool {
         try indexUpkeep.withLock { state in
             var more = false
-            for table in catalog.allTables() where !table.indexes.isEmpty {
+            for table in catalog.allTables() where table.hasLogKeptIndexes {
                 let snapshot = lsm.snapshot()
                 try applyIndexLog(table, at: snapshot, state: &state)
                 if let creating = table.indexes.first(where: { $0.status == .creating }) {
@@ -181,8 +181,11 @@ extension ItemDatabase {
                         settings.indexes?[i].status = .active
                     }
                 }
-            } also: { _, _, batch in
+            } also: { _, new, batch in
                 batch.delete(cursorKey)
+                // The log was applied to its end (a strong index activates under every item
+                // lock): with no index left that reads it, it goes.
+                if !new.hasLogKeptIndexes { IndexKeys.deleteLog(of: new.number, in: &batch) }
             }
         }
         if index.consistency == .strong {

@@ -47,7 +47,7 @@ extension ItemDatabase {
             try locks.withAllLocks {
                 var results: [IndexVerifyReport.IndexResult] = []
                 let tables = catalog.allTables().sorted { $0.number < $1.number }
-                for table in tables where !table.indexes.isEmpty {
+                for table in tables where table.hasLogKeptIndexes {
                     try applyIndexLog(table, at: lsm.snapshot(), state: &state)
                 }
                 let snapshot = lsm.snapshot()

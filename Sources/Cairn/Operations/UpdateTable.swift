@@ -150,8 +150,11 @@ extension ItemDatabase {
             if let protection = input.deletionProtectionEnabled {
                 settings.deletionProtectionEnabled = protection
             }
-        } } also: { old, _, batch in
+        } } also: { old, new, batch in
             if let deleted {
+                // Changes happen with every item lock and the updater's lock held: a log no
+                // index reads any more holds nothing left to apply.
+                if old.hasLogKeptIndexes && !new.hasLogKeptIndexes { IndexKeys.deleteLog(of: old.number, in: &batch) }
                 batch.deleteRange(
                     IndexKeys.indexPrefix(table: old.number, ordinal: deleted.ordinal),
                     IndexKeys.indexEnd(table: old.number, ordinal: deleted.ordinal))
