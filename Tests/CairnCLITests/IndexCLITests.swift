@@ -327,13 +327,18 @@ import Testing
         let names = try #require((try second.json()["TableDescription"] as? [String: Any])?["GlobalSecondaryIndexes"] as? [[String: Any]])
         #expect(names.map { $0["IndexName"] as? String } == ["ByGenre", "BySong"])
 
-        // Delete (shorthand): gone from the description and from reads.
+        // Delete (shorthand): DELETING in the answer, as DynamoDB reports it, then gone from
+        // the description and from reads.
         let delete = try cli.cairn(["update-table", "--table-name", "Music",
                                     "--global-secondary-index-updates", "Delete={IndexName=ByGenre}"] + db)
         #expect(delete.status == 0, "\(delete.stderr)")
         let after = try #require(try delete.json()["TableDescription"] as? [String: Any])
         let left = try #require(after["GlobalSecondaryIndexes"] as? [[String: Any]])
-        #expect(left.map { $0["IndexName"] as? String } == ["BySong"])
+        #expect(left.map { $0["IndexName"] as? String } == ["BySong", "ByGenre"])
+        #expect(left.map { $0["IndexStatus"] as? String } == ["ACTIVE", "DELETING"])
+        let describedAfter = try cli.cairn(["describe-table", "--table-name", "Music"] + db)
+        let remaining = try #require((try describedAfter.json()["Table"] as? [String: Any])?["GlobalSecondaryIndexes"] as? [[String: Any]])
+        #expect(remaining.map { $0["IndexName"] as? String } == ["BySong"])
         let gone = try cli.cairn(["query", "--table-name", "Music", "--index-name", "ByGenre",
                                   "--key-condition-expression", "Genre = :g",
                                   "--expression-attribute-values", #"{":g": {"S": "rock"}}"#] + db)

@@ -139,6 +139,7 @@ import Testing
         #expect(dynamoError { try db.createTable(request) }?.contains("exceeds the limit of 100") == true)
 
         let created = try db.createTable(Self.ordersTable()).tableDescription
+        #expect(created.attributeDefinitions.map(\.attributeName) == ["customer", "order", "placed", "status", "total"])
         #expect(created.localSecondaryIndexes?.map(\.indexName) == ["byPlaced"])
         #expect(created.globalSecondaryIndexes?.map(\.indexName) == ["byStatus", "byTotal"])
         #expect(created.globalSecondaryIndexes?.map(\.indexStatus) == ["ACTIVE", "ACTIVE"])
@@ -454,9 +455,10 @@ import Testing
         let number = try db.catalog.table("orders").number
         #expect(try rawCount(db, IndexKeys.logPrefix(number), IndexKeys.logEnd(number)) > 0)
         let ordinal = try #require(try db.catalog.table("orders").index(named: "byStatusEVENTUAL")).ordinal
-        try db.updateTable(UpdateTableInput(tableName: "orders", globalSecondaryIndexUpdates: [
+        let deleting = try db.updateTable(UpdateTableInput(tableName: "orders", globalSecondaryIndexUpdates: [
             GlobalSecondaryIndexUpdate(delete: DeleteGlobalSecondaryIndexAction(indexName: "byStatusEVENTUAL")),
-        ]))
+        ])).tableDescription.globalSecondaryIndexes?.first { $0.indexName == "byStatusEVENTUAL" }
+        #expect(deleting?.indexStatus == "DELETING" && deleting?.keySchema.map(\.attributeName) == ["status", "placed"])
         #expect(try rawCount(db, IndexKeys.indexPrefix(table: number, ordinal: ordinal), IndexKeys.indexEnd(table: number, ordinal: ordinal)) == 0)
         // No index reads the log any more (the other is strong and ACTIVE): it went too.
         #expect(try rawCount(db, IndexKeys.logPrefix(number), IndexKeys.logEnd(number)) == 0)
@@ -579,6 +581,68 @@ import Testing
                 if failures <= 3 { Issue.record("\(error)") }
             }
         }
+        #expect(failures == 0)
+    }
+
+    /// A crash at every file operation of an online index creation (its backfill steps, the
+    /// log applied beside them, the activation), with writes going on: reopening resumes the
+    /// backfill and ends with the index ACTIVE and equal to its table.
+    @Test func crashDuringBackfillResumesIt() throws {
+        let fs = MemoryFileSystem()
+        var options = Self.options(fs)
+        options.storage.writeBufferSize = 64 << 10
+        let db = try ItemDatabase.open("/db", options: options)
+        var table = Self.ordersTable()
+        table.localSecondaryIndexes = nil
+        table.globalSecondaryIndexes = nil
+        table.attributeDefinitions = Array(table.attributeDefinitions.prefix(2))
+        try db.createTable(table)
+        for i in 0..<2_200 {
+            try db.putItem(PutItemInput(tableName: "orders", item: Self.order("c\(i % 9)", i, placed: "p\(i % 4)", status: "s\(i % 3)", total: i)))
+        }
+        try db.updateTable(UpdateTableInput(
+            tableName: "orders", attributeDefinitions: [AttributeDefinition(attributeName: "status", attributeType: .s)],
+            globalSecondaryIndexUpdates: [GlobalSecondaryIndexUpdate(create: GlobalSecondaryIndex(
+                indexName: "byStatus", keySchema: Self.keys(("status", .hash)), projection: IndexProjection(projectionType: .keysOnly),
+                consistency: .strong))]))
+        let images = Mutex<[MemoryFileSystem]>([])
+        fs.setOperationHook { _, _, _ in images.withLock { $0.append(fs.crashClone()) } }
+        var rng = Rng(state: 3)
+        var more = true
+        while more {
+            for _ in 0..<40 {
+                let i = rng.below(2_400)
+                try db.putItem(PutItemInput(tableName: "orders", item: Self.order("c\(i % 9)", i, placed: "p", status: "s\(rng.below(4))", total: 1)))
+            }
+            more = try db.runIndexUpkeep()
+        }
+        fs.setOperationHook(nil)
+        #expect(try db.catalog.table("orders").index(named: "byStatus")?.status == .active)
+        try db.close()
+        let all = images.withLock { $0 }
+        #expect(all.count > 10)
+        var failures = 0
+        var resumedCreating = 0
+        for image in all {
+            var reopen = options
+            reopen.storage.fileSystem = image
+            do {
+                let recovered = try ItemDatabase.open("/db", options: reopen)
+                if try recovered.catalog.table("orders").index(named: "byStatus")?.status == .creating { resumedCreating += 1 }
+                try recovered.catchUpIndexes()
+                let report = try recovered.verifyIndexes()
+                let active = try recovered.catalog.table("orders").index(named: "byStatus")?.status == .active
+                if !report.isConsistent || !active || report.indexes.first?.storedEntries == 0 {
+                    failures += 1
+                    if failures <= 3 { Issue.record("active \(active): \(report)") }
+                }
+                try recovered.close()
+            } catch {
+                failures += 1
+                if failures <= 3 { Issue.record("\(error)") }
+            }
+        }
+        #expect(resumedCreating > 0)
         #expect(failures == 0)
     }
 

@@ -103,9 +103,15 @@ final class TableDefinition: Codable, Sendable {
         return schema
     }
 
-    /// The attribute definitions in DynamoDB's shape.
+    /// The attribute definitions in DynamoDB's shape: the table's key attributes, then those
+    /// of its indexes, each once.
     var attributeDefinitions: [AttributeDefinition] {
-        keyAttributes.map { AttributeDefinition(attributeName: $0.name, attributeType: $0.type) }
+        var definitions: [AttributeDefinition] = []
+        for attribute in keyAttributes + indexes.flatMap(\.keyAttributes)
+        where !definitions.contains(where: { $0.attributeName == attribute.name }) {
+            definitions.append(AttributeDefinition(attributeName: attribute.name, attributeType: attribute.type))
+        }
+        return definitions
     }
 
     /// The description DescribeTable reports; item count and size (and each index's, by

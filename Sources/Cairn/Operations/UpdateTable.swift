@@ -92,6 +92,7 @@ extension ItemDatabase {
         // it, and none is left writing entries of an index already deleted. The index
         // updater's lock comes first, so no pass runs meanwhile either.
         let definition: TableDefinition
+        let previous = catalog.lookup(input.tableName)
         if input.globalSecondaryIndexUpdates != nil {
             definition = try indexUpkeep.withLock { _ in try locks.withAllLocks { try changeTable(input) } }
             indexUpdater?.wake()
@@ -100,7 +101,24 @@ extension ItemDatabase {
         } else {
             definition = try changeTable(input)
         }
-        return UpdateTableOutput(tableDescription: try describe(definition))
+        var description = try describe(definition)
+        // A deleted index is reported once more, DELETING, as DynamoDB reports it.
+        if let name = input.globalSecondaryIndexUpdates?.first?.delete?.indexName {
+            var deleting = GlobalSecondaryIndexDescription(
+                indexName: name, keySchema: [], projection: IndexProjection(projectionType: .keysOnly), indexStatus: "DELETING",
+                provisionedThroughput: ProvisionedThroughputDescription(readCapacityUnits: 0, writeCapacityUnits: 0),
+                indexSizeBytes: 0, itemCount: 0, indexArn: "arn:aws:dynamodb:local:000000000000:table/\(definition.name)/index/\(name)",
+                consistency: .eventual)
+            if let old = previous?.index(named: name) {
+                deleting.keySchema = old.keySchema
+                deleting.projection = old.projection
+                deleting.consistency = old.consistency
+                deleting.provisionedThroughput = ProvisionedThroughputDescription(
+                    readCapacityUnits: old.readCapacityUnits, writeCapacityUnits: old.writeCapacityUnits)
+            }
+            description.globalSecondaryIndexes = (description.globalSecondaryIndexes ?? []) + [deleting]
+        }
+        return UpdateTableOutput(tableDescription: description)
     }
 
     /// UpdateTable's change of the definition, under the catalog's lock.
