@@ -597,7 +597,7 @@ import Testing
         table.globalSecondaryIndexes = nil
         table.attributeDefinitions = Array(table.attributeDefinitions.prefix(2))
         try db.createTable(table)
-        for i in 0..<2_200 {
+        for i in 0..<1_300 {
             try db.putItem(PutItemInput(tableName: "orders", item: Self.order("c\(i % 9)", i, placed: "p\(i % 4)", status: "s\(i % 3)", total: i)))
         }
         try db.updateTable(UpdateTableInput(
@@ -610,8 +610,8 @@ import Testing
         var rng = Rng(state: 3)
         var more = true
         while more {
-            for _ in 0..<40 {
-                let i = rng.below(2_400)
+            for _ in 0..<25 {
+                let i = rng.below(1_400)
                 try db.putItem(PutItemInput(tableName: "orders", item: Self.order("c\(i % 9)", i, placed: "p", status: "s\(rng.below(4))", total: 1)))
             }
             more = try db.runIndexUpkeep()
