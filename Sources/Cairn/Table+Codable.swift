@@ -21,16 +21,17 @@ extension Table {
     /// `query(_:...)` with each item decoded as `T`.
     public func query<T: Decodable>(_ type: T.Type, _ keyCondition: String, filter: String? = nil,
                                     names: [String: String]? = nil, values: [String: AttributeValue]? = nil,
-                                    forward: Bool = true, limit: Int? = nil) throws -> [T] {
+                                    forward: Bool = true, limit: Int? = nil, index: String? = nil) throws -> [T] {
         let decoder = ItemDecoder()
-        return try query(keyCondition, filter: filter, names: names, values: values, forward: forward, limit: limit)
+        return try query(keyCondition, filter: filter, names: names, values: values, forward: forward, limit: limit,
+                         index: index)
             .map { try decoder.decode(type, from: $0) }
     }
 
     /// `scan(...)` with each item decoded as `T`.
     public func scan<T: Decodable>(_ type: T.Type, filter: String? = nil, names: [String: String]? = nil,
-                                   values: [String: AttributeValue]? = nil, limit: Int? = nil) throws -> [T] {
+                                   values: [String: AttributeValue]? = nil, limit: Int? = nil, index: String? = nil) throws -> [T] {
         let decoder = ItemDecoder()
-        return try scan(filter: filter, names: names, values: values, limit: limit).map { try decoder.decode(type, from: $0) }
+        return try scan(filter: filter, names: names, values: values, limit: limit, index: index).map { try decoder.decode(type, from: $0) }
     }
 }

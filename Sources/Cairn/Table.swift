@@ -62,24 +62,27 @@ public struct Table: Sendable {
 
     /// The items of one partition that match, in sort-key order (reversed if `forward` is
     /// false), reading as many pages as needed; `limit` caps the number of items returned.
+    /// With `index`, one partition of that secondary index, in its sort-key order (what it
+    /// projects; a local index reads the rest from the table when `projection` asks for it).
     public func query(_ keyCondition: String, filter: String? = nil, projection: String? = nil,
                       names: [String: String]? = nil, values: [String: AttributeValue]? = nil,
-                      forward: Bool = true, limit: Int? = nil) throws -> [Item] {
+                      forward: Bool = true, limit: Int? = nil, index: String? = nil) throws -> [Item] {
         var input = QueryInput(tableName: name, keyConditionExpression: keyCondition, filterExpression: filter,
                                projectionExpression: projection, expressionAttributeNames: names,
-                               expressionAttributeValues: values, scanIndexForward: forward)
+                               expressionAttributeValues: values, scanIndexForward: forward, indexName: index)
         return try collect(limit) { start in
             input.exclusiveStartKey = start
             return try database.query(input)
         }
     }
 
-    /// Every item of the table that matches `filter`, reading as many pages as needed;
-    /// `limit` caps the number of items returned.
+    /// Every item of the table (or, with `index`, every entry of that secondary index) that
+    /// matches `filter`, reading as many pages as needed; `limit` caps the number returned.
     public func scan(filter: String? = nil, projection: String? = nil, names: [String: String]? = nil,
-                     values: [String: AttributeValue]? = nil, limit: Int? = nil) throws -> [Item] {
+                     values: [String: AttributeValue]? = nil, limit: Int? = nil, index: String? = nil) throws -> [Item] {
         var input = ScanInput(tableName: name, filterExpression: filter, projectionExpression: projection,
                               expressionAttributeNames: names, expressionAttributeValues: values)
+        input.indexName = index
         return try collect(limit) { start in
             input.exclusiveStartKey = start
             return try database.scan(input)

@@ -118,4 +118,36 @@ import Testing
         #expect(try db.sweepExpiredItems() == 0)
         #expect(try db.sweepExpiredItems(now: Double(inAnHour) + 1) == 1)
     }
+
+    @Test func secondaryIndexesRunAsWritten() throws {
+        let db = try memoryDatabase()
+        let input = CreateTableInput(
+            tableName: "Orders",
+            keySchema: [KeySchemaElement(attributeName: "Customer", keyType: .hash),
+                        KeySchemaElement(attributeName: "Id", keyType: .range)],
+            attributeDefinitions: [AttributeDefinition(attributeName: "Customer", attributeType: .s),
+                                   AttributeDefinition(attributeName: "Id", attributeType: .n),
+                                   AttributeDefinition(attributeName: "Placed", attributeType: .s),
+                                   AttributeDefinition(attributeName: "State", attributeType: .s)],
+            localSecondaryIndexes: [LocalSecondaryIndex(
+                indexName: "ByPlaced",
+                keySchema: [KeySchemaElement(attributeName: "Customer", keyType: .hash),
+                            KeySchemaElement(attributeName: "Placed", keyType: .range)],
+                projection: IndexProjection(projectionType: .keysOnly))],
+            globalSecondaryIndexes: [GlobalSecondaryIndex(
+                indexName: "ByState",
+                keySchema: [KeySchemaElement(attributeName: "State", keyType: .hash)],
+                projection: IndexProjection(projectionType: .all),
+                consistency: .strong)])
+        try db.createTable(input)
+        let orders = db.table("Orders")
+        try orders.put(["Customer": "ann", "Id": 1, "Placed": "2026-12-01", "State": "open", "Total": 30])
+        try orders.put(["Customer": "ann", "Id": 2, "Placed": "2026-11-20", "State": "shipped", "Total": 12])
+        let byDate = try orders.query("Customer = :c", values: [":c": "ann"], index: "ByPlaced")
+        #expect(byDate == [["Customer": "ann", "Id": 2, "Placed": "2026-11-20"], ["Customer": "ann", "Id": 1, "Placed": "2026-12-01"]])
+        let open = try orders.query("#s = :s", names: ["#s": "State"], values: [":s": "open"], index: "ByState")
+        #expect(open == [["Customer": "ann", "Id": 1, "Placed": "2026-12-01", "State": "open", "Total": 30]])
+        try db.catchUpIndexes()
+        #expect(try db.verifyIndexes().isConsistent)
+    }
 }

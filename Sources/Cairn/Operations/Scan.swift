@@ -2,7 +2,7 @@
 public struct ScanInput: Codable, Sendable {
     /// The table to read.
     public var tableName: String
-    /// Secondary indexes are not supported yet: naming one is an error.
+    /// Scan this secondary index's entries instead of the table's items.
     public var indexName: String?
     /// A condition on the items read; those it rejects are left out of `Items` and `Count` but
     /// count in `ScannedCount`.
@@ -17,14 +17,15 @@ public struct ScanInput: Codable, Sendable {
     public var limit: Int?
     /// The previous page's LastEvaluatedKey.
     public var exclusiveStartKey: Item?
-    /// ALL_ATTRIBUTES, SPECIFIC_ATTRIBUTES (needs a projection) or COUNT (items left out);
-    /// ALL_PROJECTED_ATTRIBUTES needs an index, so it is refused.
+    /// ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES (indexes only, their default),
+    /// SPECIFIC_ATTRIBUTES (needs a projection) or COUNT (items left out).
     public var select: Select?
     /// This worker's segment of a parallel scan, 0 ..< totalSegments.
     public var segment: Int?
     /// The number of segments of a parallel scan, 1 to 1,000,000.
     public var totalSegments: Int?
-    /// Accepted; every Cairn read is strongly consistent.
+    /// Reads of tables and of local and strong indexes are always strongly consistent; true
+    /// on an eventually consistent global index is a ValidationException.
     public var consistentRead: Bool?
 
     /// A scan of `tableName` (the whole table unless `segment` and `totalSegments` are given).
