@@ -88,19 +88,31 @@ struct IndexDefinition: Codable, Sendable, Hashable {
         try attribute.validate(value)
     }
 
-    /// The attributes an entry of this index holds besides everything (ALL): the table's and
+    /// The attributes an entry of this index holds unless it projects ALL: the table's and
     /// the index's keys, and INCLUDE's attributes.
     func projectedNames(table: TableDefinition) -> Set<String> {
-        var names = Set(table.keyAttributes.map(\.name))
-        for attribute in keyAttributes { names.insert(attribute.name) }
-        if projectionType == .include { names.formUnion(nonKeyAttributes) }
+        Set(projectedNameList(table: table))
+    }
+
+    /// `projectedNames` as a short list (a linear search of a handful of names beats hashing).
+    private func projectedNameList(table: TableDefinition) -> [String] {
+        var names = table.keyAttributes.map(\.name)
+        for attribute in keyAttributes where !names.contains(attribute.name) { names.append(attribute.name) }
+        if projectionType == .include { names += nonKeyAttributes }
         return names
+    }
+
+    /// The part of `item` this index's entry holds.
+    func projection(of item: Item, table: TableDefinition) -> Item {
+        if projectionType == .all { return item }
+        let names = projectedNameList(table: table)
+        return item.filter { names.contains($0.key) }
     }
 
     /// The value of `item`'s entry: the item's projection, encoded. `encoded` is the item's
     /// own encoding when the caller has it (ALL copies it).
     func entryValue(of item: Item, encoded: [UInt8]?, table: TableDefinition) -> [UInt8] {
         if projectionType == .all { return encoded ?? ItemCodec.encode(item) }
-        return ItemCodec.encode(item.filter { projectedNames(table: table).contains($0.key) })
+        return ItemCodec.encode(projection(of: item, table: table))
     }
 }

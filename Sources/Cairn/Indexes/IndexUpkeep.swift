@@ -25,8 +25,23 @@ struct IndexLogRecord: Equatable {
             && zip(a.oldEntries, b.oldEntries).allSatisfy { $0.ordinal == $1.ordinal && $0.key == $1.key }
     }
 
+    /// Bytes `write(to:)` appends.
+    var encodedCount: Int {
+        func prefixed(_ n: Int) -> Int { Coding.varintLength(UInt64(n)) + n }
+        var count = 1 + prefixed(itemKey.count) + 1 + (newItem.map { prefixed($0.count) } ?? 0) + 1
+        for entry in oldEntries { count += 3 + (entry.key.map { prefixed($0.count) } ?? 0) }
+        return count
+    }
+
     func encoded() -> [UInt8] {
-        var out: [UInt8] = [Self.version]
+        var out: [UInt8] = []
+        write(to: &out)
+        return out
+    }
+
+    /// Appends the record's bytes to `out`.
+    func write(to out: inout [UInt8]) {
+        out.append(Self.version)
         Coding.appendLengthPrefixed(&out, itemKey)
         if let newItem {
             out.append(1)
@@ -44,7 +59,6 @@ struct IndexLogRecord: Equatable {
                 out.append(0)
             }
         }
-        return out
     }
 
     /// Decodes a record; damage is `CairnError.corruption` ("index log").
@@ -130,7 +144,10 @@ extension ItemDatabase {
         }
         if !logged.isEmpty {
             let record = IndexLogRecord(itemKey: key, newItem: storedBytes, oldEntries: logged)
-            batch.putStamped(IndexKeys.logPrefix(table.number), record.encoded())
+            let prefix = IndexKeys.logPrefix(table.number)
+            prefix.withUnsafeBytes { prefix in
+                batch.putStamped(prefix, valueCount: record.encodedCount) { record.write(to: &$0) }
+            }
         }
     }
 }

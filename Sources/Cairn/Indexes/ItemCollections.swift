@@ -51,9 +51,7 @@ extension ItemDatabase {
         var bytes = Int64(ItemSize.of(item))
         for index in table.indexes where index.kind == .local {
             guard (try? index.keyValues(of: item)) ?? nil != nil else { continue }
-            let projected = index.projectionType == .all
-                ? item : item.filter { index.projectedNames(table: table).contains($0.key) }
-            bytes += Int64(ItemSize.of(projected) + ItemCollectionSizes.indexEntryOverhead)
+            bytes += Int64(ItemSize.of(index.projection(of: item, table: table)) + ItemCollectionSizes.indexEntryOverhead)
         }
         return bytes
     }
