@@ -11,14 +11,7 @@ extension KVVerb {
     var format: ByteFormat { ByteFormat(hex: global.hex) }
 
     func run() throws {
-        let session = Session(path: global.db, readOnly: global.readOnly)
-        do {
-            try execute(session, Output())
-            try session.close()
-        } catch {
-            try? session.close()
-            throw reportAndExit(error)
-        }
+        try Session.runClosing(path: global.db, readOnly: global.readOnly) { try execute($0, Output()) }
     }
 }
 

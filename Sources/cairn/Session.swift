@@ -22,6 +22,19 @@ final class Session {
         self.readOnly = readOnly
     }
 
+    /// Runs one command-line verb on a session of its own and closes it; a failure is
+    /// reported as the one-line error and exit status of `reportAndExit`.
+    static func runClosing(path: String, readOnly: Bool = false, _ body: (Session) throws -> Void) throws {
+        let session = Session(path: path, readOnly: readOnly)
+        do {
+            try body(session)
+            try session.close()
+        } catch {
+            try? session.close()
+            throw reportAndExit(error)
+        }
+    }
+
     /// The byte-level engine, opening it on first use; a verb that writes creates the
     /// database (and its directory) if there is none.
     func db() throws -> Database { try db(create: true) }

@@ -121,7 +121,7 @@ struct ShellCommand: ParsableCommand {
 
     /// Runs `verify` (the words after it) on the shell's database.
     static func runVerify(_ words: [String], _ session: Session) -> Bool {
-        do {
+        runReportingErrors(usage: { printParseOutcome(VerifyCommand.fullMessage(for: $0), VerifyCommand.exitCode(for: $0)) }) {
             let command = try VerifyCommand.parseAsRoot(words)
             guard let verify = command as? VerifyCommand else {
                 print(VerifyCommand.helpMessage())
@@ -132,21 +132,12 @@ struct ShellCommand: ParsableCommand {
             }
             try verify.execute(session, Output())
             return true
-        } catch let error as CairnError {
-            printError("error: \(error)")
-        } catch let error as CLIError {
-            printError("error: \(error.message)")
-        } catch let error as ItemDatabaseOpenError {
-            printError("error: \(error)")
-        } catch {
-            return printParseOutcome(VerifyCommand.fullMessage(for: error), VerifyCommand.exitCode(for: error))
         }
-        return false
     }
 
     /// Runs a `kv` verb (the words after `kv`).
     static func runKV(_ words: [String], _ session: Session) -> Bool {
-        do {
+        runReportingErrors(usage: { printParseOutcome(KVCommand.fullMessage(for: $0), KVCommand.exitCode(for: $0)) }) {
             let command = try KVCommand.parseAsRoot(words)
             guard let verb = command as? any KVVerb else {
                 print(help(["kv"] + words.prefix(1)))
@@ -154,6 +145,14 @@ struct ShellCommand: ParsableCommand {
             }
             try verb.execute(session, Output())
             return true
+        }
+    }
+
+    /// Runs a shell verb's `body`, printing a storage or command-line error as one `error:`
+    /// line (a failure); anything else thrown is the parser's refusal, which `usage` reports.
+    private static func runReportingErrors(usage: (Error) -> Bool, _ body: () throws -> Bool) -> Bool {
+        do {
+            return try body()
         } catch let error as CairnError {
             printError("error: \(error)")
         } catch let error as CLIError {
@@ -161,7 +160,7 @@ struct ShellCommand: ParsableCommand {
         } catch let error as ItemDatabaseOpenError {
             printError("error: \(error)")
         } catch {
-            return printParseOutcome(KVCommand.fullMessage(for: error), KVCommand.exitCode(for: error))
+            return usage(error)
         }
         return false
     }

@@ -28,14 +28,7 @@ struct VerifyCommand: ParsableCommand {
     var db: String = ItemDatabase.defaultPath
 
     func run() throws {
-        let session = Session(path: db)
-        do {
-            try execute(session, Output())
-            try session.close()
-        } catch {
-            try? session.close()
-            throw reportAndExit(error)
-        }
+        try Session.runClosing(path: db) { try execute($0, Output()) }
     }
 
     /// Runs the checks on `session`'s database (the CLI's, or the shell's open one).

@@ -549,23 +549,8 @@ import Testing
         try db.close()
         let all = images.withLock { $0 }
         #expect(all.count > 20)
-        var failures = 0
-        for image in all {
-            var reopen = options
-            reopen.storage.fileSystem = image
-            do {
-                let recovered = try ItemDatabase.open("/db", options: reopen)
-                if let problem = try Self.checkChains(recovered, table: "songs") {
-                    failures += 1
-                    if failures <= 3 { Issue.record(Comment(rawValue: problem)) }
-                }
-                try recovered.close()
-            } catch let error as DynamoDBError where error.name == "ResourceNotFoundException" {
-                continue  // crashed before the table's creation was durable
-            } catch {
-                failures += 1
-                if failures <= 3 { Issue.record("\(error)") }
-            }
+        let failures = checkEveryCrashImage(all, options: options) { recovered in
+            try Self.checkChains(recovered, table: "songs")
         }
         #expect(failures == 0)
     }

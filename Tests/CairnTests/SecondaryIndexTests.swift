@@ -561,25 +561,10 @@ import Testing
         try db.close()
         let all = images.withLock { $0 }
         #expect(all.count > 20)
-        var failures = 0
-        for image in all {
-            var reopen = options
-            reopen.storage.fileSystem = image
-            do {
-                let recovered = try ItemDatabase.open("/db", options: reopen)
-                try recovered.catchUpIndexes()
-                let report = try recovered.verifyIndexes()
-                if !report.isConsistent {
-                    failures += 1
-                    if failures <= 3 { Issue.record("\(report)") }
-                }
-                try recovered.close()
-            } catch let error as DynamoDBError where error.name == "ResourceNotFoundException" {
-                continue
-            } catch {
-                failures += 1
-                if failures <= 3 { Issue.record("\(error)") }
-            }
+        let failures = checkEveryCrashImage(all, options: options) { recovered in
+            try recovered.catchUpIndexes()
+            let report = try recovered.verifyIndexes()
+            return report.isConsistent ? nil : "\(report)"
         }
         #expect(failures == 0)
     }
@@ -621,26 +606,14 @@ import Testing
         try db.close()
         let all = images.withLock { $0 }
         #expect(all.count > 10)
-        var failures = 0
         var resumedCreating = 0
-        for image in all {
-            var reopen = options
-            reopen.storage.fileSystem = image
-            do {
-                let recovered = try ItemDatabase.open("/db", options: reopen)
-                if try recovered.catalog.table("orders").index(named: "byStatus")?.status == .creating { resumedCreating += 1 }
-                try recovered.catchUpIndexes()
-                let report = try recovered.verifyIndexes()
-                let active = try recovered.catalog.table("orders").index(named: "byStatus")?.status == .active
-                if !report.isConsistent || !active || report.indexes.first?.storedEntries == 0 {
-                    failures += 1
-                    if failures <= 3 { Issue.record("active \(active): \(report)") }
-                }
-                try recovered.close()
-            } catch {
-                failures += 1
-                if failures <= 3 { Issue.record("\(error)") }
-            }
+        let failures = checkEveryCrashImage(all, options: options, allowMissingTable: false) { recovered in
+            if try recovered.catalog.table("orders").index(named: "byStatus")?.status == .creating { resumedCreating += 1 }
+            try recovered.catchUpIndexes()
+            let report = try recovered.verifyIndexes()
+            let active = try recovered.catalog.table("orders").index(named: "byStatus")?.status == .active
+            let ok = report.isConsistent && active && report.indexes.first?.storedEntries != 0
+            return ok ? nil : "active \(active): \(report)"
         }
         #expect(resumedCreating > 0)
         #expect(failures == 0)

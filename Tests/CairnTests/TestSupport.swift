@@ -41,3 +41,32 @@ func dynamoError(_ name: String = "ValidationException", _ body: () throws -> Vo
         return nil
     }
 }
+
+/// Opens the item database in every crash image in turn (with `options` on that image's file
+/// system) and runs `check` on it, which returns a problem or nil. Returns the number of images
+/// that failed (a problem, or an error), recording the first three. An image whose table was
+/// not yet durably created (ResourceNotFoundException) is skipped when `allowMissingTable`.
+func checkEveryCrashImage(
+    _ images: [MemoryFileSystem], options: ItemDatabase.Options, allowMissingTable: Bool = true,
+    _ check: (ItemDatabase) throws -> String?
+) -> Int {
+    var failures = 0
+    for image in images {
+        var reopen = options
+        reopen.storage.fileSystem = image
+        do {
+            let recovered = try ItemDatabase.open("/db", options: reopen)
+            defer { try? recovered.close() }
+            if let problem = try check(recovered) {
+                failures += 1
+                if failures <= 3 { Issue.record(Comment(rawValue: problem)) }
+            }
+        } catch let error as DynamoDBError where allowMissingTable && error.name == "ResourceNotFoundException" {
+            continue
+        } catch {
+            failures += 1
+            if failures <= 3 { Issue.record("\(error)") }
+        }
+    }
+    return failures
+}
