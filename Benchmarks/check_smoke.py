@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Checks a cairn-bench --json file from the CI smoke run: every requested engine ran every
 requested workload, with the right number of operations and found-counts. Never checks a
-timing. A workload only some engines have (streamlatency: Cairn's change stream) is checked on
-those and must be absent from the others. Usage: check_smoke.py RESULTS.json ENGINES WORKLOADS"""
+timing. A workload only some engines have (streamlatency: Cairn's change stream; gsilag and gsilagmax:
+Cairn's eventually consistent indexes) is checked on those and must be absent from the others. Usage: check_smoke.py RESULTS.json ENGINES WORKLOADS"""
 import json
 import sys
 
@@ -11,7 +11,8 @@ doc = json.load(open(path))
 params = doc["parameters"]
 results = {(r["engine"], r["workload"]): r for r in doc["results"]}
 # Workloads that run only on these engines (the others report them not applicable).
-only_on = {"streamlatency": {"cairn"}}
+only_on = {"streamlatency": {"cairn"}, "gsilag": {"cairn"}, "gsilagmax": {"cairn"}}
+index_puts = ("putitemgsi1", "putitemgsi3", "putitemgsi5", "putitemsgsi1", "putitemsgsi3", "putitemsgsi5", "putitemlsi1")
 problems = []
 checked = 0
 for engine in engines:
@@ -39,13 +40,15 @@ for engine in engines:
             "transactitem": max(1, params["reads"] // 10),
             "ttlputitem": params["num"], "ttlexpire": params["num"],
             "putitemkeysonly": params["num"], "putitemnewold": params["num"], "streamlatency": params["num"],
+            **{w: params["num"] for w in index_puts},
+            "queryindex": max(1, params["reads"] // 10), "gsilag": params["num"], "gsilagmax": params["num"],
         }[workload]
         if r["operations"] != expected:
             problems.append(f"{engine} {workload}: {r['operations']} operations, expected {expected}")
         if workload == "getitem" and r.get("found") != params["reads"]:
             problems.append(f"{engine} getitem: found {r.get('found')} of {params['reads']}")
-        if workload == "queryitem" and r.get("found") != 10 * expected:
-            problems.append(f"{engine} queryitem: {r.get('found')} items returned, expected {10 * expected}")
+        if workload in ("queryitem", "queryindex") and r.get("found") != 10 * expected:
+            problems.append(f"{engine} {workload}: {r.get('found')} items returned, expected {10 * expected}")
         if workload in ("readrandom", "seekrandom", "readwhilewriting") and r.get("found") != params["reads"]:
             problems.append(f"{engine} {workload}: found {r.get('found')} of {params['reads']}")
         if workload == "transactitem" and not (0 < r.get("found", 0) <= expected):
@@ -54,13 +57,15 @@ for engine in engines:
             problems.append(f"{engine} ttlexpire: deleted {r.get('found')} of {params['num']} expired items")
         if workload == "streamlatency" and r.get("found") != params["num"]:
             problems.append(f"{engine} streamlatency: the consumer received {r.get('found')} of {params['num']} records")
+        if workload in ("gsilag", "gsilagmax") and r.get("found") != params["num"]:
+            problems.append(f"{engine} {workload}: the checker saw {r.get('found')} of {params['num']} items in the index")
         if workload == "readmissing" and r.get("found") != 0:
             problems.append(f"{engine} readmissing: found {r.get('found')} keys that do not exist")
         peak, floor = r.get("peakResidentBytes"), r.get("residentBytesAtStart")
         if not peak or floor is None or peak < floor:
             problems.append(f"{engine} {workload}: peak resident size {peak} (at start {floor})")
-        if workload in ("fillseq", "fillrandom", "overwrite", "fillsync", "putitem", "putitemsync", "batchwriteitem", "ttlputitem",
-                        "putitemkeysonly", "putitemnewold", "streamlatency") and r.get("writeAmplification") is None:
+        if (workload in index_puts or workload in ("fillseq", "fillrandom", "overwrite", "fillsync", "putitem", "putitemsync", "batchwriteitem", "ttlputitem",
+                        "putitemkeysonly", "putitemnewold", "streamlatency", "gsilag", "gsilagmax")) and r.get("writeAmplification") is None:
             problems.append(f"{engine} {workload}: no write amplification")
 if problems:
     print("smoke run incomplete:\n  " + "\n  ".join(problems))

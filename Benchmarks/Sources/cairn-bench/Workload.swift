@@ -54,12 +54,43 @@ enum Workload: String, CaseIterable, Codable, Sendable {
     /// records delivered, latencies are from each PutItem's call to the consumer receiving its
     /// record (the commit is inside the call).
     case streamlatency
+    /// Item layer: as putitem, into a fresh table with one EVENTUAL global secondary index
+    /// (HASH g1, RANGE sk, projection ALL); items also carry g1. The timed run ends with
+    /// `catchUpIndexes()`, so it covers making the index complete (SQLite: a g1 column and
+    /// an index on (g1, sk), written by the INSERT itself).
+    case putitemgsi1
+    /// As putitemgsi1 with three EVENTUAL global indexes (index i on g_i, sk; items carry g1...g3).
+    case putitemgsi3
+    /// As putitemgsi1 with five EVENTUAL global indexes (items carry g1...g5).
+    case putitemgsi5
+    /// As putitemgsi1 with the index STRONG (written in the item's own batch).
+    case putitemsgsi1
+    /// As putitemgsi3 with the indexes STRONG.
+    case putitemsgsi3
+    /// As putitemgsi5 with the indexes STRONG.
+    case putitemsgsi5
+    /// As putitemgsi1 with one local secondary index instead (HASH pk, RANGE g1, projection
+    /// ALL; SQLite: an index on (pk, g1)).
+    case putitemlsi1
+    /// Item layer: --reads / 10 Queries of putitemgsi1's EVENTUAL global index (after
+    /// catchUpIndexes, flushed and compacted) for a random g1 value; g1 is a one-to-one
+    /// function of the table partition, so each returns the same 10 items as queryitem's
+    /// Query of that partition (SQLite: the same SELECT through its index on (g1, sk)).
+    case queryindex
+    /// Item layer, Cairn only: one writer puts --num items at 10,000 a second into a fresh
+    /// table with one EVENTUAL global index (on g1, unique per item, KEYS_ONLY) while a
+    /// checker Queries the index for each item in commit order until it shows; latencies are
+    /// from each PutItem's return to the index showing the item.
+    case gsilag
+    /// As gsilag with the writer unpaced (as fast as it can); its rate is in the note.
+    case gsilagmax
 
     /// Runs on the item layer (engines with an item adapter: cairn, sqlite).
     var isItemWorkload: Bool {
         switch self {
         case .putitem, .getitem, .queryitem, .putitemsync, .batchwriteitem, .transactitem, .ttlputitem, .ttlexpire,
-             .putitemkeysonly, .putitemnewold, .streamlatency:
+             .putitemkeysonly, .putitemnewold, .streamlatency, .putitemgsi1, .putitemgsi3, .putitemgsi5,
+             .putitemsgsi1, .putitemsgsi3, .putitemsgsi5, .putitemlsi1, .queryindex, .gsilag, .gsilagmax:
             return true
         default: return false
         }
@@ -79,6 +110,21 @@ enum Workload: String, CaseIterable, Codable, Sendable {
         self == .fillseq || self == .fillrandom || self == .overwrite || self == .fillsync || self == .putitem
             || self == .putitemsync || self == .batchwriteitem || self == .transactitem || self == .ttlputitem
             || self == .ttlexpire || self == .putitemkeysonly || self == .putitemnewold || self == .streamlatency
+            || indexLayout != nil || self == .gsilag || self == .gsilagmax
+    }
+
+    /// The secondary indexes of an index put workload's table (nil for the others).
+    var indexLayout: BenchIndexLayout? {
+        switch self {
+        case .putitemgsi1: return BenchIndexLayout(kind: .global(.eventual), count: 1)
+        case .putitemgsi3: return BenchIndexLayout(kind: .global(.eventual), count: 3)
+        case .putitemgsi5: return BenchIndexLayout(kind: .global(.eventual), count: 5)
+        case .putitemsgsi1: return BenchIndexLayout(kind: .global(.strong), count: 1)
+        case .putitemsgsi3: return BenchIndexLayout(kind: .global(.strong), count: 3)
+        case .putitemsgsi5: return BenchIndexLayout(kind: .global(.strong), count: 5)
+        case .putitemlsi1: return BenchIndexLayout(kind: .local, count: 1)
+        default: return nil
+        }
     }
 }
 

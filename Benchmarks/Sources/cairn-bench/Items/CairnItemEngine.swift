@@ -9,8 +9,12 @@ final class CairnItemEngine: ItemBenchEngine, @unchecked Sendable {
 
     let settings: [String]
     private let db: ItemDatabase
+    /// The table's secondary indexes (index workloads), whose attributes every put writes.
+    private let indexes: BenchIndexLayout?
 
-    init(directory: String, options: EngineOptions) throws {
+    static let hasEventualIndexes = true
+
+    init(directory: String, options: EngineOptions, indexes: BenchIndexLayout?) throws {
         var itemOptions = ItemDatabase.Options()
         itemOptions.storage.writeBufferSize = options.writeBufferBytes
         itemOptions.storage.blockCacheCapacity = options.blockCacheBytes
@@ -18,7 +22,12 @@ final class CairnItemEngine: ItemBenchEngine, @unchecked Sendable {
         itemOptions.storage.compression = options.lz4 ? .lz4 : .none
         itemOptions.syncWrites = options.syncWrites
         db = try ItemDatabase.open(directory, options: itemOptions)
-        try db.createTable("items", partitionKey: ("pk", .s), sortKey: ("sk", .n))
+        self.indexes = indexes
+        if let indexes {
+            try db.createTable(Self.indexedTable(indexes))
+        } else {
+            try db.createTable("items", partitionKey: ("pk", .s), sortKey: ("sk", .n))
+        }
         settings = [
             "ItemDatabase, table items (pk S HASH, sk N RANGE); one PutItem/GetItem/Query request per operation",
             "writeBufferSize \(formatBytes(options.writeBufferBytes)), block cache \(formatBytes(options.blockCacheBytes)), bloom \(options.bloomBitsPerKey) bits/key, compression \(options.lz4 ? "lz4" : "none")",
@@ -26,17 +35,71 @@ final class CairnItemEngine: ItemBenchEngine, @unchecked Sendable {
             "ttl: UpdateTimeToLive on attribute expires (an expiry-index entry per write); expire: one sweepExpiredItems(now:) pass",
             "stream workloads: UpdateTable enabling StreamSpecification (KEYS_ONLY or NEW_AND_OLD_IMAGES, \(ItemDatabase.Options().streamLanes) lanes) on the empty table before the first write; each put reads the old item and adds its stream record to its own batch",
             "streamlatency: one consumer Task iterating changes(of: items, from: .latest) beside the writer thread",
+            "index workloads: CreateTable with the indexes (GSI i: HASH g_i S, RANGE sk, named gsi<i>; LSI lsi1: HASH pk, RANGE g1); items carry g1...g<n> (12-byte strings); EVENTUAL indexes are kept by the background updater (woken by each write; indexUpdateInterval \(ItemDatabase.Options().indexUpdateInterval) s fallback), STRONG ones and the LSI in the item's batch; eventual puts end with catchUpIndexes() inside the timed run",
+            "queryindex: Query IndexName gsi1, g1 = :g (projection ALL); gsilag: Query IndexName gsi1 (KEYS_ONLY, g1 unique per item) until the item shows",
         ]
+    }
+
+    /// CreateTable for `items` (pk S HASH, sk N RANGE) with the layout's indexes.
+    private static func indexedTable(_ layout: BenchIndexLayout) -> CreateTableInput {
+        let projection = IndexProjection(projectionType: layout.keysOnly ? .keysOnly : .all)
+        var definitions = [
+            AttributeDefinition(attributeName: "pk", attributeType: .s), AttributeDefinition(attributeName: "sk", attributeType: .n),
+        ]
+        var globals: [GlobalSecondaryIndex]?
+        var locals: [LocalSecondaryIndex]?
+        switch layout.kind {
+        case .local:
+            definitions.append(AttributeDefinition(attributeName: "g1", attributeType: .s))
+            locals = [LocalSecondaryIndex(
+                indexName: "lsi1",
+                keySchema: [KeySchemaElement(attributeName: "pk", keyType: .hash), KeySchemaElement(attributeName: "g1", keyType: .range)],
+                projection: projection)]
+        case .global(let consistency):
+            globals = (1...layout.count).map { i in
+                definitions.append(AttributeDefinition(attributeName: "g\(i)", attributeType: .s))
+                return GlobalSecondaryIndex(
+                    indexName: "gsi\(i)",
+                    keySchema: [KeySchemaElement(attributeName: "g\(i)", keyType: .hash), KeySchemaElement(attributeName: "sk", keyType: .range)],
+                    projection: projection, consistency: consistency == .strong ? .strong : .eventual)
+            }
+        }
+        return CreateTableInput(
+            tableName: "items",
+            keySchema: [KeySchemaElement(attributeName: "pk", keyType: .hash), KeySchemaElement(attributeName: "sk", keyType: .range)],
+            attributeDefinitions: definitions, localSecondaryIndexes: locals, globalSecondaryIndexes: globals)
     }
 
     deinit { try? db.close() }
 
     func putItem(_ item: BenchItem, payload: UnsafeRawBufferPointer) throws {
-        let attributes: Item = [
+        var attributes: Item = [
             "pk": .s(item.partitionKey), "sk": .n(Number(exactly: Int(item.sort))),
             "name": .s(item.name), "count": .n(Number(exactly: Int(item.index))), "payload": .b(Array(payload)),
         ]
+        if let indexes {
+            for n in 1...indexes.count { attributes["g\(n)"] = .s(indexes.value(n, of: item)) }
+        }
         try db.putItem(PutItemInput(tableName: "items", item: attributes))
+    }
+
+    func catchUpIndexes() throws { try db.catchUpIndexes() }
+
+    func queryIndex(partition: UInt64) throws -> Int {
+        try queryIndex(BenchItem.indexValue(1, partition: partition))
+    }
+
+    func indexShows(_ item: BenchItem) throws -> Bool {
+        guard let indexes else { throw BenchError("cairn: indexShows on a table without indexes") }
+        return try queryIndex(indexes.value(1, of: item)) > 0
+    }
+
+    /// Query of gsi1 (the first index) for g1 = `value`; returns the items' count.
+    private func queryIndex(_ value: String) throws -> Int {
+        let output = try db.query(QueryInput(
+            tableName: "items", keyConditionExpression: "g1 = :g", expressionAttributeValues: [":g": .s(value)],
+            indexName: "gsi1"))
+        return output.items?.count ?? 0
     }
 
     func enableTimeToLive() throws {

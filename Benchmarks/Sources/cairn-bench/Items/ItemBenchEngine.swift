@@ -21,6 +21,85 @@ struct BenchItem {
 
     var partitionKey: String { Self.partitionKey(partition) }
     var name: String { "name-\(index)-" + String(repeating: "x", count: 8) }
+
+    /// Multipliers of the index attributes' one-to-one scrambles (each prime to 10).
+    private static let indexMultipliers: [UInt64] = [2_654_435_761, 2_246_822_519, 3_266_489_917, 668_265_263, 374_761_393]
+
+    /// The value (12 bytes: "g" + n + 10 digits) of index attribute `g<n>` (n in 1...5) for
+    /// partition `p`: a one-to-one scramble of the partition number, different for each n, so
+    /// every index partition holds exactly one table partition's 10 items (sort keys 0-9) and
+    /// the index partitions lie in another order than the table's.
+    static func indexValue(_ n: Int, partition p: UInt64) -> String {
+        indexText(n, scramble(p, indexMultipliers[n - 1], plus: UInt64(n)))
+    }
+
+    /// The value of `g<n>` of this item (its partition's).
+    func indexValue(_ n: Int) -> String { Self.indexValue(n, partition: partition) }
+
+    /// gsilag's g1: a one-to-one scramble of the item index, so unique per item.
+    var uniqueIndexValue: String { Self.indexText(1, Self.scramble(index, Self.indexMultipliers[0], plus: 7)) }
+
+    /// (x × m + c) mod 10^10: one-to-one on 0..<10^10 because m is prime to 10.
+    private static func scramble(_ x: UInt64, _ m: UInt64, plus c: UInt64) -> UInt64 {
+        let modulus: UInt64 = 10_000_000_000
+        let product = (x % modulus).multipliedFullWidth(by: m)
+        return (modulus.dividingFullWidth(product).remainder + c) % modulus
+    }
+
+    private static func indexText(_ n: Int, _ value: UInt64) -> String {
+        let digits = String(value)
+        return "g\(n)" + String(repeating: "0", count: max(0, 10 - digits.count)) + digits
+    }
+}
+
+/// The secondary indexes of an index workload's table. Items carry `g1` ... `g<count>`
+/// (`BenchItem.indexValue`), the attributes the indexes are keyed on.
+struct BenchIndexLayout: Sendable, Equatable {
+    enum Consistency: Sendable, Equatable {
+        /// Cairn: kept by the background index updater from the table's index log.
+        case eventual
+        /// Cairn: written in the item's own batch.
+        case strong
+    }
+
+    enum Kind: Sendable, Equatable {
+        /// Global index i (1...count): HASH g_i, RANGE sk (SQLite: an index on (g_i, sk)).
+        case global(Consistency)
+        /// One local index: HASH pk, RANGE g1 (SQLite: an index on (pk, g1)); count is 1.
+        case local
+    }
+
+    var kind: Kind
+    /// Indexes, and index attributes each item carries.
+    var count: Int
+    /// Projection KEYS_ONLY instead of ALL (Cairn; SQLite's indexes hold their key columns
+    /// and the table's key either way).
+    var keysOnly = false
+    /// g1 is unique per item (`BenchItem.uniqueIndexValue`) instead of per partition (gsilag).
+    var uniqueG1 = false
+
+    /// Whether some index is kept in the background (and `catchUpIndexes` has work).
+    var isEventual: Bool { kind == .global(.eventual) }
+
+    /// Bytes an item's index attributes add: names (2) and values (12).
+    var attributeBytes: Int { count * (2 + 12) }
+
+    /// The value of `g<n>` of `item` in this layout.
+    func value(_ n: Int, of item: BenchItem) -> String {
+        n == 1 && uniqueG1 ? item.uniqueIndexValue : item.indexValue(n)
+    }
+
+    /// gsilag's table: one EVENTUAL global index on a unique g1, KEYS_ONLY.
+    static let lag = BenchIndexLayout(kind: .global(.eventual), count: 1, keysOnly: true, uniqueG1: true)
+
+    /// A description for the engines' notes.
+    var summary: String {
+        switch kind {
+        case .local: return "1 LSI (pk, g1), projection \(keysOnly ? "KEYS_ONLY" : "ALL")"
+        case .global(let c):
+            return "\(count) \(c == .eventual ? "EVENTUAL" : "STRONG") GSI(s) (g_i, sk), projection \(keysOnly ? "KEYS_ONLY" : "ALL")"
+        }
+    }
 }
 
 /// An engine that stores items in a table keyed by (partition key, sort key). Calls may come
@@ -28,8 +107,10 @@ struct BenchItem {
 protocol ItemBenchEngine: AnyObject, Sendable {
     /// Short name used on the command line and in reports (`cairn`, `sqlite`).
     static var name: String { get }
-    /// Opens (creating) a fresh database in `directory` holding one empty table.
-    init(directory: String, options: EngineOptions) throws
+    /// Opens (creating) a fresh database in `directory` holding one empty table; with
+    /// `indexes`, the table has those secondary indexes and every put writes the items' index
+    /// attributes too.
+    init(directory: String, options: EngineOptions, indexes: BenchIndexLayout?) throws
     /// What the engine applied (table layout, durability), for the report.
     var settings: [String] { get }
     /// Writes one item, replacing any with its key (durably when `options.syncWrites`).
@@ -59,6 +140,18 @@ protocol ItemBenchEngine: AnyObject, Sendable {
     /// ends after `records` records. Nil when the engine has no stream a consumer can follow
     /// (SQLite's change table can only be polled).
     func followChanges(records: Int, delivered: @escaping @Sendable (UInt64) -> Void) throws -> ChangeFollower?
+    /// Returns when every index reflects every write acknowledged before the call (Cairn:
+    /// `catchUpIndexes()`; SQLite: at once, its indexes are written by each statement).
+    func catchUpIndexes() throws
+    /// Reads every item of the index partition `g1 = indexValue(1, partition)` through the
+    /// table's first index (Query with IndexName; SQLite: SELECT through its index), in
+    /// index sort-key order; returns how many.
+    func queryIndex(partition: UInt64) throws -> Int
+    /// Whether the first index shows `item` yet (one Query with IndexName on its g1 value).
+    func indexShows(_ item: BenchItem) throws -> Bool
+    /// Whether the engine has indexes kept in the background, whose lag gsilag measures
+    /// (SQLite's are written by each statement: gsilag is not applicable).
+    static var hasEventualIndexes: Bool { get }
     /// Makes the data durable and compact (untimed, before read workloads).
     func flushAndCompact() throws
     /// Closes the database.

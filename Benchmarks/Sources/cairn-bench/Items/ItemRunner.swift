@@ -3,7 +3,8 @@ import Foundation
 /// Runs the item workloads on one item engine: putitem into a fresh table, then getitem and
 /// queryitem on it (flushed and compacted first) and transactitem; batchwriteitem, the TTL
 /// pair (ttlputitem, then ttlexpire), putitemsync, the stream puts (putitemkeysonly,
-/// putitemnewold) and streamlatency each in a table of their own.
+/// putitemnewold), streamlatency, the index puts (putitemgsi1 ... putitemlsi1; queryindex
+/// reads putitemgsi1's table) and gsilag, gsilagmax each in a table of their own.
 final class ItemRunner: @unchecked Sendable {
     // Read by worker threads only; `settings` is written between workloads.
     let engineType: any ItemBenchEngine.Type
@@ -26,6 +27,16 @@ final class ItemRunner: @unchecked Sendable {
         // pk (2 + 16), sk (2 + 1), name (4 + ~22), count (5 + ~4), payload (7 + value size)
         UInt64(2 + 16 + 2 + 1 + 4 + 22 + 5 + 4 + 7 + config.valueSize)
     }
+
+    /// `itemBytes` plus the index attributes of `layout`.
+    func indexedItemBytes(_ layout: BenchIndexLayout?) -> UInt64 {
+        itemBytes + UInt64(layout?.attributeBytes ?? 0)
+    }
+
+    /// The index put workloads, each into a fresh table with its `indexLayout`.
+    static let indexPutWorkloads: [Workload] = [
+        .putitemgsi1, .putitemgsi3, .putitemgsi5, .putitemsgsi1, .putitemsgsi3, .putitemsgsi5, .putitemlsi1,
+    ]
 
     func run(_ workloads: [Workload]) throws -> [WorkloadResult] {
         let selected = Set(workloads)
@@ -101,6 +112,42 @@ final class ItemRunner: @unchecked Sendable {
             try db.close()
             config.cleanUp(path)
         }
+        // Index puts: the same items in the same order as putitem, plus their index attributes.
+        // queryindex reads putitemgsi1's table (loaded untimed when putitemgsi1 is not selected),
+        // as queryitem reads putitem's.
+        for workload in Self.indexPutWorkloads
+            where selected.contains(workload) || (workload == .putitemgsi1 && selected.contains(.queryindex))
+        {
+            guard let layout = workload.indexLayout else { continue }
+            let path = try config.freshDirectory(engine: name, workload.rawValue)
+            let db = try open(path, sync: false, indexes: layout)
+            let order = sequences.permutation(salt: 11)
+            if selected.contains(workload) {
+                results.append(try put(db, path: path, workload: workload, indexes: order, threads: 1, layout: layout))
+            } else {
+                printError("[\(name)] loading \(order.count) items with \(layout.summary) (untimed)")
+                _ = try put(db, path: path, workload: workload, indexes: order, threads: 1, layout: layout)
+            }
+            if workload == .putitemgsi1 && selected.contains(.queryindex) {
+                printError("[\(name)] flushing and compacting (untimed)")
+                try db.catchUpIndexes()
+                try db.flushAndCompact()
+                results.append(try read(db, path: path, workload: .queryindex))
+            }
+            try db.close()
+            config.cleanUp(path)
+        }
+        for workload in [Workload.gsilag, .gsilagmax] where selected.contains(workload) {
+            guard engineType.hasEventualIndexes else {
+                printError("[\(name)] \(workload): not applicable (no index kept behind its writes); skipped")
+                continue
+            }
+            let path = try config.freshDirectory(engine: name, workload.rawValue)
+            let db = try open(path, sync: false, indexes: .lag)
+            results.append(try indexLag(db, path: path, workload: workload, paced: workload == .gsilag))
+            try db.close()
+            config.cleanUp(path)
+        }
         if selected.contains(.putitemsync) {
             let path = try config.freshDirectory(engine: name, "itemsync")
             let db = try open(path, sync: true)
@@ -112,10 +159,10 @@ final class ItemRunner: @unchecked Sendable {
         return results
     }
 
-    private func open(_ path: String, sync: Bool) throws -> any ItemBenchEngine {
+    private func open(_ path: String, sync: Bool, indexes: BenchIndexLayout? = nil) throws -> any ItemBenchEngine {
         var options = config.engineOptions
         options.syncWrites = sync
-        let engine = try engineType.init(directory: path, options: options)
+        let engine = try engineType.init(directory: path, options: options, indexes: indexes)
         if settings.isEmpty { settings = engine.settings }
         return engine
     }
@@ -127,10 +174,12 @@ final class ItemRunner: @unchecked Sendable {
     }
 
     /// Loads `indexes` with PutItem; with `expiresFrom`, each item carries an `expires`
-    /// attribute (`expiry(_:position:)`).
+    /// attribute (`expiry(_:position:)`). With `layout` (the table's secondary indexes, whose
+    /// attributes the engine adds to each item) and eventual indexes, the timed run ends with
+    /// `catchUpIndexes()`, so it covers making the indexes complete; its time is in the note.
     private func put(_ db: any ItemBenchEngine, path: String, workload: Workload, indexes: [UInt64],
-                     threads: Int, expiresFrom base: Int64? = nil) throws -> WorkloadResult {
-        printError("[\(name)] \(workload) \(indexes.count) items, \(threads) thread(s)")
+                     threads: Int, expiresFrom base: Int64? = nil, layout: BenchIndexLayout? = nil) throws -> WorkloadResult {
+        printError("[\(name)] \(workload) \(indexes.count) items, \(threads) thread(s)\(layout.map { ", " + $0.summary } ?? "")")
         let memory = MemoryWindow.begin()
         let ioBefore = ProcessIO.now()
         let start = monotonicNanos()
@@ -149,13 +198,154 @@ final class ItemRunner: @unchecked Sendable {
             }
             return (recorder, 0)
         }
+        var note: String?
+        if let layout, layout.isEventual, engineType.hasEventualIndexes {
+            let putsEnd = monotonicNanos()
+            try db.catchUpIndexes()
+            let catchUp = Double(monotonicNanos() - putsEnd) / 1e6
+            note = String(format: "ops/s includes the final catchUpIndexes(): %.1f ms (%.1f %% of the run); latency columns are the PutItem calls", catchUp, 100 * catchUp / max(Double(monotonicNanos() - start) / 1e6, 1e-9))
+        }
         let seconds = Double(monotonicNanos() - start) / 1e9
         let written = ProcessIO.now().writeBytes &- ioBefore.writeBytes
-        let logical = UInt64(indexes.count) * itemBytes
+        let logical = UInt64(indexes.count) * indexedItemBytes(layout)
         return summarizeWorkload(
             engine: name, workload: workload, operations: indexes.count, threads: threads, seconds: seconds,
             outcomes: outcomes, bytesMoved: logical, storageWritten: written, logicalWritten: logical,
-            path: path, found: nil, note: nil, memory: memory)
+            path: path, found: nil, note: note, memory: memory)
+    }
+
+    /// The checker's sleep in gsilag when the index shows nothing new or it has caught up with
+    /// the writer (nanosleep adds the kernel's timer slack, about 50 µs).
+    static let lagPollNanos: UInt64 = 100_000
+
+    /// gsilag (paced at `streamWriteRate`) and gsilagmax (unpaced): one writer thread puts
+    /// --num items (random order, g1 unique per item) into a table with one eventual index on
+    /// g1 while a checker thread finds when each item shows in the index. Items show in commit
+    /// order (the updater applies the index log in order, a batch per write), so each pass of
+    /// the checker probes the newest returned item first (when it shows, every earlier one
+    /// does too) and otherwise binary-searches the returned, unconfirmed items for the newest
+    /// that shows; each item's time is the first probe that showed it or a later one. Between
+    /// passes it sleeps `lagPollNanos`, or three times the pass when its Queries took longer,
+    /// so it takes at most about a quarter of a core from the writer and the updater; that
+    /// sleep is the resolution of the figures. Latencies run from each PutItem's return; an
+    /// item is probed only after its return, so none is negative.
+    private func indexLag(_ db: any ItemBenchEngine, path: String, workload: Workload, paced: Bool) throws -> WorkloadResult {
+        let count = config.num
+        let order = sequences.permutation(salt: 21)
+        let returned = TimeTable(count: count)  // by position in `order`
+        let shown = TimeTable(count: count)  // by position in `order`
+        let progress = ManagedCounter()  // puts returned
+        let writerDone = ManagedFlag()
+        let failed = ManagedFlag()
+        let poll = Self.lagPollNanos
+        printError("[\(name)] \(workload) \(count) puts \(paced ? "at \(Self.streamWriteRate)/s" : "unpaced"), one checker querying the index")
+        let memory = MemoryWindow.begin()
+        let ioBefore = ProcessIO.now()
+        let interval = UInt64(1_000_000_000 / Self.streamWriteRate)
+        let start = monotonicNanos()
+        let outcomes = try runThreads(2) { thread -> (LatencyRecorder, Int, UInt64) in
+            do {
+                if thread == 0 {
+                    // The writer.
+                    defer { writerDone.set() }
+                    var puts = LatencyRecorder()
+                    for (i, index) in order.enumerated() {
+                        if failed.isSet { break }
+                        if paced {
+                            // The schedule is absolute, so a late wake-up does not slow the average pace.
+                            let due = start + UInt64(i) * interval
+                            let now = monotonicNanos()
+                            if due > now { sleepNanos(due - now) }
+                        }
+                        let item = BenchItem(index: index)
+                        let t0 = monotonicNanos()
+                        try self.values.withValue(index) { try db.putItem(item, payload: $0) }
+                        let t1 = monotonicNanos()
+                        returned[UInt64(i)] = t1
+                        progress.increment()
+                        puts.record(t1 - t0)
+                    }
+                    return (puts, count, monotonicNanos())
+                }
+                // The checker: one pass over the returned, unconfirmed items, then a sleep.
+                var probes = 0
+                var busy: UInt64 = 0
+                var next = 0  // positions before it have shown
+                var lastNews = monotonicNanos()
+                func shows(_ position: Int) throws -> Bool {
+                    probes += 1
+                    return try db.indexShows(BenchItem(index: order[position]))
+                }
+                while next < count {
+                    if failed.isSet { return (LatencyRecorder(), probes, busy) }
+                    let writerFinished = writerDone.isSet
+                    let returnedCount = progress.value
+                    let passStart = monotonicNanos()
+                    if next < returnedCount {
+                        var low = next
+                        if try shows(returnedCount - 1) {
+                            let now = monotonicNanos()
+                            for p in low..<returnedCount { shown[UInt64(p)] = now }
+                            low = returnedCount
+                        } else {
+                            var limit = returnedCount - 1  // positions from here on have not shown
+                            while low < limit {
+                                let middle = low + (limit - low) / 2
+                                if try shows(middle) {
+                                    let now = monotonicNanos()
+                                    for p in low...middle { shown[UInt64(p)] = now }
+                                    low = middle + 1
+                                } else {
+                                    limit = middle
+                                }
+                            }
+                        }
+                        if low > next {
+                            next = low
+                            lastNews = monotonicNanos()
+                        }
+                    } else if writerFinished && returnedCount < count {
+                        return (LatencyRecorder(), probes, busy)  // the writer stopped early (failed)
+                    }
+                    let passEnd = monotonicNanos()
+                    busy += passEnd - passStart
+                    if next < count {
+                        if writerFinished && passEnd - lastNews > 60_000_000_000 {
+                            throw BenchError("\(workload): item \(order[next]) (position \(next)) not in the index 60 s after the last put")
+                        }
+                        // At most about a quarter of a core: sleep the poll interval, or three
+                        // times the pass if its Queries took longer.
+                        sleepNanos(max(poll, 3 * (passEnd - passStart)))
+                    }
+                }
+                return (LatencyRecorder(), probes, busy)
+            } catch {
+                failed.set()
+                throw error
+            }
+        }
+        let (puts, _, writerEnd) = outcomes[0]
+        let (_, probes, checkerBusy) = outcomes[1]
+        var latencies = LatencyRecorder()
+        var lastShown = start
+        for p in 0..<count {
+            let (r, v) = (returned[UInt64(p)], shown[UInt64(p)])
+            guard v != 0 else { throw BenchError("\(workload): item \(order[p]) never seen in the index") }
+            lastShown = max(lastShown, v)
+            latencies.record(v > r ? v - r : 0)
+        }
+        let writerSeconds = Double(writerEnd - start) / 1e9
+        let seconds = Double(lastShown - start) / 1e9
+        let written = ProcessIO.now().writeBytes &- ioBefore.writeBytes
+        let logical = UInt64(count) * indexedItemBytes(.lag)
+        let note = String(
+            format: "ops are items shown in the index; latency = PutItem's return to the first index Query showing the item; checker: %d Queries (per pass: the newest returned item, else a binary search of the unconfirmed ones; then a sleep of max(%d µs, 3x the pass)), busy %.0f %% of the run; writer: %d puts in %.2f s (%.0f/s, \(paced ? "paced at \(Self.streamWriteRate)/s" : "unpaced")), put p50 %.1f µs, p99 %.1f µs",
+            probes, Int(poll / 1000), 100 * Double(checkerBusy) / max(Double(lastShown - start), 1), count, writerSeconds, Double(count) / max(writerSeconds, 1e-9),
+            puts.micros(at: 50), puts.micros(at: 99))
+        return summarizeWorkload(
+            engine: name, workload: workload, operations: count, threads: 1, seconds: seconds,
+            outcomes: [(latencies, count)], bytesMoved: logical, storageWritten: written, logicalWritten: logical,
+            path: path, found: count, note: note, memory: memory)
     }
 
     /// The pace of streamlatency's writer: PutItems per second.
@@ -313,9 +503,11 @@ final class ItemRunner: @unchecked Sendable {
     }
 
     private func read(_ db: any ItemBenchEngine, path: String, workload: Workload) throws -> WorkloadResult {
-        let isQuery = workload == .queryitem
+        let onIndex = workload == .queryindex
+        let isQuery = workload == .queryitem || onIndex
         let count = isQuery ? max(1, config.reads / BenchItem.itemsPerPartition) : config.reads
         let partitions = UInt64(max(1, config.num / BenchItem.itemsPerPartition))
+        // queryindex reads the partitions queryitem reads, through the index.
         let targets = sequences.uniform(count: count, salt: isQuery ? 13 : 14)
         let threads = config.threads
         printError("[\(name)] \(workload) \(count) ops, \(threads) thread(s)")
@@ -326,7 +518,9 @@ final class ItemRunner: @unchecked Sendable {
             var found = 0
             for i in EngineRunner.slice(targets.count, part: t, of: threads) {
                 let t0 = monotonicNanos()
-                if isQuery {
+                if onIndex {
+                    found += try db.queryIndex(partition: targets[i] % partitions)
+                } else if isQuery {
                     found += try db.query(partition: targets[i] % partitions)
                 } else {
                     let item = BenchItem(index: targets[i])
@@ -338,10 +532,31 @@ final class ItemRunner: @unchecked Sendable {
         }
         let seconds = Double(monotonicNanos() - start) / 1e9
         let found = outcomes.reduce(0) { $0 + $1.1 }
+        var note: String? = isQuery ? "found = items returned (10 per query)" : nil
+        if onIndex {
+            // The same partitions queried on the table itself, in this database (its items
+            // carry g1 too), after the timed queries: the ratio without the item-size difference.
+            var table = LatencyRecorder()
+            var tableFound = 0
+            let tableStart = monotonicNanos()
+            for target in targets {
+                let t0 = monotonicNanos()
+                tableFound += try db.query(partition: target % partitions)
+                table.record(monotonicNanos() - t0)
+            }
+            let tableSeconds = Double(monotonicNanos() - tableStart) / 1e9
+            guard tableFound == found else {
+                throw BenchError("queryindex: the index returned \(found) items, the table \(tableFound) for the same partitions")
+            }
+            note! += String(
+                format: "; the same Queries on this table (pk = :p, 1 thread): %.0f ops/s, p50 %.2f µs, p99 %.2f µs; index / table %.2fx",
+                Double(count) / max(tableSeconds, 1e-9), table.micros(at: 50), table.micros(at: 99),
+                (Double(count) / max(seconds, 1e-9)) / (Double(count) / max(tableSeconds, 1e-9)))
+        }
         return summarizeWorkload(
             engine: name, workload: workload, operations: count, threads: threads, seconds: seconds,
-            outcomes: outcomes, bytesMoved: UInt64(found) * itemBytes, storageWritten: 0, logicalWritten: 0,
-            path: path, found: found, note: isQuery ? "found = items returned (10 per query)" : nil, memory: memory)
+            outcomes: outcomes, bytesMoved: UInt64(found) * indexedItemBytes(onIndex ? Workload.putitemgsi1.indexLayout : nil),
+            storageWritten: 0, logicalWritten: 0, path: path, found: found, note: note, memory: memory)
     }
 }
 

@@ -20,17 +20,19 @@ final class SQLiteItemEngine: ItemBenchEngine, @unchecked Sendable {
     /// Puts go through the upsert (a NEW_AND_OLD_IMAGES change table, whose AFTER UPDATE
     /// trigger needs an UPDATE to see the old row); set by `enableStream` before any write.
     private let upsertPuts = Atomic<Bool>(false)
+    /// The table's index columns and indexes (index workloads).
+    private let indexes: BenchIndexLayout?
 
-    init(directory: String, options: EngineOptions) throws {
+    static let hasEventualIndexes = false
+
+    init(directory: String, options: EngineOptions, indexes: BenchIndexLayout?) throws {
         try makeDirectory(directory)
         path = directory + "/items.db"
         synchronous = options.syncWrites ? "FULL" : "NORMAL"
         cacheKiB = max(1, options.blockCacheBytes / 1024)
         connections = try PerThread()
-        try SQLiteConnection.createWALDatabase(path, schema: """
-            CREATE TABLE IF NOT EXISTS items(pk TEXT NOT NULL, sk INTEGER NOT NULL, name TEXT, count INTEGER,
-            payload BLOB, PRIMARY KEY(pk, sk)) WITHOUT ROWID
-            """)
+        self.indexes = indexes
+        try SQLiteConnection.createWALDatabase(path, schema: Self.schema(indexes))
         settings = [
             "sqlite \(String(cString: sqlite3_libversion())); items(pk TEXT, sk INTEGER, name TEXT, count INTEGER, payload BLOB, PRIMARY KEY(pk, sk)) WITHOUT ROWID",
             "journal_mode=WAL, synchronous=\(synchronous); cache_size \(formatBytes(cacheKiB * 1024)) per connection, one connection per thread",
@@ -40,13 +42,39 @@ final class SQLiteItemEngine: ItemBenchEngine, @unchecked Sendable {
             "stream keys only: item_changes(seq INTEGER PRIMARY KEY, pk, sk) and AFTER INSERT ON items inserting (NEW.pk, NEW.sk): INSERT OR REPLACE fires it once per put, replacing or not (no delete trigger: recursive_triggers is off)",
             "stream new and old: item_changes(seq INTEGER PRIMARY KEY, pk, sk, new_name, new_count, new_payload, old_name, old_count, old_payload); the put is INSERT ... ON CONFLICT(pk, sk) DO UPDATE SET name, count, payload = excluded's, so exactly one of AFTER INSERT (new values, old NULL) and AFTER UPDATE (new values and OLD's) fires per put",
             "streamlatency: not applicable (SQLite has no change stream a consumer can wait on; its change table can only be polled)",
+            "index workloads: the same table plus columns g1...g<n> TEXT and CREATE INDEX items_gsi<i> ON items(g_i, sk) per global index (items_lsi1 ON items(pk, g1) for the local one), maintained by each INSERT OR REPLACE in its own transaction; queryindex: SELECT pk, sk, name, count, payload, g1 FROM items INDEXED BY items_gsi1 WHERE g1 = ? ORDER BY sk (each row's other columns read from the table through its key)",
+            "gsilag, gsilagmax: not applicable (SQLite's indexes are written by the statement itself, never behind)",
         ]
+    }
+
+    /// The table (with index columns g1...g<n> and their indexes for an index layout).
+    private static func schema(_ indexes: BenchIndexLayout?) -> String {
+        guard let indexes else {
+            return """
+                CREATE TABLE IF NOT EXISTS items(pk TEXT NOT NULL, sk INTEGER NOT NULL, name TEXT, count INTEGER,
+                payload BLOB, PRIMARY KEY(pk, sk)) WITHOUT ROWID
+                """
+        }
+        let columns = (1...indexes.count).map { ", g\($0) TEXT" }.joined()
+        var sql = """
+            CREATE TABLE IF NOT EXISTS items(pk TEXT NOT NULL, sk INTEGER NOT NULL, name TEXT, count INTEGER,
+            payload BLOB\(columns), PRIMARY KEY(pk, sk)) WITHOUT ROWID;
+            """
+        switch indexes.kind {
+        case .local:
+            sql += "CREATE INDEX items_lsi1 ON items(pk, g1);"
+        case .global:
+            for i in 1...indexes.count { sql += "CREATE INDEX items_gsi\(i) ON items(g\(i), sk);" }
+        }
+        return sql
     }
 
     deinit { release() }
 
     func putItem(_ item: BenchItem, payload: UnsafeRawBufferPointer) throws {
-        if upsertPuts.load(ordering: .relaxed) {
+        if let indexes {
+            try connection().put(item, payload, indexes: indexes)
+        } else if upsertPuts.load(ordering: .relaxed) {
             try connection().upsert(item, payload)
         } else {
             try connection().put(item, payload)
@@ -122,6 +150,17 @@ final class SQLiteItemEngine: ItemBenchEngine, @unchecked Sendable {
         try connection().query(BenchItem.partitionKey(partition))
     }
 
+    func catchUpIndexes() throws { try checkOpen() }
+
+    func queryIndex(partition: UInt64) throws -> Int {
+        try connection().queryIndex(BenchItem.indexValue(1, partition: partition))
+    }
+
+    func indexShows(_ item: BenchItem) throws -> Bool {
+        guard let indexes else { throw BenchError("sqlite: indexShows on a table without indexes") }
+        return try connection().queryIndex(indexes.value(1, of: item)) > 0
+    }
+
     func flushAndCompact() throws {
         try checkOpen()
         let db = try SQLiteConnection.open(path, create: false)
@@ -173,9 +212,61 @@ final class SQLiteItemConnection: ThreadConfined, @unchecked Sendable {
     private var expiryStatements: [OpaquePointer] = []
 
     func release() {
-        for statement in statements + expiryStatements { sqlite3_finalize(statement) }
+        for statement in statements + expiryStatements + Array(lazyStatements.values) { sqlite3_finalize(statement) }
         if let upsertStatement { sqlite3_finalize(upsertStatement) }
         sqlite3_close_v2(db)
+    }
+
+    /// Statements of the index workloads, prepared on first use (other tables lack their
+    /// columns), by SQL text.
+    private var lazyStatements: [String: OpaquePointer] = [:]
+
+    private func prepared(_ sql: String) throws -> OpaquePointer {
+        if let statement = lazyStatements[sql] { return statement }
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK,
+              let statement
+        else { throw sqliteError(db, "prepare \(sql)") }
+        lazyStatements[sql] = statement
+        return statement
+    }
+
+    /// The put of a table with index columns g1...g<n>: INSERT OR REPLACE of every column.
+    private var indexedPutStatement: OpaquePointer?
+
+    func put(_ item: BenchItem, _ payload: UnsafeRawBufferPointer, indexes: BenchIndexLayout) throws {
+        if indexedPutStatement == nil {
+            let columns = (1...indexes.count).map { ", g\($0)" }.joined()
+            let parameters = (1...indexes.count).map { ", ?\(5 + $0)" }.joined()
+            indexedPutStatement = try prepared(
+                "INSERT OR REPLACE INTO items(pk, sk, name, count, payload\(columns)) VALUES(?1, ?2, ?3, ?4, ?5\(parameters))")
+        }
+        let statement = indexedPutStatement!
+        defer { sqlite3_reset(statement) }
+        try bindItem(item, payload, statement)
+        for n in 1...indexes.count {
+            try bindText(indexes.value(n, of: item), Int32(5 + n), statement)
+        }
+        guard sqlite3_step(statement) == SQLITE_DONE else { throw sqliteError(db, "put indexed item") }
+    }
+
+    /// Every column of the rows with g1 = `value`, through the index on (g1, sk), in sk order.
+    func queryIndex(_ value: String) throws -> Int {
+        let statement = try prepared("SELECT pk, sk, name, count, payload, g1 FROM items INDEXED BY items_gsi1 WHERE g1 = ?1 ORDER BY sk")
+        defer { sqlite3_reset(statement) }
+        try bindText(value, 1, statement)
+        var rows = 0
+        while true {
+            switch sqlite3_step(statement) {
+            case SQLITE_ROW:
+                readColumns(statement, 6)
+                rows += 1
+            case SQLITE_DONE:
+                return rows
+            default:
+                throw sqliteError(db, "query index")
+            }
+        }
     }
 
     private func expiryStatement(_ index: Int) throws -> OpaquePointer {
