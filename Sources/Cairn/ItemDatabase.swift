@@ -44,6 +44,10 @@ public final class ItemDatabase: Sendable {
         /// logs an index change wakes it at once). 0 starts no updater: eventually consistent
         /// indexes then change only in `runIndexUpkeep()` / `catchUpIndexes()` (tests).
         public var indexUpdateInterval: Double = 1
+        /// Seconds the index updater waits after a write wakes it, so one pass applies the
+        /// writes of that moment together (a pass per write would cost each write a second
+        /// batch and two thread switches). The lag of eventual indexes is about this long.
+        public var indexUpdateDelay: Double = 0.002
         /// The most bytes of items (and their local-index entries) one partition key may hold
         /// in a table with local secondary indexes: DynamoDB's item-collection limit, 10 GB.
         public var itemCollectionSizeLimit: Int64 = 10 * 1024 * 1024 * 1024
@@ -110,7 +114,9 @@ public final class ItemDatabase: Sendable {
                 return true
             }
             : nil
-        indexUpdater = options.readOnly || options.indexUpdateInterval <= 0 ? nil : PeriodicWorker(name: "cairn-index-updater", interval: options.indexUpdateInterval) {
+        indexUpdater = options.readOnly || options.indexUpdateInterval <= 0 ? nil : PeriodicWorker(
+            name: "cairn-index-updater", interval: options.indexUpdateInterval, coalesce: options.indexUpdateDelay
+        ) {
             guard let db = box.database else { return false }
             // A failed pass (an I/O error) is retried at the next one; a pass that left
             // backfill work runs again at once.

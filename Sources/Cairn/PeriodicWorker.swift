@@ -23,13 +23,17 @@ final class PeriodicWorker: Sendable {
     let interval: Double
 
     /// Starts thread `name`; `work` runs one pass (and returns false once the database is
-    /// gone).
-    init(name: String, interval: Double, work: @escaping @Sendable () -> Bool) {
+    /// gone). A pass that a `wake()` started waits `coalesce` seconds first, so the wakes of
+    /// that moment (every commit wakes the index updater) make one pass over all their work
+    /// instead of one pass each.
+    init(name: String, interval: Double, coalesce: Double = 0, work: @escaping @Sendable () -> Bool) {
         self.interval = interval
         let shared = shared
         let thread = Thread {
             while true {
-                _ = shared.signal.wait(timeout: .now() + interval)
+                if shared.signal.wait(timeout: .now() + interval) == .success, coalesce > 0 {
+                    Thread.sleep(forTimeInterval: coalesce)
+                }
                 let stop = shared.state.withLock { s -> Bool in
                     s.woken = false
                     return s.stopped

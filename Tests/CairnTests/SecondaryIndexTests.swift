@@ -620,11 +620,11 @@ import Testing
     }
 
     @Test func indexLogRecordsRoundTripAndDamageIsCorruption() throws {
-        let record = IndexLogRecord(itemKey: [1, 2, 3], newItem: ItemCodec.encode(["a": "b"]), oldEntries: [(0, [4, 5]), (3, nil)])
+        let record = IndexLogRecord(itemKey: [1, 2, 3], oldEntries: [(0, [4, 5]), (3, nil)])
         let bytes = record.encoded()
         #expect(try IndexLogRecord.decode(bytes) == record)
         #expect(record.encodedCount == bytes.count)
-        let deletion = IndexLogRecord(itemKey: [9], newItem: nil, oldEntries: [(1, [7])])
+        let deletion = IndexLogRecord(itemKey: [9], oldEntries: [(1, [7])])
         #expect(try IndexLogRecord.decode(deletion.encoded()) == deletion)
         #expect(deletion.encodedCount == deletion.encoded().count)
         for cut in 0..<bytes.count {

@@ -78,7 +78,7 @@ extension ItemDatabase {
                     throw CairnError.corruption(file: "index log", offset: 0, reason: "log key of \(key.count) bytes")
                 }
                 position = key.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                try apply(try IndexLogRecord.decode(iterator.value), table: table, targets: targets, to: &batch)
+                try apply(try IndexLogRecord.decode(iterator.value), table: table, targets: targets, at: snapshot, to: &batch)
                 count += 1
                 try iterator.next()
             }
@@ -100,25 +100,24 @@ extension ItemDatabase {
         state.untrimmed[table.number] = untrimmed
     }
 
-    /// Adds one log record's effect on the indexes in `targets` (by ordinal) to `batch`.
+    /// Adds one log record's effect on the indexes in `targets` (by ordinal) to `batch`: the
+    /// old entry goes, and the entry of the item as `snapshot` holds it comes.
     private func apply(
-        _ record: IndexLogRecord, table: TableDefinition, targets: [UInt16: IndexDefinition], to batch: inout WriteBatch
+        _ record: IndexLogRecord, table: TableDefinition, targets: [UInt16: IndexDefinition], at snapshot: Snapshot,
+        to batch: inout WriteBatch
     ) throws {
-        var newItem: Item?
-        var decoded = false
+        guard record.oldEntries.contains(where: { targets[$0.ordinal] != nil }) else { return }
+        let bytes = try lsm.get(record.itemKey, snapshot: snapshot)
+        let item = try bytes.map { try ItemCodec.decode($0) }
         for (ordinal, oldKey) in record.oldEntries {
             guard let index = targets[ordinal] else { continue }  // deleted since, or kept in batch
-            if !decoded, let bytes = record.newItem {
-                newItem = try ItemCodec.decode(bytes)
-                decoded = true
-            }
-            let values = newItem.flatMap { (try? index.keyValues(of: $0)) ?? nil }
+            let values = item.flatMap { (try? index.keyValues(of: $0)) ?? nil }
             let newKey = try values.map {
                 try IndexKeys.entryKey(table: table.number, ordinal: ordinal, values: $0, itemKey: record.itemKey)
             }
             if let oldKey, oldKey != newKey { batch.delete(oldKey) }
-            if let newKey, let newItem {
-                batch.put(newKey, index.entryValue(of: newItem, encoded: record.newItem, table: table))
+            if let newKey, let item {
+                batch.put(newKey, index.entryValue(of: item, encoded: bytes, table: table))
             }
         }
     }

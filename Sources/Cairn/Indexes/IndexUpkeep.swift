@@ -1,34 +1,36 @@
 import CairnLSM
 
-/// One record of a table's index log (Docs/index_format.md): what the index updater needs to
-/// apply one item change to the indexes that are not kept in the item's batch.
+/// One record of a table's index log (Docs/index_format.md): which item changed, and the
+/// entries it had before, in the indexes that are not kept in the item's batch.
 ///
 /// ```
-/// version: u8 = 1 | item key: varint length + bytes | new item: u8 present + [varint length + ItemCodec]
+/// version: u8 = 1 | item key: varint length + bytes
 /// index count: u8, then per index: ordinal: u16 BE | old entry key: u8 present + [varint length + bytes]
 /// ```
 /// The indexes listed are those the table had, outside the batch, when the write committed;
 /// the updater applies the record to those only. The old entry key is the key of the entry
 /// the item had in that index before the write (computed from the item read under its lock),
-/// so the updater removes exactly that entry without reading the item's history.
+/// so the updater removes exactly that entry without reading the item's history. The new
+/// entry comes from the item as the updater reads it (at a snapshot at or after the record):
+/// records of one item are applied in commit order and each names the entry it replaces, so
+/// an index always ends at its items' latest state, even when a record is applied with a
+/// state newer than its own.
 struct IndexLogRecord: Equatable {
     static let version: UInt8 = 1
 
     var itemKey: [UInt8]
-    /// The item after the write, encoded (nil: deleted).
-    var newItem: [UInt8]?
     /// Per index ordinal, the entry the item had before the write (nil: none).
     var oldEntries: [(ordinal: UInt16, key: [UInt8]?)]
 
     static func == (a: IndexLogRecord, b: IndexLogRecord) -> Bool {
-        a.itemKey == b.itemKey && a.newItem == b.newItem && a.oldEntries.count == b.oldEntries.count
+        a.itemKey == b.itemKey && a.oldEntries.count == b.oldEntries.count
             && zip(a.oldEntries, b.oldEntries).allSatisfy { $0.ordinal == $1.ordinal && $0.key == $1.key }
     }
 
     /// Bytes `write(to:)` appends.
     var encodedCount: Int {
         func prefixed(_ n: Int) -> Int { Coding.varintLength(UInt64(n)) + n }
-        var count = 1 + prefixed(itemKey.count) + 1 + (newItem.map { prefixed($0.count) } ?? 0) + 1
+        var count = 1 + prefixed(itemKey.count) + 1
         for entry in oldEntries { count += 3 + (entry.key.map { prefixed($0.count) } ?? 0) }
         return count
     }
@@ -43,12 +45,6 @@ struct IndexLogRecord: Equatable {
     func write(to out: inout [UInt8]) {
         out.append(Self.version)
         Coding.appendLengthPrefixed(&out, itemKey)
-        if let newItem {
-            out.append(1)
-            Coding.appendLengthPrefixed(&out, newItem)
-        } else {
-            out.append(0)
-        }
         out.append(UInt8(oldEntries.count))
         for entry in oldEntries {
             KeySpace.appendBigEndian(entry.ordinal, to: &out)
@@ -78,23 +74,19 @@ struct IndexLogRecord: Equatable {
                 guard let range = Coding.readLengthPrefixed(p, &cursor) else { throw bad("truncated field") }
                 return Array(p[range])
             }
-            func optional() throws -> [UInt8]? {
-                switch try byte() {
-                case 0: return nil
-                case 1: return try prefixed()
-                case let flag: throw bad("presence flag \(flag)")
-                }
-            }
             let itemKey = try prefixed()
-            let newItem = try optional()
             let count = Int(try byte())
             var entries: [(ordinal: UInt16, key: [UInt8]?)] = []
             for _ in 0..<count {
                 let ordinal = UInt16(try byte()) << 8 | UInt16(try byte())
-                entries.append((ordinal, try optional()))
+                switch try byte() {
+                case 0: entries.append((ordinal, nil))
+                case 1: entries.append((ordinal, try prefixed()))
+                case let flag: throw bad("presence flag \(flag)")
+                }
             }
             guard cursor == p.count else { throw bad("trailing bytes") }
-            return IndexLogRecord(itemKey: itemKey, newItem: newItem, oldEntries: entries)
+            return IndexLogRecord(itemKey: itemKey, oldEntries: entries)
         }
     }
 }
@@ -143,7 +135,7 @@ extension ItemDatabase {
             }
         }
         if !logged.isEmpty {
-            let record = IndexLogRecord(itemKey: key, newItem: storedBytes, oldEntries: logged)
+            let record = IndexLogRecord(itemKey: key, oldEntries: logged)
             let prefix = IndexKeys.logPrefix(table.number)
             prefix.withUnsafeBytes { prefix in
                 batch.putStamped(prefix, valueCount: record.encodedCount) { record.write(to: &$0) }

@@ -17,29 +17,37 @@ final class ItemCollectionSizes: Sendable {
     /// Collections remembered before the map is cleared (each is recomputed on its next write).
     static let maxRemembered = 100_000
 
-    private let sizes = Mutex<[[UInt8]: Int64]>([:])
-
-    /// The remembered size of the collection whose partition prefix is `partition`.
-    func size(_ partition: [UInt8]) -> Int64? {
-        sizes.withLock { $0[partition] }
+    /// A collection: its table's number and its partition key value.
+    struct Key: Hashable {
+        var table: UInt32
+        var partition: AttributeValue
     }
 
-    /// Adds `delta` to the collection `partition` (computing it first with `scan` when not
-    /// remembered), refusing a growth past `limit`; returns the new size.
-    func change(_ partition: [UInt8], by delta: Int64, limit: Int64, scan: () throws -> Int64) throws -> Int64 {
+    private let sizes = Mutex<[Key: Int64]>([:])
+
+    /// The remembered size of a collection.
+    func size(_ key: Key) -> Int64? {
+        sizes.withLock { $0[key] }
+    }
+
+    /// Adds `delta` to a collection (computing it first with `scan` when not remembered),
+    /// refusing a growth past `limit`; returns the new size.
+    func change(_ key: Key, by delta: Int64, limit: Int64, scan: () throws -> Int64) throws -> Int64 {
         try sizes.withLock { sizes in
-            let current = try sizes[partition] ?? scan()
-            let next = current + delta
-            if delta > 0 && next > limit { throw DynamoDBError.itemCollectionSizeLimitExceeded() }
-            if sizes.count >= Self.maxRemembered && sizes[partition] == nil { sizes.removeAll(keepingCapacity: true) }
-            sizes[partition] = max(0, next)
-            return max(0, next)
+            if sizes[key] == nil {
+                let scanned = try scan()
+                if sizes.count >= Self.maxRemembered { sizes.removeAll(keepingCapacity: true) }
+                sizes[key] = scanned
+            }
+            return try Self.apply(delta, limit: limit, to: &sizes[key, default: 0])
         }
     }
 
-    /// Forgets every collection of the table whose item-key prefix is `prefix` (DeleteTable).
-    func forget(tablePrefix prefix: [UInt8]) {
-        sizes.withLock { $0 = $0.filter { !$0.key.starts(with: prefix) } }
+    private static func apply(_ delta: Int64, limit: Int64, to size: inout Int64) throws -> Int64 {
+        let next = size + delta
+        if delta > 0 && next > limit { throw DynamoDBError.itemCollectionSizeLimitExceeded() }
+        size = max(0, next)
+        return size
     }
 }
 
@@ -48,10 +56,12 @@ extension ItemDatabase {
     /// holding it, the entry's projected size plus DynamoDB's 100-byte overhead.
     func collectionBytes(of item: Item?, in table: TableDefinition) -> Int64 {
         guard let item else { return 0 }
-        var bytes = Int64(ItemSize.of(item))
+        let size = Int64(ItemSize.of(item))
+        var bytes = size
         for index in table.indexes where index.kind == .local {
             guard (try? index.keyValues(of: item)) ?? nil != nil else { continue }
-            bytes += Int64(ItemSize.of(index.projection(of: item, table: table)) + ItemCollectionSizes.indexEntryOverhead)
+            let projected = index.projectionType == .all ? size : Int64(ItemSize.of(index.projection(of: item, table: table)))
+            bytes += projected + Int64(ItemCollectionSizes.indexEntryOverhead)
         }
         return bytes
     }
@@ -62,14 +72,15 @@ extension ItemDatabase {
     func changeItemCollection(old: Item?, new: Item?, table: TableDefinition) throws {
         guard let partitionValue = (new ?? old)?[table.partitionKey.name] else { return }
         let delta = collectionBytes(of: new, in: table) - collectionBytes(of: old, in: table)
-        let partition = try KeySpace.partitionPrefix(table: table.number, partitionKey: partitionValue)
-        _ = try itemCollections.change(partition, by: delta, limit: options.itemCollectionSizeLimit) {
-            try scanItemCollection(table, partitionValue: partitionValue, partition: partition)
+        let key = ItemCollectionSizes.Key(table: table.number, partition: partitionValue)
+        _ = try itemCollections.change(key, by: delta, limit: options.itemCollectionSizeLimit) {
+            try scanItemCollection(table, partitionValue: partitionValue)
         }
     }
 
     /// The size of one item collection, read from the store.
-    private func scanItemCollection(_ table: TableDefinition, partitionValue: AttributeValue, partition: [UInt8]) throws -> Int64 {
+    private func scanItemCollection(_ table: TableDefinition, partitionValue: AttributeValue) throws -> Int64 {
+        let partition = try KeySpace.partitionPrefix(table: table.number, partitionKey: partitionValue)
         var total: Int64 = 0
         var ranges = [(partition, partition.prefixSuccessor ?? KeySpace.tableEnd(table.number))]
         for index in table.indexes where index.kind == .local {
@@ -96,10 +107,10 @@ extension ItemDatabase {
         _ requested: ReturnItemCollectionMetrics?, item: Item?, table: TableDefinition
     ) -> ItemCollectionMetrics? {
         guard requested == .size, table.indexes.contains(where: { $0.kind == .local }),
-              let value = item?[table.partitionKey.name],
-              let partition = try? KeySpace.partitionPrefix(table: table.number, partitionKey: value)
+              let value = item?[table.partitionKey.name]
         else { return nil }
-        let gigabytes = Double(itemCollections.size(partition) ?? 0) / Double(1 << 30)
+        let size = itemCollections.size(ItemCollectionSizes.Key(table: table.number, partition: value)) ?? 0
+        let gigabytes = Double(size) / Double(1 << 30)
         return ItemCollectionMetrics(
             itemCollectionKey: [table.partitionKey.name: value], sizeEstimateRangeGB: [gigabytes, gigabytes])
     }

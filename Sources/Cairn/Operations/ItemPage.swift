@@ -87,7 +87,6 @@ struct ItemPageReader {
             var (item, size) = try iterator.withValue { (try ItemCodec.decode($0), $0.count) }
             page.scannedCount += 1
             bytesRead += size
-            let lastKey = source.lastKey(of: item)
             if fetchItems {
                 let key = try source.table.itemKey(try source.table.keyValues(of: source.table.key(of: item), isKey: true))
                 if let bytes = try lsm.get(key, snapshot: snapshot) { item = try ItemCodec.decode(bytes) }
@@ -97,12 +96,12 @@ struct ItemPageReader {
                 if !countOnly { page.items.append(projection.map { $0.apply(to: item) } ?? item) }
             }
             if let limit, page.scannedCount >= limit {
-                page.lastEvaluatedKey = lastKey
+                page.lastEvaluatedKey = source.lastKey(of: item)
                 break
             }
             if forward { try iterator.next() } else { try iterator.prev() }
             if bytesRead >= Self.pageBytes, iterator.isValid {
-                page.lastEvaluatedKey = lastKey
+                page.lastEvaluatedKey = source.lastKey(of: item)
                 break
             }
         }
