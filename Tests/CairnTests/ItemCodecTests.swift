@@ -67,4 +67,34 @@ import Testing
         deep.append(ItemCodec.Tag.null.rawValue)
         attempt(deep)
     }
+
+    /// Decoding some attributes gives exactly those attributes of the full decode, stepping
+    /// over every other kind of value; damaged bytes are corruption, never a trap.
+    @Test func partialDecodeEqualsTheFilteredItem() throws {
+        var rng = Rng(state: 17)
+        for _ in 0..<500 {
+            var item: Item = [:]
+            for i in 0..<rng.below(9) { item["attr\(i)"] = try Self.randomValue(&rng, depth: 0) }
+            let wanted = (0..<rng.below(5)).map { _ in "attr\(rng.below(10))" }
+            let bytes = ItemCodec.encode(item)
+            let partial = try bytes.withUnsafeBytes { try ItemCodec.decode($0, attributes: wanted.map { Array($0.utf8) }) }
+            #expect(partial == item.filter { wanted.contains($0.key) })
+        }
+        let item: Item = ["k": "v", "tags": .ss(["a"]), "dims": .l([.n(3), .m(["u": .s("cm")])]), "bs": .bs([[9]]), "ns": .ns([7])]
+        let good = ItemCodec.encode(item)
+        for length in 0..<good.count {
+            #expect(throws: CairnError.self) {
+                try Array(good[0..<length]).withUnsafeBytes { try ItemCodec.decode($0, attributes: [Array("k".utf8)]) }
+            }
+        }
+        for _ in 0..<2000 {
+            var bytes = good
+            bytes[rng.below(bytes.count)] ^= UInt8(1 << rng.below(8))
+            do {
+                _ = try bytes.withUnsafeBytes { try ItemCodec.decode($0, attributes: [Array("k".utf8)]) }
+            } catch let error as CairnError {
+                #expect(error.isCorruption)
+            }
+        }
+    }
 }

@@ -115,4 +115,16 @@ struct IndexDefinition: Codable, Sendable, Hashable {
         if projectionType == .all { return encoded ?? ItemCodec.encode(item) }
         return ItemCodec.encode(projection(of: item, table: table))
     }
+
+    /// The index key values and the entry value of an item stored as `bytes`, decoding only
+    /// the attributes the entry needs; nil when the item is not in the index (a missing key,
+    /// or one of the wrong type, as an item stored before the index was created may have).
+    func entry(ofStored bytes: [UInt8], table: TableDefinition) throws
+        -> (values: (partition: AttributeValue, sort: AttributeValue?), value: [UInt8])?
+    {
+        let names = projectionType == .all ? keyAttributes.map(\.name) : projectedNameList(table: table)
+        let partial = try bytes.withUnsafeBytes { try ItemCodec.decode($0, attributes: names.map { Array($0.utf8) }) }
+        guard let values = (try? keyValues(of: partial)) ?? nil else { return nil }
+        return (values, projectionType == .all ? bytes : ItemCodec.encode(partial))
+    }
 }

@@ -108,17 +108,14 @@ extension ItemDatabase {
     ) throws {
         guard record.oldEntries.contains(where: { targets[$0.ordinal] != nil }) else { return }
         let bytes = try lsm.get(record.itemKey, snapshot: snapshot)
-        let item = try bytes.map { try ItemCodec.decode($0) }
         for (ordinal, oldKey) in record.oldEntries {
             guard let index = targets[ordinal] else { continue }  // deleted since, or kept in batch
-            let values = item.flatMap { (try? index.keyValues(of: $0)) ?? nil }
-            let newKey = try values.map {
-                try IndexKeys.entryKey(table: table.number, ordinal: ordinal, values: $0, itemKey: record.itemKey)
+            let entry = try bytes.flatMap { try index.entry(ofStored: $0, table: table) }
+            let newKey = try entry.map {
+                try IndexKeys.entryKey(table: table.number, ordinal: ordinal, values: $0.values, itemKey: record.itemKey)
             }
             if let oldKey, oldKey != newKey { batch.delete(oldKey) }
-            if let newKey, let item {
-                batch.put(newKey, index.entryValue(of: item, encoded: bytes, table: table))
-            }
+            if let newKey, let entry { batch.put(newKey, entry.value) }
         }
     }
 
@@ -143,13 +140,11 @@ extension ItemDatabase {
         var last: [UInt8]?
         while iterator.isValid && count < Self.backfillStepItems {
             let itemKey = iterator.key
-            let bytes = iterator.value
-            let item = try ItemCodec.decode(bytes)
             // An item whose index key has the wrong type is left out of the index (DynamoDB
             // counts it as an index key violation).
-            if let values = (try? index.keyValues(of: item)) ?? nil {
-                let entry = try IndexKeys.entryKey(table: table.number, ordinal: index.ordinal, values: values, itemKey: itemKey)
-                batch.put(entry, index.entryValue(of: item, encoded: bytes, table: table))
+            if let entry = try index.entry(ofStored: iterator.value, table: table) {
+                let key = try IndexKeys.entryKey(table: table.number, ordinal: index.ordinal, values: entry.values, itemKey: itemKey)
+                batch.put(key, entry.value)
             }
             last = itemKey
             count += 1

@@ -36,6 +36,33 @@ public enum ItemCodec {
         return item
     }
 
+    /// Decodes only the top-level attributes named in `names` (UTF-8 bytes of each name),
+    /// stepping over the others without building them: what an index needs from an item
+    /// (its key attributes, or its projection). Every length, tag and number is checked as
+    /// `decode` checks it; the UTF-8 of strings stepped over is not.
+    static func decode(_ bytes: UnsafeRawBufferPointer, attributes names: [[UInt8]]) throws -> Item {
+        var reader = Reader(bytes: bytes)
+        let v = try reader.byte()
+        guard v == version else { throw reader.corrupt("unknown item format version \(v)") }
+        let n = try reader.count()
+        var item = Item(minimumCapacity: min(n, names.count))
+        for _ in 0..<n {
+            let nameStart = reader.offset
+            let length = try reader.count()
+            let name = UnsafeRawBufferPointer(rebasing: bytes[reader.offset..<(reader.offset + length)])
+            if names.contains(where: { $0.elementsEqual(name) }) {
+                reader.offset = nameStart
+                let text = try reader.string()
+                item[text] = try reader.value(depth: 0)
+            } else {
+                reader.offset += length
+                try reader.skipValue(depth: 0)
+            }
+        }
+        guard reader.offset == bytes.count else { throw reader.corrupt("\(bytes.count - reader.offset) bytes after the item") }
+        return item
+    }
+
     // MARK: Writing
 
     private static func appendVarint(_ v: Int, to out: inout [UInt8]) {
@@ -161,6 +188,33 @@ public enum ItemCodec {
             }
             guard map.count == n else { throw corrupt("duplicate attribute name") }
             return map
+        }
+
+        /// Steps over one value, checking its structure (tags, lengths, numbers, nesting) as
+        /// `value(depth:)` would, without building it (strings are not checked for UTF-8).
+        mutating func skipValue(depth: Int) throws {
+            guard depth <= AttributeValue.maxNestingDepth else { throw corrupt("nested deeper than \(AttributeValue.maxNestingDepth) levels") }
+            let tagOffset = offset
+            guard let tag = Tag(rawValue: try byte()) else {
+                offset = tagOffset
+                throw corrupt("unknown value tag")
+            }
+            switch tag {
+            case .s, .b: offset += try count()
+            case .n: _ = try number()
+            case .boolFalse, .boolTrue, .null: break
+            case .m:
+                for _ in 0..<(try count()) {
+                    offset += try count()
+                    try skipValue(depth: depth + 1)
+                }
+            case .l:
+                for _ in 0..<(try count()) { try skipValue(depth: depth + 1) }
+            case .ss, .bs:
+                for _ in 0..<(try count()) { offset += try count() }
+            case .ns:
+                for _ in 0..<(try count()) { _ = try number() }
+            }
         }
 
         mutating func value(depth: Int) throws -> AttributeValue {
