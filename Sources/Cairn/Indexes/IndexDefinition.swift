@@ -115,16 +115,30 @@ struct IndexDefinition: Codable, Sendable, Hashable {
         if projectionType == .all { return encoded ?? ItemCodec.encode(item) }
         return ItemCodec.encode(projection(of: item, table: table))
     }
+}
+
+/// What the index updater needs to build one index's entries from stored items, worked out
+/// once per pass: the index and the UTF-8 names of the attributes an entry needs.
+struct IndexEntryBuilder {
+    let index: IndexDefinition
+    let table: TableDefinition
+    /// The index keys for ALL (which copies the stored bytes), else the projected attributes.
+    private let names: [[UInt8]]
+
+    init(_ index: IndexDefinition, table: TableDefinition) {
+        self.index = index
+        self.table = table
+        let names = index.projectionType == .all
+            ? index.keyAttributes.map(\.name) : Array(index.projectedNames(table: table))
+        self.names = names.map { Array($0.utf8) }
+    }
 
     /// The index key values and the entry value of an item stored as `bytes`, decoding only
     /// the attributes the entry needs; nil when the item is not in the index (a missing key,
     /// or one of the wrong type, as an item stored before the index was created may have).
-    func entry(ofStored bytes: [UInt8], table: TableDefinition) throws
-        -> (values: (partition: AttributeValue, sort: AttributeValue?), value: [UInt8])?
-    {
-        let names = projectionType == .all ? keyAttributes.map(\.name) : projectedNameList(table: table)
-        let partial = try bytes.withUnsafeBytes { try ItemCodec.decode($0, attributes: names.map { Array($0.utf8) }) }
-        guard let values = (try? keyValues(of: partial)) ?? nil else { return nil }
-        return (values, projectionType == .all ? bytes : ItemCodec.encode(partial))
+    func entry(ofStored bytes: [UInt8]) throws -> (values: (partition: AttributeValue, sort: AttributeValue?), value: [UInt8])? {
+        let partial = try bytes.withUnsafeBytes { try ItemCodec.decode($0, attributes: names) }
+        guard let values = (try? index.keyValues(of: partial)) ?? nil else { return nil }
+        return (values, index.projectionType == .all ? bytes : ItemCodec.encode(partial))
     }
 }

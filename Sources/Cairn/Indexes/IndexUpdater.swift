@@ -63,7 +63,8 @@ extension ItemDatabase {
     func applyIndexLog(_ table: TableDefinition, at snapshot: Snapshot, state: inout IndexUpkeepState) throws {
         var position = try indexLogPosition(table.number, at: snapshot)
         let targets = Dictionary(
-            table.indexes.filter { !$0.isKeptInBatch }.map { ($0.ordinal, $0) }, uniquingKeysWith: { a, _ in a })
+            table.indexes.filter { !$0.isKeptInBatch }.map { ($0.ordinal, IndexEntryBuilder($0, table: table)) },
+            uniquingKeysWith: { a, _ in a })
         let iterator = try lsm.makeIterator(ReadOptions(
             snapshot: snapshot, lowerBound: IndexKeys.logKey(table.number, sequence: position &+ 1),
             upperBound: IndexKeys.logEnd(table.number)))
@@ -103,14 +104,14 @@ extension ItemDatabase {
     /// Adds one log record's effect on the indexes in `targets` (by ordinal) to `batch`: the
     /// old entry goes, and the entry of the item as `snapshot` holds it comes.
     private func apply(
-        _ record: IndexLogRecord, table: TableDefinition, targets: [UInt16: IndexDefinition], at snapshot: Snapshot,
+        _ record: IndexLogRecord, table: TableDefinition, targets: [UInt16: IndexEntryBuilder], at snapshot: Snapshot,
         to batch: inout WriteBatch
     ) throws {
         guard record.oldEntries.contains(where: { targets[$0.ordinal] != nil }) else { return }
         let bytes = try lsm.get(record.itemKey, snapshot: snapshot)
         for (ordinal, oldKey) in record.oldEntries {
-            guard let index = targets[ordinal] else { continue }  // deleted since, or kept in batch
-            let entry = try bytes.flatMap { try index.entry(ofStored: $0, table: table) }
+            guard let builder = targets[ordinal] else { continue }  // deleted since, or kept in batch
+            let entry = try bytes.flatMap { try builder.entry(ofStored: $0) }
             let newKey = try entry.map {
                 try IndexKeys.entryKey(table: table.number, ordinal: ordinal, values: $0.values, itemKey: record.itemKey)
             }
@@ -138,11 +139,12 @@ extension ItemDatabase {
         var batch = WriteBatch()
         var count = 0
         var last: [UInt8]?
+        let builder = IndexEntryBuilder(index, table: table)
         while iterator.isValid && count < Self.backfillStepItems {
             let itemKey = iterator.key
             // An item whose index key has the wrong type is left out of the index (DynamoDB
             // counts it as an index key violation).
-            if let entry = try index.entry(ofStored: iterator.value, table: table) {
+            if let entry = try builder.entry(ofStored: iterator.value) {
                 let key = try IndexKeys.entryKey(table: table.number, ordinal: index.ordinal, values: entry.values, itemKey: itemKey)
                 batch.put(key, entry.value)
             }

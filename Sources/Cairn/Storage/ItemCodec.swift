@@ -1,4 +1,7 @@
 import CairnLSM
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The compact, versioned binary form of an item stored as a CairnLSM value. Layout and
 /// invariants: Docs/item_format.md.
@@ -50,7 +53,12 @@ public enum ItemCodec {
             let nameStart = reader.offset
             let length = try reader.count()
             let name = UnsafeRawBufferPointer(rebasing: bytes[reader.offset..<(reader.offset + length)])
-            if names.contains(where: { $0.elementsEqual(name) }) {
+            let wanted = names.contains { candidate in
+                guard candidate.count == length else { return false }
+                guard length > 0, let base = name.baseAddress else { return true }
+                return candidate.withUnsafeBytes { $0.baseAddress.map { memcmp($0, base, length) == 0 } ?? false }
+            }
+            if wanted {
                 reader.offset = nameStart
                 let text = try reader.string()
                 item[text] = try reader.value(depth: 0)
