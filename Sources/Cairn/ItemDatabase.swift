@@ -47,7 +47,7 @@ public final class ItemDatabase: Sendable {
         /// Seconds the index updater waits after a write wakes it, so one pass applies the
         /// writes of that moment together (a pass per write would cost each write a second
         /// batch and two thread switches). The lag of eventual indexes is about this long.
-        public var indexUpdateDelay: Double = 0.002
+        public var indexUpdateDelay: Double = 0.010
         /// The most bytes of items (and their local-index entries) one partition key may hold
         /// in a table with local secondary indexes: DynamoDB's item-collection limit, 10 GB.
         public var itemCollectionSizeLimit: Int64 = 10 * 1024 * 1024 * 1024

@@ -9,7 +9,7 @@ struct IndexUpkeepState {
 
 extension ItemDatabase {
     /// Records applied per write batch of the updater.
-    static var indexLogBatchRecords: Int { 512 }
+    static var indexLogBatchRecords: Int { 256 }
     /// Items indexed per backfill step.
     static var backfillStepItems: Int { 1000 }
     /// The log is trimmed (one range deletion of applied records) after this many records, or
