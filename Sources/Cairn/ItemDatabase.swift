@@ -124,6 +124,8 @@ public final class ItemDatabase: Sendable {
             return true
         }
         box.database = self
+        // Index-log records left by an earlier process are applied at once.
+        if catalog.hasLogMaintainedIndexes { indexUpdater?.wake() }
     }
 
     /// The directory the database lives in.
@@ -132,12 +134,22 @@ public final class ItemDatabase: Sendable {
     /// The storage engine underneath (statistics, `verify()`, manual compaction).
     public var storage: Database { lsm }
 
-    /// Flushes and closes the database; later calls fail with `CairnError.closed`.
+    /// Stops the background threads, applies pending index-log records to their eventually
+    /// consistent indexes (one updater pass), flushes and closes the database; later calls fail
+    /// with `CairnError.closed`.
     public func close() throws {
         streamSignal.close()
         timeToLiveSweeper?.stop()
         indexUpdater?.stop()
+        // The index updater's last pass: writes just made reach their eventual indexes before
+        // the process goes (a one-shot `cairn put-item` would otherwise leave them to the next
+        // process that lives long enough), and a backfill takes one more step.
+        var failure: Error?
+        if indexUpdater != nil && catalog.hasLogMaintainedIndexes {
+            do { try runIndexUpkeep() } catch { failure = error }
+        }
         try lsm.close()
+        if let failure { throw failure }
     }
 
     /// Seconds since 1970, by `Options.clock`.
