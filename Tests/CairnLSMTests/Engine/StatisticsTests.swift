@@ -9,9 +9,12 @@ import Testing
         let fs = MemoryFileSystem()
         let db = try Database.open("/db", options: smallLevelOptions(fs))
         var rng = SeededRandom(seed: 17)
-        for i in 0..<8000 {
-            // Overwrites of 2,000 keys: compactions must drop shadowed versions.
-            try db.put(bytes("k\(Int.random(in: 0..<2000, using: &rng))"), bytes("v\(i)-" + String(repeating: "q", count: 40)))
+        for i in 0..<16000 {
+            // Overwrites of 6,000 keys: compactions must drop shadowed versions. The live data
+            // (well over level 0's four files and level 1's 16 KiB, even compressed) must reach
+            // level 2 however flushes and compactions interleave (with 2,000 keys it could fit
+            // above level 2 when a loaded machine delayed compactions).
+            try db.put(bytes("k\(Int.random(in: 0..<6000, using: &rng))"), bytes("v\(i)-" + String(repeating: "q", count: 40)))
         }
         db.waitForBackgroundWork()
         let stats = db.statistics
