@@ -6,8 +6,6 @@ import CairnLSM
 /// 0x04 <table: 4> <index ordinal: 2> <partition hash: 4> <index partition key> [<index sort key>]
 ///      <table partition key> [<table sort key>]                     -> the item's projection
 /// 0x05 <table: 4> <commit sequence: 8>                              -> index log record
-/// 0x06 <table: 4> <index ordinal: 2> <table partition key> [<table sort key>]
-///                                                                  -> reverse map: the entry key
 /// 0x00 'I' <table: 4>                                               -> index log position
 /// 0x00 'B' <table: 4> <index ordinal: 2>                            -> backfill position
 /// ```
@@ -18,7 +16,6 @@ import CairnLSM
 enum IndexKeys {
     static let entryTag: UInt8 = 0x04
     static let logTag: UInt8 = 0x05
-    static let reverseTag: UInt8 = 0x06
     static let logPositionTag = UInt8(ascii: "I")
     static let backfillPositionTag = UInt8(ascii: "B")
 
@@ -56,35 +53,6 @@ enum IndexKeys {
             extraCapacity: itemKey.count)
         key.append(contentsOf: itemKey.dropFirst(KeySpace.itemKeyPrefixSize))
         return key
-    }
-
-    /// The key of the reverse-map entry of the item stored under `itemKey` in a log-kept
-    /// index: its value is the key of the item's entry in that index. The index updater, the
-    /// only writer of those indexes, keeps it, so a write need not read the item it replaces.
-    static func reverseKey(table: UInt32, ordinal: UInt16, itemKey: [UInt8]) -> [UInt8] {
-        var key = reversePrefix(table: table, ordinal: ordinal)
-        key.append(contentsOf: itemKey.dropFirst(KeySpace.itemKeyPrefixSize))
-        return key
-    }
-
-    /// The first key of an index's reverse map.
-    static func reversePrefix(table: UInt32, ordinal: UInt16) -> [UInt8] {
-        var key: [UInt8] = [reverseTag]
-        KeySpace.appendBigEndian(table, to: &key)
-        KeySpace.appendBigEndian(ordinal, to: &key)
-        return key
-    }
-
-    /// The first key after an index's reverse map.
-    static func reverseEnd(table: UInt32, ordinal: UInt16) -> [UInt8] {
-        reversePrefix(table: table, ordinal: ordinal).prefixSuccessor ?? [reverseTag + 1]
-    }
-
-    /// Adds to `batch` the deletion of an index's entries, reverse map and backfill position.
-    static func deleteIndex(table: UInt32, ordinal: UInt16, in batch: inout WriteBatch) {
-        batch.deleteRange(indexPrefix(table: table, ordinal: ordinal), indexEnd(table: table, ordinal: ordinal))
-        batch.deleteRange(reversePrefix(table: table, ordinal: ordinal), reverseEnd(table: table, ordinal: ordinal))
-        batch.delete(backfillPositionKey(table: table, ordinal: ordinal))
     }
 
     /// The first key of the log of table `table`, where the records of eventually
@@ -130,12 +98,9 @@ enum IndexKeys {
     }
 
     /// Adds to `batch` the deletion of everything table `table`'s indexes stored: entries,
-    /// reverse maps, log, log position and backfill positions (DeleteTable).
+    /// log, log position and backfill positions (DeleteTable).
     static func deleteAll(of table: UInt32, in batch: inout WriteBatch) {
         batch.deleteRange(tablePrefix(table), tableEnd(table))
-        var reverse: [UInt8] = [reverseTag]
-        KeySpace.appendBigEndian(table, to: &reverse)
-        batch.deleteRange(reverse, reverse.prefixSuccessor ?? [reverseTag + 1])
         deleteLog(of: table, in: &batch)
         let backfills = backfillPositionKey(table: table, ordinal: 0).dropLast(2)
         batch.deleteRange(Array(backfills), Array(backfills).prefixSuccessor ?? [KeySpace.catalogTag + 1])

@@ -70,9 +70,6 @@ extension ItemDatabase {
             upperBound: IndexKeys.logEnd(table.number)))
         try iterator.seekToFirst()
         var applied = 0
-        // Every record of a pass brings its item to the state `snapshot` holds, so an item
-        // changed several times needs it once per index.
-        var done: [UInt16: Set<[UInt8]>] = [:]
         while iterator.isValid {
             var batch = WriteBatch()
             var count = 0
@@ -82,8 +79,7 @@ extension ItemDatabase {
                     throw CairnError.corruption(file: "index log", offset: 0, reason: "log key of \(key.count) bytes")
                 }
                 position = key.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                let record = try IndexLogRecord.decode(iterator.value)
-                try apply(record, table: table, targets: targets, at: snapshot, done: &done, to: &batch)
+                try apply(try IndexLogRecord.decode(iterator.value), table: table, targets: targets, at: snapshot, to: &batch)
                 count += 1
                 try iterator.next()
             }
@@ -105,44 +101,22 @@ extension ItemDatabase {
         state.untrimmed[table.number] = untrimmed
     }
 
-    /// Adds one log record's effect on the indexes it lists that are in `targets` (by
-    /// ordinal) to `batch`: each brought to the item as `snapshot` holds it, once a pass.
+    /// Adds one log record's effect on the indexes in `targets` (by ordinal) to `batch`: the
+    /// old entry goes, and the entry of the item as `snapshot` holds it comes.
     private func apply(
         _ record: IndexLogRecord, table: TableDefinition, targets: [UInt16: IndexEntryBuilder], at snapshot: Snapshot,
-        done: inout [UInt16: Set<[UInt8]>], to batch: inout WriteBatch
+        to batch: inout WriteBatch
     ) throws {
-        // Others: deleted since, kept in batch, or already brought to `snapshot` this pass.
-        let builders = record.ordinals.compactMap { ordinal in
-            targets[ordinal].flatMap { done[ordinal, default: []].insert(record.itemKey).inserted ? $0 : nil }
-        }
-        guard !builders.isEmpty else { return }
+        guard record.oldEntries.contains(where: { targets[$0.ordinal] != nil }) else { return }
         let bytes = try lsm.get(record.itemKey, snapshot: snapshot)
-        for builder in builders {
-            try refresh(record.itemKey, stored: bytes, with: builder, at: snapshot, in: &batch)
-        }
-    }
-
-    /// Adds to `batch` what brings the entry of the item stored under `itemKey` (as `stored`,
-    /// nil if none) in a log-kept index up to date: the entry the reverse map names goes if it
-    /// is not the item's entry now, and the item's entry and its reverse-map entry are put
-    /// (or the reverse-map entry deleted when the item is not in the index).
-    private func refresh(
-        _ itemKey: [UInt8], stored: [UInt8]?, with builder: IndexEntryBuilder, at snapshot: Snapshot,
-        in batch: inout WriteBatch
-    ) throws {
-        let table = builder.table.number, ordinal = builder.index.ordinal
-        let reverseKey = IndexKeys.reverseKey(table: table, ordinal: ordinal, itemKey: itemKey)
-        let previous = try lsm.get(reverseKey, snapshot: snapshot)
-        let entry = try stored.flatMap { try builder.entry(ofStored: $0) }
-        let entryKey = try entry.map {
-            try IndexKeys.entryKey(table: table, ordinal: ordinal, values: $0.values, itemKey: itemKey)
-        }
-        if let previous, previous != entryKey { batch.delete(previous) }
-        if let entryKey, let entry {
-            batch.put(entryKey, entry.value)
-            if previous != entryKey { batch.put(reverseKey, entryKey) }
-        } else if previous != nil {
-            batch.delete(reverseKey)
+        for (ordinal, oldKey) in record.oldEntries {
+            guard let builder = targets[ordinal] else { continue }  // deleted since, or kept in batch
+            let entry = try bytes.flatMap { try builder.entry(ofStored: $0) }
+            let newKey = try entry.map {
+                try IndexKeys.entryKey(table: table.number, ordinal: ordinal, values: $0.values, itemKey: record.itemKey)
+            }
+            if let oldKey, oldKey != newKey { batch.delete(oldKey) }
+            if let newKey, let entry { batch.put(newKey, entry.value) }
         }
     }
 
@@ -169,8 +143,11 @@ extension ItemDatabase {
         while iterator.isValid && count < Self.backfillStepItems {
             let itemKey = iterator.key
             // An item whose index key has the wrong type is left out of the index (DynamoDB
-            // counts it as an index key violation). The log may have indexed the item already.
-            try refresh(itemKey, stored: iterator.value, with: builder, at: snapshot, in: &batch)
+            // counts it as an index key violation).
+            if let entry = try builder.entry(ofStored: iterator.value) {
+                let key = try IndexKeys.entryKey(table: table.number, ordinal: index.ordinal, values: entry.values, itemKey: itemKey)
+                batch.put(key, entry.value)
+            }
             last = itemKey
             count += 1
             try iterator.next()
@@ -202,13 +179,6 @@ extension ItemDatabase {
                 }
             } also: { _, new, batch in
                 batch.delete(cursorKey)
-                // A strong index is kept in the item's batch from now on, with the old item
-                // read under its lock: its reverse map is not needed (nor kept) any more.
-                if index.consistency == .strong {
-                    batch.deleteRange(
-                        IndexKeys.reversePrefix(table: new.number, ordinal: index.ordinal),
-                        IndexKeys.reverseEnd(table: new.number, ordinal: index.ordinal))
-                }
                 // The log was applied to its end (a strong index activates under every item
                 // lock): with no index left that reads it, it goes.
                 if !new.hasLogKeptIndexes { IndexKeys.deleteLog(of: new.number, in: &batch) }

@@ -1,25 +1,38 @@
 import CairnLSM
 
-/// One record of a table's index log (Docs/index_format.md): which item changed, and which of
-/// the indexes not kept in the item's batch it changed for.
+/// One record of a table's index log (Docs/index_format.md): which item changed, and the
+/// entries it had before, in the indexes that are not kept in the item's batch.
 ///
 /// ```
-/// version: u8 = 1 | item key: varint length + bytes | index count: u8 | ordinals: u16 BE each
+/// version: u8 = 1 | item key: varint length + bytes
+/// index count: u8, then per index: ordinal: u16 BE | old entry key: u8 present + [varint length + bytes]
 /// ```
 /// The indexes listed are those the table had, outside the batch, when the write committed;
-/// the updater applies the record to those only. The write neither reads the item before it
-/// nor computes any entry: the updater reads the item (at a snapshot at or after the record)
-/// and finds the entry it had through the index's reverse map (`IndexKeys.reverseKey`).
+/// the updater applies the record to those only. The old entry key is the key of the entry
+/// the item had in that index before the write (computed from the item read under its lock),
+/// so the updater removes exactly that entry without reading the item's history. The new
+/// entry comes from the item as the updater reads it (at a snapshot at or after the record):
+/// records of one item are applied in commit order and each names the entry it replaces, so
+/// an index always ends at its items' latest state, even when a record is applied with a
+/// state newer than its own.
 struct IndexLogRecord: Equatable {
     static let version: UInt8 = 1
 
     var itemKey: [UInt8]
-    /// The ordinals of the indexes the change is for.
-    var ordinals: [UInt16]
+    /// Per index ordinal, the entry the item had before the write (nil: none).
+    var oldEntries: [(ordinal: UInt16, key: [UInt8]?)]
+
+    static func == (a: IndexLogRecord, b: IndexLogRecord) -> Bool {
+        a.itemKey == b.itemKey && a.oldEntries.count == b.oldEntries.count
+            && zip(a.oldEntries, b.oldEntries).allSatisfy { $0.ordinal == $1.ordinal && $0.key == $1.key }
+    }
 
     /// Bytes `write(to:)` appends.
     var encodedCount: Int {
-        1 + Coding.varintLength(UInt64(itemKey.count)) + itemKey.count + 1 + 2 * ordinals.count
+        func prefixed(_ n: Int) -> Int { Coding.varintLength(UInt64(n)) + n }
+        var count = 1 + prefixed(itemKey.count) + 1
+        for entry in oldEntries { count += 3 + (entry.key.map { prefixed($0.count) } ?? 0) }
+        return count
     }
 
     func encoded() -> [UInt8] {
@@ -32,8 +45,16 @@ struct IndexLogRecord: Equatable {
     func write(to out: inout [UInt8]) {
         out.append(Self.version)
         Coding.appendLengthPrefixed(&out, itemKey)
-        out.append(UInt8(ordinals.count))
-        for ordinal in ordinals { KeySpace.appendBigEndian(ordinal, to: &out) }
+        out.append(UInt8(oldEntries.count))
+        for entry in oldEntries {
+            KeySpace.appendBigEndian(entry.ordinal, to: &out)
+            if let key = entry.key {
+                out.append(1)
+                Coding.appendLengthPrefixed(&out, key)
+            } else {
+                out.append(0)
+            }
+        }
     }
 
     /// Decodes a record; damage is `CairnError.corruption` ("index log").
@@ -44,14 +65,28 @@ struct IndexLogRecord: Equatable {
         return try bytes.withUnsafeBytes { p in
             guard p.count >= 1, p[0] == version else { throw bad("unknown version or empty") }
             var cursor = 1
-            guard let range = Coding.readLengthPrefixed(p, &cursor) else { throw bad("truncated item key") }
-            let itemKey = Array(p[range])
-            guard cursor < p.count else { throw bad("truncated index count") }
-            let count = Int(p[cursor])
-            cursor += 1
-            guard p.count - cursor == 2 * count else { throw bad("\(p.count - cursor) bytes for \(count) ordinals") }
-            let ordinals = (0..<count).map { i in UInt16(p[cursor + 2 * i]) << 8 | UInt16(p[cursor + 2 * i + 1]) }
-            return IndexLogRecord(itemKey: itemKey, ordinals: ordinals)
+            func byte() throws -> UInt8 {
+                guard cursor < p.count else { throw bad("truncated") }
+                defer { cursor += 1 }
+                return p[cursor]
+            }
+            func prefixed() throws -> [UInt8] {
+                guard let range = Coding.readLengthPrefixed(p, &cursor) else { throw bad("truncated field") }
+                return Array(p[range])
+            }
+            let itemKey = try prefixed()
+            let count = Int(try byte())
+            var entries: [(ordinal: UInt16, key: [UInt8]?)] = []
+            for _ in 0..<count {
+                let ordinal = UInt16(try byte()) << 8 | UInt16(try byte())
+                switch try byte() {
+                case 0: entries.append((ordinal, nil))
+                case 1: entries.append((ordinal, try prefixed()))
+                case let flag: throw bad("presence flag \(flag)")
+                }
+            }
+            guard cursor == p.count else { throw bad("trailing bytes") }
+            return IndexLogRecord(itemKey: itemKey, oldEntries: entries)
         }
     }
 }
@@ -61,7 +96,6 @@ extension ItemDatabase {
     /// key fails the write whether the index is kept in the batch or not), writes the entries
     /// of the indexes kept in the item's batch (removing the old entry when the index key
     /// changed or the item left the index), and adds one index-log record for the others.
-    /// `old` is needed only for the indexes kept in the batch (`needsOldItem`).
     func addIndexUpkeep(
         _ effect: ItemWrite.Effect, old: Item?, new: Item?, key: [UInt8], table: TableDefinition,
         to batch: inout WriteBatch
@@ -80,17 +114,17 @@ extension ItemDatabase {
         if indexes.contains(where: { $0.kind == .local }) {
             try changeItemCollection(old: old, new: stored, table: table)
         }
-        var logged: [UInt16] = []
+        var logged: [(ordinal: UInt16, key: [UInt8]?)] = []
         for (index, values) in zip(indexes, newValues) {
-            guard index.isKeptInBatch else {
-                logged.append(index.ordinal)
-                continue
-            }
             // An old item whose index key is malformed (stored before the index was created)
             // has no entry.
             let oldValues = old.flatMap { (try? index.keyValues(of: $0)) ?? nil }
             let oldKey = try oldValues.map {
                 try IndexKeys.entryKey(table: table.number, ordinal: index.ordinal, values: $0, itemKey: key)
+            }
+            guard index.isKeptInBatch else {
+                logged.append((index.ordinal, oldKey))
+                continue
             }
             let newKey = try values.map {
                 try IndexKeys.entryKey(table: table.number, ordinal: index.ordinal, values: $0, itemKey: key)
@@ -101,7 +135,7 @@ extension ItemDatabase {
             }
         }
         if !logged.isEmpty {
-            let record = IndexLogRecord(itemKey: key, ordinals: logged)
+            let record = IndexLogRecord(itemKey: key, oldEntries: logged)
             let prefix = IndexKeys.logPrefix(table.number)
             prefix.withUnsafeBytes { prefix in
                 batch.putStamped(prefix, valueCount: record.encodedCount) { record.write(to: &$0) }

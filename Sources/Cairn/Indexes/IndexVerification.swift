@@ -19,15 +19,12 @@ public struct IndexVerifyReport: Sendable, Equatable {
         public var extra: Int
         /// Entries whose projected item differs.
         public var wrongValue: Int
-        /// For an index kept from the index log: reverse-map entries (item → its entry key)
-        /// that are missing, extra or name another entry.
-        public var reverseMismatches: Int = 0
         /// True while the index is CREATING (its backfill is not finished, so it is not
         /// compared; the counts are 0).
         public var backfilling: Bool
 
         /// True when the index equals what its table calls for.
-        public var isConsistent: Bool { missing == 0 && extra == 0 && wrongValue == 0 && reverseMismatches == 0 }
+        public var isConsistent: Bool { missing == 0 && extra == 0 && wrongValue == 0 }
     }
 
     /// Every index of every table, in table then index order.
@@ -73,8 +70,6 @@ extension ItemDatabase {
             wrongValue: 0, backfilling: index.status == .creating)
         guard index.status == .active else { return result }
         var expected: [[UInt8]: [UInt8]] = [:]
-        var expectedReverse: [[UInt8]: [UInt8]] = [:]
-        let hasReverse = !index.isKeptInBatch
         let items = try lsm.makeIterator(ReadOptions(
             snapshot: snapshot, lowerBound: KeySpace.tablePrefix(table.number), upperBound: KeySpace.tableEnd(table.number)))
         try items.seekToFirst()
@@ -84,9 +79,6 @@ extension ItemDatabase {
             if let values = (try? index.keyValues(of: item)) ?? nil {
                 let key = try IndexKeys.entryKey(table: table.number, ordinal: index.ordinal, values: values, itemKey: items.key)
                 expected[key] = index.entryValue(of: item, encoded: bytes, table: table)
-                if hasReverse {
-                    expectedReverse[IndexKeys.reverseKey(table: table.number, ordinal: index.ordinal, itemKey: items.key)] = key
-                }
             }
             try items.next()
         }
@@ -107,17 +99,6 @@ extension ItemDatabase {
             try entries.next()
         }
         result.missing = expected.count
-        if hasReverse {
-            let reverse = try lsm.makeIterator(ReadOptions(
-                snapshot: snapshot, lowerBound: IndexKeys.reversePrefix(table: table.number, ordinal: index.ordinal),
-                upperBound: IndexKeys.reverseEnd(table: table.number, ordinal: index.ordinal)))
-            try reverse.seekToFirst()
-            while reverse.isValid {
-                if expectedReverse.removeValue(forKey: reverse.key) != reverse.value { result.reverseMismatches += 1 }
-                try reverse.next()
-            }
-            result.reverseMismatches += expectedReverse.count
-        }
         return result
     }
 }

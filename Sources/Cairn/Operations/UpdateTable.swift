@@ -173,7 +173,10 @@ extension ItemDatabase {
                 // Changes happen with every item lock and the updater's lock held: a log no
                 // index reads any more holds nothing left to apply.
                 if old.hasLogKeptIndexes && !new.hasLogKeptIndexes { IndexKeys.deleteLog(of: old.number, in: &batch) }
-                IndexKeys.deleteIndex(table: old.number, ordinal: deleted.ordinal, in: &batch)
+                batch.deleteRange(
+                    IndexKeys.indexPrefix(table: old.number, ordinal: deleted.ordinal),
+                    IndexKeys.indexEnd(table: old.number, ordinal: deleted.ordinal))
+                batch.delete(IndexKeys.backfillPositionKey(table: old.number, ordinal: deleted.ordinal))
             }
         }
     }

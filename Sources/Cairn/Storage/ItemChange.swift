@@ -2,12 +2,10 @@ import CairnLSM
 
 extension ItemDatabase {
     /// Whether a write to `table` must read the item first: for its change stream (to know
-    /// whether the item existed and, for images, what it was) and for the secondary indexes
-    /// kept in the item's batch (to remove the item's old entries). A table with neither keeps
-    /// its blind writes: eventually consistent indexes need no read (the updater finds old
-    /// entries through their reverse maps).
+    /// whether the item existed and, for images, what it was) and for its secondary indexes
+    /// (to remove the item's old entries). A table with neither keeps its blind writes.
     func needsOldItem(_ table: TableDefinition) -> Bool {
-        table.activeStream != nil || table.settings.indexes?.contains(where: \.isKeptInBatch) == true
+        table.activeStream != nil || table.settings.indexes?.isEmpty == false
     }
 
     /// Adds `effect` on the item stored under `key` to `batch`, and with it everything that
