@@ -50,6 +50,15 @@ import Testing
             ])
     }
 
+    /// `orders` without indexes (for online creation).
+    static func plainOrdersTable() -> CreateTableInput {
+        var table = ordersTable()
+        table.localSecondaryIndexes = nil
+        table.globalSecondaryIndexes = nil
+        table.attributeDefinitions = Array(table.attributeDefinitions.prefix(2))
+        return table
+    }
+
     static func order(_ customer: String, _ order: Int, placed: String?, status: String?, total: Int?, note: String = "n") -> Item {
         var item: Item = ["customer": .s(customer), "order": .n(Number(exactly: order)), "note": .s(note)]
         if let placed { item["placed"] = .s(placed) }
@@ -377,11 +386,7 @@ import Testing
     /// entries.
     @Test func onlineCreationBackfillsUnderConcurrentWritesAndDeletionReclaims() throws {
         let db = try ItemDatabase.open("/db", options: Self.options())
-        var table = Self.ordersTable()
-        table.localSecondaryIndexes = nil
-        table.globalSecondaryIndexes = nil
-        table.attributeDefinitions = Array(table.attributeDefinitions.prefix(2))
-        try db.createTable(table)
+        try db.createTable(Self.plainOrdersTable())
         for i in 0..<2_500 {
             try db.putItem(PutItemInput(tableName: "orders", item: Self.order("c\(i % 50)", i, placed: "p\(i % 7)", status: i % 5 == 0 ? nil : "s\(i % 3)", total: i % 11)))
         }
@@ -577,11 +582,7 @@ import Testing
         var options = Self.options(fs)
         options.storage.writeBufferSize = 64 << 10
         let db = try ItemDatabase.open("/db", options: options)
-        var table = Self.ordersTable()
-        table.localSecondaryIndexes = nil
-        table.globalSecondaryIndexes = nil
-        table.attributeDefinitions = Array(table.attributeDefinitions.prefix(2))
-        try db.createTable(table)
+        try db.createTable(Self.plainOrdersTable())
         for i in 0..<1_300 {
             try db.putItem(PutItemInput(tableName: "orders", item: Self.order("c\(i % 9)", i, placed: "p\(i % 4)", status: "s\(i % 3)", total: i)))
         }

@@ -201,13 +201,7 @@ public enum ItemCodec {
         /// Steps over one value, checking its structure (tags, lengths, numbers, nesting) as
         /// `value(depth:)` would, without building it (strings are not checked for UTF-8).
         mutating func skipValue(depth: Int) throws {
-            guard depth <= AttributeValue.maxNestingDepth else { throw corrupt("nested deeper than \(AttributeValue.maxNestingDepth) levels") }
-            let tagOffset = offset
-            guard let tag = Tag(rawValue: try byte()) else {
-                offset = tagOffset
-                throw corrupt("unknown value tag")
-            }
-            switch tag {
+            switch try tag(depth: depth) {
             case .s, .b: offset += try count()
             case .n: _ = try number()
             case .boolFalse, .boolTrue, .null: break
@@ -225,14 +219,19 @@ public enum ItemCodec {
             }
         }
 
-        mutating func value(depth: Int) throws -> AttributeValue {
+        /// The tag of a value nested `depth` levels deep, checked.
+        private mutating func tag(depth: Int) throws -> Tag {
             guard depth <= AttributeValue.maxNestingDepth else { throw corrupt("nested deeper than \(AttributeValue.maxNestingDepth) levels") }
             let tagOffset = offset
             guard let tag = Tag(rawValue: try byte()) else {
                 offset = tagOffset
                 throw corrupt("unknown value tag")
             }
-            switch tag {
+            return tag
+        }
+
+        mutating func value(depth: Int) throws -> AttributeValue {
+            switch try tag(depth: depth) {
             case .s: return .s(try string())
             case .n: return .n(try number())
             case .b: return .b(try raw())
