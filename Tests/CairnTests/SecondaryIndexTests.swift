@@ -620,6 +620,33 @@ import Testing
         #expect(failures == 0)
     }
 
+    /// A table with a change stream and every kind of index: each write still makes exactly
+    /// one stream record, with the images the stream's view type asks for, and the indexes
+    /// follow the same writes.
+    @Test func streamAndIndexesOnOneTable() throws {
+        let db = try ItemDatabase.open("/db", options: Self.options())
+        var table = Self.ordersTable()
+        table.streamSpecification = StreamSpecification(streamEnabled: true, streamViewType: .newAndOldImages)
+        try db.createTable(table)
+        try db.putItem(PutItemInput(tableName: "orders", item: Self.order("ann", 1, placed: "p1", status: "open", total: 5)))
+        try db.updateItem(UpdateItemInput(
+            tableName: "orders", key: ["customer": "ann", "order": 1], updateExpression: "SET #s = :s",
+            expressionAttributeNames: ["#s": "status"], expressionAttributeValues: [":s": "shipped"]))
+        try db.putItem(PutItemInput(tableName: "orders", item: Self.order("ann", 1, placed: "p1", status: "shipped", total: 5)))
+        try db.deleteItem(DeleteItemInput(tableName: "orders", key: ["customer": "ann", "order": 1]))
+        try db.putItem(PutItemInput(tableName: "orders", item: Self.order("bob", 2, placed: "p2", status: "open", total: 7)))
+        let records = try db.streamRecords(of: "orders", after: 0)
+        // The third write changed nothing (the same item): no record.
+        #expect(records.map(\.eventName) == [.insert, .modify, .remove, .insert])
+        #expect(records[1].dynamodb.oldImage?["status"] == "open" && records[1].dynamodb.newImage?["status"] == "shipped")
+        try db.catchUpIndexes()
+        #expect(try db.verifyIndexes().isConsistent)
+        #expect(try query(db, "byStatus", "#s = :s", [":s": "open"]).map { $0["order"] } == [2])
+        #expect(try query(db, "byTotal", "#t = :t", [":t": 5], consistent: true).isEmpty)
+        #expect(try query(db, "byPlaced", "customer = :c", [":c": "ann"]).isEmpty)
+        try db.close()
+    }
+
     @Test func indexLogRecordsRoundTripAndDamageIsCorruption() throws {
         let record = IndexLogRecord(itemKey: [1, 2, 3], oldEntries: [(0, [4, 5]), (3, nil)])
         let bytes = record.encoded()
