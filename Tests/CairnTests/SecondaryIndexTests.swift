@@ -516,6 +516,31 @@ import Testing
         let deleted = try db.deleteItem(DeleteItemInput(tableName: "orders", key: ["customer": "ann", "order": 0]).collectionMetrics())
         #expect((deleted.itemCollectionMetrics?.sizeEstimateRangeGB.first ?? 1) * Double(1 << 30) < Double(written) * 1_183)
         try db.putItem(PutItemInput(tableName: "orders", item: Self.order("ann", 0, placed: "p", status: nil, total: nil, note: note)))
+        // Batches and transactions report each collection they changed once, and a
+        // transaction that would overgrow one is cancelled with that reason.
+        var batch = BatchWriteItemInput(requestItems: ["orders": [
+            WriteRequest(putRequest: .init(item: Self.order("cy", 1, placed: "p", status: nil, total: nil))),
+            WriteRequest(putRequest: .init(item: Self.order("cy", 2, placed: "p", status: nil, total: nil))),
+            WriteRequest(putRequest: .init(item: Self.order("dee", 1, placed: "p", status: nil, total: nil))),
+        ]])
+        batch.returnItemCollectionMetrics = .size
+        let batchMetrics = try db.batchWriteItem(batch).itemCollectionMetrics?["orders"]
+        #expect(Set(batchMetrics?.map(\.itemCollectionKey) ?? []) == [["customer": "cy"], ["customer": "dee"]])
+        var transaction = TransactWriteItemsInput(transactItems: [
+            .put(.init(tableName: "orders", item: Self.order("cy", 3, placed: "p", status: nil, total: nil))),
+        ])
+        transaction.returnItemCollectionMetrics = .size
+        #expect(try db.transactWriteItems(transaction).itemCollectionMetrics?["orders"]?.map(\.itemCollectionKey) == [["customer": "cy"]])
+        do {
+            _ = try db.transactWriteItems(TransactWriteItemsInput(transactItems: [
+                .put(.init(tableName: "orders", item: Self.order("ann", 60, placed: "p", status: nil, total: nil, note: note))),
+                .put(.init(tableName: "orders", item: Self.order("eve", 1, placed: "p", status: nil, total: nil))),
+            ]))
+            Issue.record("the transaction should be cancelled")
+        } catch let error as DynamoDBError {
+            #expect(error.name == "TransactionCanceledException")
+            #expect(error.cancellationReasons?.map(\.code) == ["ItemCollectionSizeLimitExceeded", "None"] as [String?])
+        }
         // After a reopen the size is computed again from the stored collection.
         try db.close()
         db = try ItemDatabase.open("/db", options: options)

@@ -116,6 +116,25 @@ extension ItemDatabase {
     }
 }
 
+extension ItemDatabase {
+    /// BatchWriteItem's and TransactWriteItems' `ItemCollectionMetrics`: by table name, one
+    /// entry per item collection the writes changed, when `requested` is SIZE; nil when none
+    /// of the tables has a local index.
+    func itemCollectionMetrics(
+        _ requested: ReturnItemCollectionMetrics?, changed: [(table: TableDefinition, item: Item?)]
+    ) -> [String: [ItemCollectionMetrics]]? {
+        guard requested == .size else { return nil }
+        var result: [String: [ItemCollectionMetrics]] = [:]
+        for (table, item) in changed {
+            guard let metrics = itemCollectionMetrics(requested, item: item, table: table),
+                  result[table.name]?.contains(where: { $0.itemCollectionKey == metrics.itemCollectionKey }) != true
+            else { continue }
+            result[table.name, default: []].append(metrics)
+        }
+        return result.isEmpty ? nil : result
+    }
+}
+
 /// Whether a write returns the size of the item collection it changed (tables with local
 /// secondary indexes).
 public enum ReturnItemCollectionMetrics: String, Codable, Sendable, DynamoDBEnum {

@@ -85,9 +85,10 @@ public struct DynamoDBError: Error, Equatable, Sendable, CustomStringConvertible
 
 /// Why one action of a cancelled transaction failed (DynamoDB's `CancellationReason`): code
 /// "None" for actions that did not fail, "ConditionalCheckFailed" with "The conditional request
-/// failed", or "ValidationError" with the validation message.
+/// failed", "ValidationError" with the validation message, or "ItemCollectionSizeLimitExceeded"
+/// for a write that would grow an item collection past its limit.
 public struct CancellationReason: Codable, Sendable, Equatable {
-    /// "None", "ConditionalCheckFailed" or "ValidationError".
+    /// "None", "ConditionalCheckFailed", "ValidationError" or "ItemCollectionSizeLimitExceeded".
     public var code: String?
     /// The reason's message; nil for "None".
     public var message: String?

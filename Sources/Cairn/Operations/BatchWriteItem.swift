@@ -47,8 +47,9 @@ public struct BatchWriteItemInput: Codable, Sendable, Equatable {
     public var requestItems: [String: [WriteRequest]]
     /// Accepted and ignored.
     public var returnConsumedCapacity: String?
-    /// Accepted and ignored.
-    public var returnItemCollectionMetrics: String?
+    /// SIZE returns the sizes of the item collections the batch changed (tables with local
+    /// secondary indexes).
+    public var returnItemCollectionMetrics: ReturnItemCollectionMetrics?
 
     /// A batch of `requestItems`.
     public init(requestItems: [String: [WriteRequest]]) {
@@ -66,6 +67,9 @@ public struct BatchWriteItemOutput: Codable, Sendable, Equatable {
     /// Requests not written, to retry. Cairn writes every request of a valid batch, so this is
     /// always empty (`{}`), which is what DynamoDB clients loop on.
     public var unprocessedItems: [String: [WriteRequest]]
+    /// With ReturnItemCollectionMetrics SIZE: per table with a local secondary index, the size
+    /// of each item collection the batch changed.
+    public var itemCollectionMetrics: [String: [ItemCollectionMetrics]]?
 
     /// A response with these unprocessed requests.
     public init(unprocessedItems: [String: [WriteRequest]] = [:]) {
@@ -73,7 +77,7 @@ public struct BatchWriteItemOutput: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case unprocessedItems = "UnprocessedItems"
+        case unprocessedItems = "UnprocessedItems", itemCollectionMetrics = "ItemCollectionMetrics"
     }
 }
 
@@ -126,16 +130,21 @@ extension ItemDatabase {
         guard Set(keys).count == keys.count else {
             throw DynamoDBError.validation("Provided list of item keys contains duplicates")
         }
-        try locks.withLocks(keys) {
+        let changed = try locks.withLocks(keys) {
             var batch = WriteBatch()
+            var changed: [(table: TableDefinition, item: Item?)] = []
             for write in writes {
                 guard let table = catalog.live(write.definition) else { throw DynamoDBError.resourceNotFound() }
                 let old = needsOldItem(table) ? try readItem(write.key) : nil
                 let (new, effect) = try write.outcome(old: old)
                 try add(effect, old: old, new: new, key: write.key, table: table, to: &batch)
+                changed.append((table, new ?? old))
             }
             try commit(batch, sync: options.syncWrites)
+            return changed
         }
-        return BatchWriteItemOutput()
+        var output = BatchWriteItemOutput()
+        output.itemCollectionMetrics = itemCollectionMetrics(input.returnItemCollectionMetrics, changed: changed)
+        return output
     }
 }

@@ -196,8 +196,9 @@ public struct TransactWriteItemsInput: Codable, Sendable, Equatable {
     public var clientRequestToken: String?
     /// Accepted and ignored (Cairn has no capacity units to report).
     public var returnConsumedCapacity: String?
-    /// Accepted and ignored.
-    public var returnItemCollectionMetrics: String?
+    /// SIZE returns the sizes of the item collections the transaction changed (tables with
+    /// local secondary indexes).
+    public var returnItemCollectionMetrics: ReturnItemCollectionMetrics?
 
     /// A transaction of `transactItems`.
     public init(transactItems: [TransactWriteItem], clientRequestToken: String? = nil) {
@@ -212,10 +213,18 @@ public struct TransactWriteItemsInput: Codable, Sendable, Equatable {
     }
 }
 
-/// TransactWriteItems' response (empty: Cairn reports no consumed capacity).
+/// TransactWriteItems' response (Cairn reports no consumed capacity).
 public struct TransactWriteItemsOutput: Codable, Sendable, Equatable {
-    /// An empty response.
+    /// With ReturnItemCollectionMetrics SIZE: per table with a local secondary index, the size
+    /// of each item collection the transaction changed.
+    public var itemCollectionMetrics: [String: [ItemCollectionMetrics]]?
+
+    /// A response without item-collection metrics.
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case itemCollectionMetrics = "ItemCollectionMetrics"
+    }
 }
 
 extension ItemDatabase {
@@ -260,16 +269,17 @@ extension ItemDatabase {
         let failures = input.transactItems.map(\.returnValuesOnConditionCheckFailure)
         var lockKeys = writes.map(\.key)
         if let token { lockKeys.append(token.key) }
-        try locks.withLocks(lockKeys) {
+        let changed = try locks.withLocks(lockKeys) { () -> [(table: TableDefinition, item: Item?)] in
             let tables = try writes.map { write in
                 guard let table = catalog.live(write.definition) else { throw DynamoDBError.resourceNotFound() }
                 return table
             }
             let now = currentTime()
-            if let token, try token.alreadyCommitted(in: lsm, now: now) { return }
+            if let token, try token.alreadyCommitted(in: lsm, now: now) { return [] }
             var batch = WriteBatch()
             var reasons: [CancellationReason] = []
             var failed = false
+            var changed: [(table: TableDefinition, item: Item?)] = []
             for ((write, table), onFailure) in zip(zip(writes, tables), failures) {
                 let old = try readItem(write.key)
                 guard try write.conditionHolds(on: old) else {
@@ -283,16 +293,23 @@ extension ItemDatabase {
                     let (new, effect) = try write.outcome(old: old)
                     try add(effect, old: old, new: new, key: write.key, table: table, to: &batch)
                     reasons.append(.none)
+                    changed.append((table, new ?? old))
                 } catch let error as DynamoDBError where error.name == "ValidationException" {
                     failed = true
                     reasons.append(CancellationReason(code: "ValidationError", message: error.message))
+                } catch let error as DynamoDBError where error.name == "ItemCollectionSizeLimitExceededException" {
+                    failed = true
+                    reasons.append(CancellationReason(code: "ItemCollectionSizeLimitExceeded", message: error.message))
                 }
             }
             if failed { throw DynamoDBError.transactionCanceled(reasons) }
             if let token { token.record(in: &batch, now: now) }
             try commit(batch, sync: options.syncWrites)
+            return changed
         }
-        return TransactWriteItemsOutput()
+        var output = TransactWriteItemsOutput()
+        output.itemCollectionMetrics = itemCollectionMetrics(input.returnItemCollectionMetrics, changed: changed)
+        return output
     }
 
     /// The prepared write of one transaction action.
