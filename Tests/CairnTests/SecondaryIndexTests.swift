@@ -672,6 +672,70 @@ import Testing
         try db.close()
     }
 
+    /// Writers on three threads, the background updater running as in production, and an
+    /// index created and another deleted online meanwhile: afterwards, and after a reopen,
+    /// every index equals its table.
+    @Test func concurrentWritersWithTheBackgroundUpdater() throws {
+        let fs = MemoryFileSystem()
+        var options = Self.options(fs)
+        options.indexUpdateInterval = 0.05
+        options.indexUpdateDelay = 0.001
+        let db = try ItemDatabase.open("/db", options: options)
+        try db.createTable(Self.ordersTable())
+        let errors = Mutex<[String]>([])
+        let stop = Atomic<Bool>(false)
+        let group = DispatchGroup()
+        for worker in 0..<3 {
+            group.enter()
+            Thread {
+                var rng = Rng(state: UInt64(worker) &+ 41)
+                while !stop.load(ordering: .relaxed) {
+                    let customer = "c\(rng.below(6))", order = rng.below(40)
+                    do {
+                        switch rng.below(3) {
+                        case 0:
+                            try db.deleteItem(DeleteItemInput(tableName: "orders", key: ["customer": .s(customer), "order": .n(Number(exactly: order))]))
+                        default:
+                            try db.putItem(PutItemInput(tableName: "orders", item: Self.order(
+                                customer, order, placed: "p\(rng.below(5))", status: rng.below(4) == 0 ? nil : "s\(rng.below(3))",
+                                total: rng.below(5))))
+                        }
+                    } catch {
+                        errors.withLock { $0.append("\(error)") }
+                    }
+                }
+                group.leave()
+            }.start()
+        }
+        try db.updateTable(UpdateTableInput(
+            tableName: "orders",
+            globalSecondaryIndexUpdates: [GlobalSecondaryIndexUpdate(create: GlobalSecondaryIndex(
+                indexName: "byPlacedGlobal", keySchema: Self.keys(("placed", .hash), ("order", .range)),
+                projection: IndexProjection(projectionType: .keysOnly)))]))
+        // The background updater backfills it while the writers go on.
+        let deadline = Date().addingTimeInterval(20)
+        while try db.catalog.table("orders").index(named: "byPlacedGlobal")?.status != .active && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(try db.catalog.table("orders").index(named: "byPlacedGlobal")?.status == .active)
+        try db.updateTable(UpdateTableInput(tableName: "orders", globalSecondaryIndexUpdates: [
+            GlobalSecondaryIndexUpdate(delete: DeleteGlobalSecondaryIndexAction(indexName: "byStatus")),
+        ]))
+        Thread.sleep(forTimeInterval: 0.2)
+        stop.store(true, ordering: .relaxed)
+        group.wait()
+        #expect(errors.withLock { $0 }.isEmpty)
+        try db.catchUpIndexes()
+        let report = try db.verifyIndexes()
+        #expect(report.isConsistent, "\(report)")
+        #expect(report.indexes.map(\.indexName).sorted() == ["byPlaced", "byPlacedGlobal", "byTotal"])
+        #expect(report.indexes.allSatisfy { $0.storedEntries > 0 })
+        try db.close()
+        let reopened = try ItemDatabase.open("/db", options: options)
+        #expect(try reopened.verifyIndexes().isConsistent)
+        try reopened.close()
+    }
+
     @Test func indexLogRecordsRoundTripAndDamageIsCorruption() throws {
         let record = IndexLogRecord(itemKey: [1, 2, 3], oldEntries: [(0, [4, 5]), (3, nil)])
         let bytes = record.encoded()
