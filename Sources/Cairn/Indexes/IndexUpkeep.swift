@@ -107,31 +107,34 @@ extension ItemDatabase {
         case .put(let bytes): stored = new; storedBytes = bytes
         case .delete: stored = nil; storedBytes = nil
         }
-        let indexes = table.indexes
+        guard let indexes = table.settings.indexes else { return }
+        // Index positions, not copies of the definitions: each definition holds several
+        // reference-counted fields, and this runs on every write.
         var newValues: [(partition: AttributeValue, sort: AttributeValue?)?] = []
         newValues.reserveCapacity(indexes.count)
-        for index in indexes { newValues.append(try stored.flatMap { try index.keyValues(of: $0) }) }
+        for i in indexes.indices { newValues.append(try stored.flatMap { try indexes[i].keyValues(of: $0) }) }
         if indexes.contains(where: { $0.kind == .local }) {
             try changeItemCollection(old: old, new: stored, table: table)
         }
         var logged: [(ordinal: UInt16, key: [UInt8]?)] = []
-        for (index, values) in zip(indexes, newValues) {
+        for i in indexes.indices {
+            let ordinal = indexes[i].ordinal
             // An old item whose index key is malformed (stored before the index was created)
             // has no entry.
-            let oldValues = old.flatMap { (try? index.keyValues(of: $0)) ?? nil }
+            let oldValues = old.flatMap { (try? indexes[i].keyValues(of: $0)) ?? nil }
             let oldKey = try oldValues.map {
-                try IndexKeys.entryKey(table: table.number, ordinal: index.ordinal, values: $0, itemKey: key)
+                try IndexKeys.entryKey(table: table.number, ordinal: ordinal, values: $0, itemKey: key)
             }
-            guard index.isKeptInBatch else {
-                logged.append((index.ordinal, oldKey))
+            guard indexes[i].isKeptInBatch else {
+                logged.append((ordinal, oldKey))
                 continue
             }
-            let newKey = try values.map {
-                try IndexKeys.entryKey(table: table.number, ordinal: index.ordinal, values: $0, itemKey: key)
+            let newKey = try newValues[i].map {
+                try IndexKeys.entryKey(table: table.number, ordinal: ordinal, values: $0, itemKey: key)
             }
             if let oldKey, oldKey != newKey { batch.delete(oldKey) }
             if let newKey, let stored {
-                batch.put(newKey, index.entryValue(of: stored, encoded: storedBytes, table: table))
+                batch.put(newKey, indexes[i].entryValue(of: stored, encoded: storedBytes, table: table))
             }
         }
         if !logged.isEmpty {
