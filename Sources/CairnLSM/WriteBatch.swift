@@ -93,20 +93,31 @@ public struct WriteBatch: Sendable {
         setCount(count + 1)
     }
 
-    /// `putStamped` for a value of exactly `valueCount` bytes that `writeValue` appends to the
-    /// buffer it is given (the batch's own), so an encoder writes the value in place instead of
-    /// building it first. Appending any other number of bytes is a programming error.
-    public mutating func putStamped(
-        _ prefix: UnsafeRawBufferPointer, valueCount: Int, _ writeValue: (inout [UInt8]) -> Void
-    ) {
-        reserve(payload: prefix.count + valueCount + 10)
+    /// `putStamped` for a value that `writeValue` appends to the buffer it is given (the
+    /// batch's own), so an encoder writes the value in place instead of building it first.
+    /// The value's length is measured after it is written and its varint put in front of it
+    /// (moving the value by a few bytes), so nothing trusts a length declared in advance.
+    /// Returns the value's length.
+    @discardableResult
+    public mutating func putStamped(_ prefix: UnsafeRawBufferPointer, _ writeValue: (inout [UInt8]) -> Void) -> Int {
+        reserve(payload: prefix.count + 256)
         rep.append(WriteBatch.stampedValueTag)
         Coding.appendLengthPrefixed(&rep, prefix)
-        Coding.appendVarint(&rep, UInt64(valueCount))
         let start = rep.count
         writeValue(&rep)
-        precondition(rep.count - start == valueCount, "putStamped wrote \(rep.count - start) value bytes, not \(valueCount)")
+        let valueCount = rep.count - start
+        withUnsafeTemporaryAllocation(byteCount: 10, alignment: 1) { buffer in
+            if let base = buffer.baseAddress {
+                let n = Coding.encodeVarint(UInt64(valueCount), into: base)
+                rep.insert(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<n]), at: start)
+            } else {
+                var varint: [UInt8] = []
+                Coding.appendVarint(&varint, UInt64(valueCount))
+                rep.insert(contentsOf: varint, at: start)
+            }
+        }
         setCount(count + 1)
+        return valueCount
     }
 
     /// The batch record type of `putStamped` (stored only in batches and logs; in the

@@ -27,14 +27,6 @@ struct IndexLogRecord: Equatable {
             && zip(a.oldEntries, b.oldEntries).allSatisfy { $0.ordinal == $1.ordinal && $0.key == $1.key }
     }
 
-    /// Bytes `write(to:)` appends.
-    var encodedCount: Int {
-        func prefixed(_ n: Int) -> Int { Coding.varintLength(UInt64(n)) + n }
-        var count = 1 + prefixed(itemKey.count) + 1
-        for entry in oldEntries { count += 3 + (entry.key.map { prefixed($0.count) } ?? 0) }
-        return count
-    }
-
     func encoded() -> [UInt8] {
         var out: [UInt8] = []
         write(to: &out)
@@ -141,7 +133,7 @@ extension ItemDatabase {
             let record = IndexLogRecord(itemKey: key, oldEntries: logged)
             let prefix = IndexKeys.logPrefix(table.number)
             prefix.withUnsafeBytes { prefix in
-                batch.putStamped(prefix, valueCount: record.encodedCount) { record.write(to: &$0) }
+                batch.putStamped(prefix) { record.write(to: &$0) }
             }
         }
     }

@@ -39,14 +39,7 @@ enum StreamRecordCodec {
     /// Bytes of an item key before its encoded key values: tag, table number, partition hash.
     static var itemKeyPrefixSize: Int { KeySpace.itemKeyPrefixSize }
 
-    /// The number of bytes `write` appends for a record of an item key and images.
-    static func encodedCount(itemKeyCount: Int, newImageCount: Int?, oldImageCount: Int?) -> Int {
-        func prefixed(_ n: Int) -> Int { Coding.varintLength(UInt64(n)) + n }
-        let keyCount = max(0, itemKeyCount - itemKeyPrefixSize)
-        return 11 + prefixed(keyCount) + (newImageCount.map(prefixed) ?? 0) + (oldImageCount.map(prefixed) ?? 0)
-    }
-
-    /// Appends a record to `out` (`encodedCount` bytes).
+    /// Appends a record to `out`.
     static func write(
         event: StreamEventName, byTimeToLive: Bool, createdAtMillis: UInt64, itemKey: [UInt8], newImage: [UInt8]?,
         oldImage: [UInt8]?, to out: inout [UInt8]
@@ -163,10 +156,8 @@ extension ItemDatabase {
         let oldBytes = stream.viewType.includesOldImage && !isInsert ? old.map(ItemCodec.encode) : nil
         let lane = StreamKeys.lane(ofItemKey: key, lanes: stream.lanes)
         let created = UInt64(max(0, (currentTime() * 1000).rounded(.down)))
-        let valueCount = StreamRecordCodec.encodedCount(
-            itemKeyCount: key.count, newImageCount: newBytes?.count, oldImageCount: oldBytes?.count)
-        StreamKeys.withLanePrefix(table: table.number, ordinal: stream.ordinal, lane: lane) { prefix in
-            batch.putStamped(prefix, valueCount: valueCount) { out in
+        let valueCount = StreamKeys.withLanePrefix(table: table.number, ordinal: stream.ordinal, lane: lane) { prefix in
+            batch.putStamped(prefix) { out in
                 StreamRecordCodec.write(
                     event: event, byTimeToLive: byTimeToLive, createdAtMillis: created, itemKey: key,
                     newImage: newBytes, oldImage: oldBytes, to: &out)

@@ -28,6 +28,25 @@ import Testing
         try reopened.close()
     }
 
+    /// A value written in place gets the length it really has, whatever it is, and encodes
+    /// exactly as the same value given whole (lengths around each varint size, and empty).
+    @Test func inPlaceValuesEncodeAsWholeOnes() throws {
+        for length in [0, 1, 127, 128, 300, 16_383, 16_384, 70_000] {
+            let value = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            var whole = WriteBatch()
+            whole.put(bytes("k"), bytes("v"))
+            whole.putStamped(bytes("p/"), value)
+            var inPlace = WriteBatch()
+            inPlace.put(bytes("k"), bytes("v"))
+            let written = bytes("p/").withUnsafeBytes { prefix in
+                inPlace.putStamped(prefix) { $0.append(contentsOf: value) }
+            }
+            #expect(written == length)
+            #expect(inPlace.rep == whole.rep, "length \(length)")
+            #expect(inPlace.count == 2)
+        }
+    }
+
     /// Concurrent writers stamping one prefix: a reader never sees a stamp below one it has
     /// already seen appear later (no gap is ever filled in).
     @Test func readersNeverSeeAGapFilledLater() throws {
