@@ -60,13 +60,18 @@ public struct WriteBatch: Sendable {
         rep.withUnsafeMutableBytes { $0.storeBytes(of: UInt32(n).littleEndian, toByteOffset: 8, as: UInt32.self) }
     }
 
+    /// Appends one record of two length-prefixed fields (key and value, or start and end).
+    private mutating func appendRecord(_ tag: UInt8, _ first: [UInt8], _ second: [UInt8]) {
+        reserve(payload: first.count + second.count)
+        rep.append(tag)
+        Coding.appendLengthPrefixed(&rep, first)
+        Coding.appendLengthPrefixed(&rep, second)
+        setCount(count + 1)
+    }
+
     /// Sets `key` to `value`.
     public mutating func put(_ key: [UInt8], _ value: [UInt8]) {
-        reserve(payload: key.count + value.count)
-        rep.append(ValueType.value.rawValue)
-        Coding.appendLengthPrefixed(&rep, key)
-        Coding.appendLengthPrefixed(&rep, value)
-        setCount(count + 1)
+        appendRecord(ValueType.value.rawValue, key, value)
     }
 
     /// Sets `key` to `value` from raw buffers.
@@ -86,11 +91,7 @@ public struct WriteBatch: Sendable {
     /// snapshot's: a log kept this way (a change stream) never shows a gap that a later
     /// commit fills. The key is rebuilt from the sequence when the log is replayed.
     public mutating func putStamped(_ prefix: [UInt8], _ value: [UInt8]) {
-        reserve(payload: prefix.count + value.count)
-        rep.append(WriteBatch.stampedValueTag)
-        Coding.appendLengthPrefixed(&rep, prefix)
-        Coding.appendLengthPrefixed(&rep, value)
-        setCount(count + 1)
+        appendRecord(WriteBatch.stampedValueTag, prefix, value)
     }
 
     /// `putStamped` for a value that `writeValue` appends to the buffer it is given (the
@@ -135,11 +136,7 @@ public struct WriteBatch: Sendable {
     /// Deletes every key k with `start <= k < end`. An empty range (start >= end) is recorded
     /// but deletes nothing; `Database.deleteRange` rejects it up front.
     public mutating func deleteRange(_ start: [UInt8], _ end: [UInt8]) {
-        reserve(payload: start.count + end.count)
-        rep.append(ValueType.rangeDeletion.rawValue)
-        Coding.appendLengthPrefixed(&rep, start)
-        Coding.appendLengthPrefixed(&rep, end)
-        setCount(count + 1)
+        appendRecord(ValueType.rangeDeletion.rawValue, start, end)
     }
 
     /// Appends every update of `other` (used to merge a commit group into one log record).

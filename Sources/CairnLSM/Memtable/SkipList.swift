@@ -196,7 +196,7 @@ final class SkipList<Order: SkipListKeyOrder>: @unchecked Sendable {
                 level -= 1
                 splice[level] = hint[level]
             }
-            if level > 0 { searchDown(from: hint[level], below: level, key) }
+            if level > 0 { _ = descend(key, from: hint[level], level: level - 1, predecessors: splice) }
         } else {
             _ = findGreaterOrEqual(key, predecessors: splice)
             // Every level was searched: the hint can take the higher predecessors too.
@@ -213,23 +213,6 @@ final class SkipList<Order: SkipListKeyOrder>: @unchecked Sendable {
         if node != head && Order.compare(Self.key(node), key) >= 0 { return false }
         guard let next = Self.next(node, level) else { return true }
         return Order.compare(Self.key(next), key) > 0
-    }
-
-    /// Fills `splice[0..<level]` with the last nodes less than `key`, searching down from
-    /// `start` (a node at `level` less than `key`, or the head).
-    @inline(__always)
-    private func searchDown(from start: UnsafeMutableRawPointer, below level: Int, _ key: UnsafeRawBufferPointer) {
-        var x = start
-        var level = level - 1
-        while true {
-            if let n = Self.next(x, level), Order.compare(Self.key(n), key) < 0 {
-                x = n
-            } else {
-                splice[level] = x
-                if level == 0 { return }
-                level -= 1
-            }
-        }
     }
 
     /// Links `node` after the predecessors in `splice[0..<min(node.height, current)]`.
@@ -263,8 +246,18 @@ final class SkipList<Order: SkipListKeyOrder>: @unchecked Sendable {
         _ key: UnsafeRawBufferPointer,
         predecessors: UnsafeMutablePointer<UnsafeMutableRawPointer>? = nil
     ) -> UnsafeMutableRawPointer? {
-        var x = head
-        var level = height.load(ordering: .relaxed) - 1
+        descend(key, from: head, level: height.load(ordering: .relaxed) - 1, predecessors: predecessors)
+    }
+
+    /// `findGreaterOrEqual` starting at `start` on `level` instead of at the head's top: `start`
+    /// must be the head or a node at `level` less than `key`. Fills `predecessors[0...level]`.
+    @inline(__always)
+    private func descend(
+        _ key: UnsafeRawBufferPointer, from start: UnsafeMutableRawPointer, level top: Int,
+        predecessors: UnsafeMutablePointer<UnsafeMutableRawPointer>?
+    ) -> UnsafeMutableRawPointer? {
+        var x = start
+        var level = top
         // A node already found to be >= key at a higher level need not be compared again.
         var knownNotLess: UnsafeMutableRawPointer? = nil
         while true {
