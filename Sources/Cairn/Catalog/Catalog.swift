@@ -62,7 +62,7 @@ final class Catalog: Sendable {
             guard next.count == 8 else {
                 throw CairnError.corruption(file: "table catalog", offset: 0, reason: "next table number is \(next.count) bytes, not 8")
             }
-            let value = next.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let value = KeySpace.bigEndianValue(next)
             guard value <= UInt64(UInt32.max) else {
                 throw CairnError.corruption(file: "table catalog", offset: 0, reason: "next table number \(value) out of range")
             }

@@ -192,8 +192,18 @@ final class TableDefinition: Codable, Sendable {
 
     /// The key attributes of a stored item (for LastEvaluatedKey).
     func key(of item: Item) -> Item {
-        var key: Item = [:]
-        for attribute in keyAttributes { key[attribute.name] = item[attribute.name] }
-        return key
+        Self.values(of: keyAttributes, in: item)
+    }
+
+    /// The attributes `attributes` name, taken from `item`.
+    static func values(of attributes: [KeyAttribute], in item: Item) -> Item {
+        var values: Item = [:]
+        for attribute in attributes { values[attribute.name] = item[attribute.name] }
+        return values
+    }
+
+    /// The storage key of an item (or a key) holding this table's key attributes, checked.
+    func itemKey(of item: Item) throws -> [UInt8] {
+        try itemKey(try keyValues(of: key(of: item), isKey: true))
     }
 }

@@ -52,7 +52,7 @@ struct ReadSource {
         guard start.count == names.count, start.keys.allSatisfy(names.contains) else {
             throw DynamoDBError.validation("The provided key element does not match the schema")
         }
-        let itemKey = try table.itemKey(try table.keyValues(of: table.key(of: start), isKey: true))
+        let itemKey = try table.itemKey(of: start)
         guard let index else { return itemKey }
         guard let values = try index.keyValues(of: start) else {
             throw DynamoDBError.validation("The provided key element does not match the schema")
@@ -62,9 +62,7 @@ struct ReadSource {
 
     /// The LastEvaluatedKey of a stored item or entry.
     func lastKey(of item: Item) -> Item {
-        var key: Item = [:]
-        for attribute in startKeyAttributes { key[attribute.name] = item[attribute.name] }
-        return key
+        TableDefinition.values(of: startKeyAttributes, in: item)
     }
 }
 

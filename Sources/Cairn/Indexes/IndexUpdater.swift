@@ -54,7 +54,7 @@ extension ItemDatabase {
         guard bytes.count == 8 else {
             throw CairnError.corruption(file: "index log", offset: 0, reason: "log position of table \(table) is \(bytes.count) bytes, not 8")
         }
-        return bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return KeySpace.bigEndianValue(bytes)
     }
 
     /// Applies the records of `table`'s index log visible at `snapshot` after its position,
@@ -78,7 +78,7 @@ extension ItemDatabase {
                 guard key.count == IndexKeys.logPrefix(table.number).count + 8 else {
                     throw CairnError.corruption(file: "index log", offset: 0, reason: "log key of \(key.count) bytes")
                 }
-                position = key.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                position = KeySpace.bigEndianValue(key.suffix(8))
                 try apply(try IndexLogRecord.decode(iterator.value), table: table, targets: targets, at: snapshot, to: &batch)
                 count += 1
                 try iterator.next()

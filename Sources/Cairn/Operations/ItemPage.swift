@@ -88,7 +88,7 @@ struct ItemPageReader {
             page.scannedCount += 1
             bytesRead += size
             if fetchItems {
-                let key = try source.table.itemKey(try source.table.keyValues(of: source.table.key(of: item), isKey: true))
+                let key = try source.table.itemKey(of: item)
                 if let bytes = try lsm.get(key, snapshot: snapshot) { item = try ItemCodec.decode(bytes) }
             }
             if try filter?.evaluate(on: item) ?? true {

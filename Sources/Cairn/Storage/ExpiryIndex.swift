@@ -91,7 +91,7 @@ enum ExpiryIndex {
     static func parse(_ entry: [UInt8], table number: UInt32) -> (seconds: Int64, itemKey: [UInt8])? {
         let headerSize = 1 + 4 + expirySize + 8
         guard entry.count > headerSize, entry.starts(with: prefix(number)) else { return nil }
-        let flipped = entry[5..<13].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let flipped = KeySpace.bigEndianValue(entry[5..<13])
         return (Int64(bitPattern: flipped ^ (1 << 63)), Array(entry[headerSize...]))
     }
 }

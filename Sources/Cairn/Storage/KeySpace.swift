@@ -92,6 +92,11 @@ enum KeySpace {
         return key
     }
 
+    /// The big-endian number in `bytes` (at most 8 of them): `appendBigEndian` read back.
+    static func bigEndianValue(_ bytes: some Collection<UInt8>) -> UInt64 {
+        bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    }
+
     /// Appends `value` big-endian (4 bytes for UInt32, 8 for UInt64).
     static func appendBigEndian<T: FixedWidthInteger & UnsignedInteger>(_ value: T, to out: inout [UInt8]) {
         var shift = T.bitWidth - 8

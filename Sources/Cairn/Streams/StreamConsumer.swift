@@ -40,7 +40,7 @@ public final class StreamConsumer: Sendable {
         guard bytes.count == 8 else {
             throw CairnError.corruption(file: "stream consumer \(name)", offset: 0, reason: "position is \(bytes.count) bytes, not 8")
         }
-        return bytes.reduce(0) { $0 << 8 | UInt64($1) }
+        return KeySpace.bigEndianValue(bytes)
     }
 
     /// The stream's records after the committed position.

@@ -142,7 +142,7 @@ enum StreamKeys {
     /// The commit sequence number at the end of a record key.
     static func sequence(ofRecordKey key: [UInt8]) -> UInt64? {
         guard key.count == 17, key[0] == tag else { return nil }
-        return key[9...].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return KeySpace.bigEndianValue(key[9...])
     }
 
     /// The lane of an item: its partition hash (bytes 5..<9 of the item key) modulo `lanes`,

@@ -69,7 +69,7 @@ enum StreamShards {
                 guard let byte = UInt8(String(decoding: hex[i..<(i + 2)], as: UTF8.self), radix: 16) else { return nil }
                 bytes.append(byte)
             }
-            func read(_ range: Range<Int>) -> UInt64 { bytes[range].reduce(0) { $0 << 8 | UInt64($1) } }
+            func read(_ range: Range<Int>) -> UInt64 { KeySpace.bigEndianValue(bytes[range]) }
             table = UInt32(read(0..<4))
             ordinal = UInt16(read(4..<6))
             lane = UInt16(read(6..<8))
