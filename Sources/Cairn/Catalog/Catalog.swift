@@ -69,20 +69,13 @@ final class Catalog: Sendable {
             loaded.nextNumber = UInt32(value)
         }
         let prefix = KeySpace.tableDefinitionPrefix
-        let iterator = try lsm.makeIterator(ReadOptions(lowerBound: prefix, upperBound: prefix.prefixSuccessor))
-        try iterator.seekToFirst()
-        while iterator.isValid {
-            let definition = try TableDefinition.decode(record: iterator.value, key: iterator.key)
+        try lsm.forEachEntry(from: prefix, to: prefix.prefixSuccessor) { entry in
+            let definition = try TableDefinition.decode(record: entry.value, key: entry.key)
             loaded.tables[definition.name] = definition
             loaded.nextNumber = max(loaded.nextNumber, definition.number &+ 1)
-            try iterator.next()
         }
-        let streams = try lsm.makeIterator(ReadOptions(
-            lowerBound: StreamKeys.descriptorPrefix, upperBound: StreamKeys.descriptorPrefix.prefixSuccessor))
-        try streams.seekToFirst()
-        while streams.isValid {
-            loaded.streams[streams.key] = try StreamDescriptor.decode(streams.value)
-            try streams.next()
+        try lsm.forEachEntry(from: StreamKeys.descriptorPrefix, to: StreamKeys.descriptorPrefix.prefixSuccessor) { entry in
+            loaded.streams[entry.key] = try StreamDescriptor.decode(entry.value)
         }
         state = Mutex(loaded)
         noteIndexes(loaded.tables)

@@ -70,24 +70,19 @@ extension ItemDatabase {
             wrongValue: 0, backfilling: index.status == .creating)
         guard index.status == .active else { return result }
         var expected: [[UInt8]: [UInt8]] = [:]
-        let items = try lsm.makeIterator(ReadOptions(
-            snapshot: snapshot, lowerBound: KeySpace.tablePrefix(table.number), upperBound: KeySpace.tableEnd(table.number)))
-        try items.seekToFirst()
-        while items.isValid {
+        try lsm.forEachEntry(from: KeySpace.tablePrefix(table.number), to: KeySpace.tableEnd(table.number), at: snapshot) { items in
             let bytes = items.value
             let item = try ItemCodec.decode(bytes)
             if let values = (try? index.keyValues(of: item)) ?? nil {
                 let key = try IndexKeys.entryKey(table: table.number, ordinal: index.ordinal, values: values, itemKey: items.key)
                 expected[key] = index.entryValue(of: item, encoded: bytes, table: table)
             }
-            try items.next()
         }
         result.expectedEntries = expected.count
-        let entries = try lsm.makeIterator(ReadOptions(
-            snapshot: snapshot, lowerBound: IndexKeys.indexPrefix(table: table.number, ordinal: index.ordinal),
-            upperBound: IndexKeys.indexEnd(table: table.number, ordinal: index.ordinal)))
-        try entries.seekToFirst()
-        while entries.isValid {
+        try lsm.forEachEntry(
+            from: IndexKeys.indexPrefix(table: table.number, ordinal: index.ordinal),
+            to: IndexKeys.indexEnd(table: table.number, ordinal: index.ordinal), at: snapshot
+        ) { entries in
             result.storedEntries += 1
             if let value = expected.removeValue(forKey: entries.key) {
                 if value != entries.value, try ItemCodec.decode(value) != ItemCodec.decode(entries.value) {
@@ -96,7 +91,6 @@ extension ItemDatabase {
             } else {
                 result.extra += 1
             }
-            try entries.next()
         }
         result.missing = expected.count
         return result

@@ -90,12 +90,9 @@ extension ItemDatabase {
             ranges.append((prefix, prefix.prefixSuccessor ?? IndexKeys.indexEnd(table: table.number, ordinal: index.ordinal)))
         }
         for (number, (lower, upper)) in ranges.enumerated() {
-            let iterator = try lsm.makeIterator(ReadOptions(lowerBound: lower, upperBound: upper))
-            try iterator.seekToFirst()
-            while iterator.isValid {
-                total += Int64(ItemSize.of(try ItemCodec.decode(iterator.value)))
+            try lsm.forEachEntry(from: lower, to: upper) { entry in
+                total += Int64(ItemSize.of(try ItemCodec.decode(entry.value)))
                 if number > 0 { total += Int64(ItemCollectionSizes.indexEntryOverhead) }
-                try iterator.next()
             }
         }
         return total

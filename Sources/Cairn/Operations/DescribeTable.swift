@@ -60,14 +60,11 @@ extension ItemDatabase {
 
     /// The number of encoded items between two keys and their total size by DynamoDB's rules.
     private func countEntries(from lower: [UInt8], to upper: [UInt8]) throws -> (count: Int64, bytes: Int64) {
-        let iterator = try lsm.makeIterator(ReadOptions(snapshot: nil, lowerBound: lower, upperBound: upper))
-        try iterator.seekToFirst()
         var count: Int64 = 0
         var bytes: Int64 = 0
-        while iterator.isValid {
+        try lsm.forEachEntry(from: lower, to: upper) { entry in
             count += 1
-            bytes += Int64(ItemSize.of(try ItemCodec.decode(iterator.value)))
-            try iterator.next()
+            bytes += Int64(ItemSize.of(try ItemCodec.decode(entry.value)))
         }
         return (count, bytes)
     }
