@@ -96,6 +96,24 @@ final class TableDefinition: Codable, Sendable {
         }
     }
 
+    /// A global index's description, with `status` (DynamoDB's IndexStatus) and counts.
+    func description(
+        ofGlobal index: IndexDefinition, status: String, counts: (count: Int64, bytes: Int64)? = nil
+    ) -> GlobalSecondaryIndexDescription {
+        GlobalSecondaryIndexDescription(
+            indexName: index.name, keySchema: index.keySchema, projection: index.projection,
+            indexStatus: status, backfilling: index.status == .creating ? true : nil,
+            provisionedThroughput: ProvisionedThroughputDescription(
+                readCapacityUnits: index.readCapacityUnits, writeCapacityUnits: index.writeCapacityUnits),
+            indexSizeBytes: counts?.bytes ?? 0, itemCount: counts?.count ?? 0,
+            indexArn: indexArn(index.name), consistency: index.consistency)
+    }
+
+    /// The ARN of index `indexName`: `arn:aws:dynamodb:local:000000000000:table/<table>/index/<index>`.
+    func indexArn(_ indexName: String) -> String {
+        "arn:aws:dynamodb:local:000000000000:table/\(name)/index/\(indexName)"
+    }
+
     /// The key schema in DynamoDB's shape.
     var keySchema: [KeySchemaElement] {
         var schema = [KeySchemaElement(attributeName: partitionKey.name, keyType: .hash)]
@@ -135,21 +153,14 @@ final class TableDefinition: Codable, Sendable {
                 StreamSpecification(streamEnabled: $0.enabled, streamViewType: $0.enabled ? $0.viewType : nil)
             },
             latestStreamLabel: settings.stream?.label, latestStreamArn: settings.stream.map(streamArn))
-        let arn = "arn:aws:dynamodb:local:000000000000:table/\(name)/index/"
         let locals = indexes.filter { $0.kind == .local }.map { index in
             LocalSecondaryIndexDescription(
                 indexName: index.name, keySchema: index.keySchema, projection: index.projection,
                 indexSizeBytes: indexCounts[index.ordinal]?.bytes ?? 0, itemCount: indexCounts[index.ordinal]?.count ?? 0,
-                indexArn: arn + index.name)
+                indexArn: indexArn(index.name))
         }
         let globals = indexes.filter { $0.kind == .global }.map { index in
-            GlobalSecondaryIndexDescription(
-                indexName: index.name, keySchema: index.keySchema, projection: index.projection,
-                indexStatus: index.status.rawValue, backfilling: index.status == .creating ? true : nil,
-                provisionedThroughput: ProvisionedThroughputDescription(
-                    readCapacityUnits: index.readCapacityUnits, writeCapacityUnits: index.writeCapacityUnits),
-                indexSizeBytes: indexCounts[index.ordinal]?.bytes ?? 0, itemCount: indexCounts[index.ordinal]?.count ?? 0,
-                indexArn: arn + index.name, consistency: index.consistency)
+            self.description(ofGlobal: index, status: index.status.rawValue, counts: indexCounts[index.ordinal])
         }
         description.localSecondaryIndexes = locals.isEmpty ? nil : locals
         description.globalSecondaryIndexes = globals.isEmpty ? nil : globals

@@ -103,20 +103,10 @@ extension ItemDatabase {
         }
         var description = try describe(definition)
         // A deleted index is reported once more, DELETING, as DynamoDB reports it.
-        if let name = input.globalSecondaryIndexUpdates?.first?.delete?.indexName {
-            var deleting = GlobalSecondaryIndexDescription(
-                indexName: name, keySchema: [], projection: IndexProjection(projectionType: .keysOnly), indexStatus: "DELETING",
-                provisionedThroughput: ProvisionedThroughputDescription(readCapacityUnits: 0, writeCapacityUnits: 0),
-                indexSizeBytes: 0, itemCount: 0, indexArn: "arn:aws:dynamodb:local:000000000000:table/\(definition.name)/index/\(name)",
-                consistency: .eventual)
-            if let old = previous?.index(named: name) {
-                deleting.keySchema = old.keySchema
-                deleting.projection = old.projection
-                deleting.consistency = old.consistency
-                deleting.provisionedThroughput = ProvisionedThroughputDescription(
-                    readCapacityUnits: old.readCapacityUnits, writeCapacityUnits: old.writeCapacityUnits)
-            }
-            description.globalSecondaryIndexes = (description.globalSecondaryIndexes ?? []) + [deleting]
+        if let name = input.globalSecondaryIndexUpdates?.first?.delete?.indexName,
+           let previous, let deleted = previous.index(named: name) {
+            description.globalSecondaryIndexes =
+                (description.globalSecondaryIndexes ?? []) + [previous.description(ofGlobal: deleted, status: "DELETING")]
         }
         return UpdateTableOutput(tableDescription: description)
     }
@@ -218,12 +208,11 @@ extension ItemDatabase {
                 throw DynamoDBError.validation(
                     "1 validation error detected: Value '\(definition.attributeType)' at 'attributeDefinitions.member.attributeType' failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]")
             }
-            let created = try IndexValidation.definitions(
+            let ordinal = settings.nextIndexOrdinal ?? UInt16(indexes.count)
+            indexes += try IndexValidation.definitions(
                 table: (table.partitionKey, table.sortKey), local: [], global: [create], attributes: known,
-                existing: indexes, firstOrdinal: settings.nextIndexOrdinal ?? UInt16(indexes.count),
-                status: .creating, billingMode: settings.billingMode)
-            indexes += created
-            settings.nextIndexOrdinal = (settings.nextIndexOrdinal ?? UInt16(indexes.count - created.count)) &+ 1
+                existing: indexes, firstOrdinal: ordinal, status: .creating, billingMode: settings.billingMode)
+            settings.nextIndexOrdinal = ordinal &+ 1
             settings.indexes = indexes
             return nil
         }
