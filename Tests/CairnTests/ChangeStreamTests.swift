@@ -386,6 +386,21 @@ import Testing
         try db.close()
     }
 
+    /// A consumer position that is not 8 bytes is typed corruption naming the consumer.
+    @Test func damagedConsumerPositionIsCorruption() throws {
+        let db = try memoryDatabase()
+        try db.createTable(Self.streamTable())
+        let consumer = try db.consumer(named: "copier", of: "songs")
+        #expect(try consumer.position() == 0)
+        try consumer.commit(7)
+        #expect(try consumer.position() == 7)
+        try db.storage.put(consumer.key, [1, 2, 3])
+        #expect {
+            _ = try consumer.position()
+        } throws: { ($0 as? CairnError)?.isCorruption == true && "\($0)".contains("stream consumer copier") }
+        try db.close()
+    }
+
     /// A consumer that writes its output into Cairn commits its position in the same batch:
     /// after a crash at any file operation, output and position agree (exactly once).
     @Test func durableConsumerIsExactlyOnceAcrossCrashes() async throws {

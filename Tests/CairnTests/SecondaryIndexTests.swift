@@ -736,6 +736,23 @@ import Testing
         try reopened.close()
     }
 
+    /// A damaged index-log position or log record is typed corruption from the updater,
+    /// never a crash or a silently skipped record.
+    @Test func damagedIndexLogIsCorruption() throws {
+        let db = try ItemDatabase.open("/db", options: Self.options())
+        try db.createTable(Self.ordersTable())
+        let number = try db.catalog.table("orders").number
+        try db.putItem(PutItemInput(tableName: "orders", item: Self.order("ann", 1, placed: "p", status: "s", total: 1)))
+        try db.storage.put(IndexKeys.logPositionKey(number), [1, 2, 3])
+        #expect {
+            try db.runIndexUpkeep()
+        } throws: { ($0 as? CairnError)?.isCorruption == true && "\($0)".contains("log position of table \(number) is 3 bytes") }
+        try db.storage.delete(IndexKeys.logPositionKey(number))
+        try db.storage.put(IndexKeys.logKey(number, sequence: 1), [9, 9])
+        #expect { try db.runIndexUpkeep() } throws: { ($0 as? CairnError)?.isCorruption == true }
+        try db.close()
+    }
+
     @Test func indexLogRecordsRoundTripAndDamageIsCorruption() throws {
         let record = IndexLogRecord(itemKey: [1, 2, 3], oldEntries: [(0, [4, 5]), (3, nil)])
         let bytes = record.encoded()

@@ -58,11 +58,7 @@ final class Catalog: Sendable {
             // An empty database opened read-only stays as it is (it has no tables to read).
             if !lsm.isReadOnly { _ = try lsm.put(KeySpace.formatMarkerKey, KeySpace.formatMagic + [KeySpace.formatVersion], sync: true) }
         }
-        if let next = try lsm.get(KeySpace.nextTableNumberKey) {
-            guard next.count == 8 else {
-                throw CairnError.corruption(file: "table catalog", offset: 0, reason: "next table number is \(next.count) bytes, not 8")
-            }
-            let value = KeySpace.bigEndianValue(next)
+        if let value = try lsm.storedUInt64(KeySpace.nextTableNumberKey, file: "table catalog", what: "next table number") {
             guard value <= UInt64(UInt32.max) else {
                 throw CairnError.corruption(file: "table catalog", offset: 0, reason: "next table number \(value) out of range")
             }

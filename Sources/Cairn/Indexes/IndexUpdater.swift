@@ -50,11 +50,8 @@ extension ItemDatabase {
 
     /// The sequence number of the last applied record of a table's index log (0: none).
     private func indexLogPosition(_ table: UInt32, at snapshot: Snapshot?) throws -> UInt64 {
-        guard let bytes = try lsm.get(IndexKeys.logPositionKey(table), snapshot: snapshot) else { return 0 }
-        guard bytes.count == 8 else {
-            throw CairnError.corruption(file: "index log", offset: 0, reason: "log position of table \(table) is \(bytes.count) bytes, not 8")
-        }
-        return KeySpace.bigEndianValue(bytes)
+        try lsm.storedUInt64(
+            IndexKeys.logPositionKey(table), at: snapshot, file: "index log", what: "log position of table \(table)") ?? 0
     }
 
     /// Applies the records of `table`'s index log visible at `snapshot` after its position,

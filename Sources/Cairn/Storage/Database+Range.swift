@@ -13,4 +13,15 @@ extension Database {
             try iterator.next()
         }
     }
+
+    /// The 8-byte big-endian number stored under `key` as of `snapshot` (a position, a counter),
+    /// nil when there is none; another length is `CairnError.corruption` naming `file` and
+    /// what the number is.
+    func storedUInt64(_ key: [UInt8], at snapshot: Snapshot? = nil, file: String, what: String) throws -> UInt64? {
+        guard let bytes = try get(key, snapshot: snapshot) else { return nil }
+        guard bytes.count == 8 else {
+            throw CairnError.corruption(file: file, offset: 0, reason: "\(what) is \(bytes.count) bytes, not 8")
+        }
+        return KeySpace.bigEndianValue(bytes)
+    }
 }

@@ -36,11 +36,7 @@ public final class StreamConsumer: Sendable {
 
     /// The sequence number of the last record committed (0 before the first commit).
     public func position() throws -> UInt64 {
-        guard let bytes = try database.storage.get(key) else { return 0 }
-        guard bytes.count == 8 else {
-            throw CairnError.corruption(file: "stream consumer \(name)", offset: 0, reason: "position is \(bytes.count) bytes, not 8")
-        }
-        return KeySpace.bigEndianValue(bytes)
+        try database.storage.storedUInt64(key, file: "stream consumer \(name)", what: "position") ?? 0
     }
 
     /// The stream's records after the committed position.
