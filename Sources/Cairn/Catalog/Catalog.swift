@@ -85,6 +85,15 @@ final class Catalog: Sendable {
         return definition
     }
 
+    /// The definition of table `name`, or ResourceNotFoundException naming the table (the
+    /// message of DynamoDB's table-level and Streams operations).
+    func table(named name: String) throws -> TableDefinition {
+        guard let definition = lookup(name) else {
+            throw DynamoDBError.resourceNotFound("Requested resource not found: Table: \(name) not found")
+        }
+        return definition
+    }
+
     /// The definition of table `name`, if it exists.
     func lookup(_ name: String) -> TableDefinition? {
         state.withLock { $0.tables[name] }

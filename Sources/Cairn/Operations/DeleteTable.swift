@@ -34,9 +34,7 @@ extension ItemDatabase {
     public func deleteTable(_ input: DeleteTableInput) throws -> DeleteTableOutput {
         // The index updater's lock first: no pass is writing the table's index entries.
         try indexUpkeep.withLock { _ in try locks.withAllLocks {
-            guard let definition = catalog.lookup(input.tableName) else {
-                throw DynamoDBError.resourceNotFound("Requested resource not found: Table: \(input.tableName) not found")
-            }
+            let definition = try catalog.table(named: input.tableName)
             guard !definition.settings.deletionProtectionEnabled else {
                 throw DynamoDBError.validation(
                     "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")

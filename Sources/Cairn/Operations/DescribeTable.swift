@@ -33,9 +33,7 @@ extension ItemDatabase {
     ///
     /// - Throws: `ResourceNotFoundException` if the table does not exist.
     public func describeTable(_ input: DescribeTableInput) throws -> DescribeTableOutput {
-        guard let definition = catalog.lookup(input.tableName) else {
-            throw DynamoDBError.resourceNotFound("Requested resource not found: Table: \(input.tableName) not found")
-        }
+        let definition = try catalog.table(named: input.tableName)
         return DescribeTableOutput(table: try describe(definition, counting: true))
     }
 

@@ -77,9 +77,7 @@ extension ItemDatabase {
                     "One or more parameter values were invalid: If stream is being disabled, then UpdateViewType must not be specified")
             }
         }
-        guard catalog.lookup(input.tableName) != nil else {
-            throw DynamoDBError.resourceNotFound("Requested resource not found: Table: \(input.tableName) not found")
-        }
+        _ = try catalog.table(named: input.tableName)
         guard input.billingMode != nil || input.provisionedThroughput != nil || input.deletionProtectionEnabled != nil
                 || input.streamSpecification != nil || input.globalSecondaryIndexUpdates != nil else {
             throw DynamoDBError.validation(

@@ -97,9 +97,7 @@ extension ItemDatabase {
     /// - Throws: `ResourceNotFoundException` for a missing table, `ValidationException` for a
     ///   table without an enabled stream.
     public func changes(of tableName: String, from start: ChangeStreamStart = .trimHorizon) throws -> ChangeStream {
-        guard let table = catalog.lookup(tableName) else {
-            throw DynamoDBError.resourceNotFound("Requested resource not found: Table: \(tableName) not found")
-        }
+        let table = try catalog.table(named: tableName)
         guard let stream = table.activeStream else {
             throw DynamoDBError.validation("Table \(tableName) has no enabled stream")
         }
@@ -117,9 +115,7 @@ extension ItemDatabase {
     /// them; empty when there are none yet. For readers that poll, such as `cairn tail`
     /// following another process's writes through read-only opens.
     public func streamRecords(of tableName: String, after: UInt64, limit: Int = 1000) throws -> [StreamRecord] {
-        guard let table = catalog.lookup(tableName) else {
-            throw DynamoDBError.resourceNotFound("Requested resource not found: Table: \(tableName) not found")
-        }
+        let table = try catalog.table(named: tableName)
         guard let stream = table.settings.stream else {
             throw DynamoDBError.validation("Table \(tableName) has no stream")
         }

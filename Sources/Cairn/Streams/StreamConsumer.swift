@@ -70,9 +70,7 @@ extension ItemDatabase {
         guard !name.isEmpty, name.utf8.count <= 255 else {
             throw DynamoDBError.validation("A consumer name must have 1 to 255 bytes")
         }
-        guard let table = catalog.lookup(tableName) else {
-            throw DynamoDBError.resourceNotFound("Requested resource not found: Table: \(tableName) not found")
-        }
+        let table = try catalog.table(named: tableName)
         guard let stream = table.activeStream else {
             throw DynamoDBError.validation("Table \(tableName) has no enabled stream")
         }
