@@ -127,6 +127,11 @@ public struct WriteBatch: Sendable {
 
     /// Deletes `key`.
     public mutating func delete(_ key: [UInt8]) {
+        key.withUnsafeBytes { delete($0) }
+    }
+
+    /// Deletes `key` from a raw buffer.
+    public mutating func delete(_ key: UnsafeRawBufferPointer) {
         reserve(payload: key.count)
         rep.append(ValueType.deletion.rawValue)
         Coding.appendLengthPrefixed(&rep, key)

@@ -754,10 +754,14 @@ import Testing
     }
 
     @Test func indexLogRecordsRoundTripAndDamageIsCorruption() throws {
-        let record = IndexLogRecord(itemKey: [1, 2, 3], oldEntries: [(0, [4, 5]), (3, nil)])
+        let record = IndexLogRecord(itemKey: [1, 2, 3], itemBytes: [8, 8, 8], changes: [
+            .init(ordinal: 0, oldKey: [4, 5], newKey: [6], newValue: nil),
+            .init(ordinal: 3, oldKey: nil, newKey: [7, 7], newValue: [1]),
+            .init(ordinal: 4, oldKey: [2], newKey: nil, newValue: nil),
+        ])
         let bytes = record.encoded()
         #expect(try IndexLogRecord.decode(bytes) == record)
-        let deletion = IndexLogRecord(itemKey: [9], oldEntries: [(1, [7])])
+        let deletion = IndexLogRecord(itemKey: [9], itemBytes: nil, changes: [.init(ordinal: 1, oldKey: [7])])
         #expect(try IndexLogRecord.decode(deletion.encoded()) == deletion)
         for cut in 0..<bytes.count {
             #expect(throws: CairnError.self) { try IndexLogRecord.decode(Array(bytes.prefix(cut))) }
@@ -766,6 +770,43 @@ import Testing
         bad[0] = 9
         #expect(throws: CairnError.self) { try IndexLogRecord.decode(bad) }
         #expect(throws: CairnError.self) { try IndexLogRecord.decode(bytes + [0]) }
+        // An entry of the item's bytes in a record that does not carry them.
+        let missing = IndexLogRecord(itemKey: [1], itemBytes: nil, changes: [.init(ordinal: 0, newKey: [6])])
+        #expect(throws: CairnError.self) { try IndexLogRecord.decode(missing.encoded()) }
+    }
+
+    /// A version 1 record (old entries only, as the first release wrote them) left in the log
+    /// by a crash is applied after an upgrade: the updater reads the item for the new entry.
+    @Test func version1IndexLogRecordsAreApplied() throws {
+        let db = try ItemDatabase.open("/db", options: Self.options())
+        try db.createTable(Self.ordersTable())
+        let number = try db.catalog.table("orders").number
+        try db.putItem(PutItemInput(tableName: "orders", item: Self.order("ann", 1, placed: "p", status: "open", total: 5)))
+        var logged: [([UInt8], IndexLogRecord)] = []
+        let iterator = try db.storage.makeIterator(ReadOptions(
+            lowerBound: IndexKeys.logPrefix(number), upperBound: IndexKeys.logEnd(number)))
+        try iterator.seekToFirst()
+        while iterator.isValid {
+            logged.append((iterator.key, try IndexLogRecord.decode(iterator.value)))
+            try iterator.next()
+        }
+        try #require(logged.count == 1)
+        let (key, record) = logged[0]
+        #expect(record.changes.map(\.newKey).allSatisfy { $0 != nil })
+        var version1: [UInt8] = [1]
+        Coding.appendLengthPrefixed(&version1, record.itemKey)
+        version1.append(UInt8(record.changes.count))
+        for change in record.changes {
+            KeySpace.appendBigEndian(change.ordinal, to: &version1)
+            version1.append(0)
+        }
+        try db.storage.put(key, version1)
+        #expect(try IndexLogRecord.decode(version1).readsItem)
+        try db.catchUpIndexes()
+        let found = try query(db, "byStatus", "#s = :s", [":s": .s("open")])
+        #expect(found.count == 1 && found.first?["total"] == .n(Number(exactly: 5)))
+        #expect(try db.verifyIndexes().isConsistent)
+        try db.close()
     }
 }
 

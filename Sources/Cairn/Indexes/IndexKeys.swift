@@ -48,9 +48,12 @@ enum IndexKeys {
     static func entryKey(
         table: UInt32, ordinal: UInt16, values: (partition: AttributeValue, sort: AttributeValue?), itemKey: [UInt8]
     ) throws -> [UInt8] {
-        var key = try KeySpace.hashedKey(
-            prefix: indexPrefix(table: table, ordinal: ordinal), partitionKey: values.partition, sortKey: values.sort,
-            extraCapacity: itemKey.count)
+        var key: [UInt8] = []
+        key.reserveCapacity(7 + 40 + itemKey.count)
+        key.append(entryTag)
+        KeySpace.appendBigEndian(table, to: &key)
+        KeySpace.appendBigEndian(ordinal, to: &key)
+        try KeySpace.appendHashedKey(partitionKey: values.partition, sortKey: values.sort, to: &key)
         key.append(contentsOf: itemKey.dropFirst(KeySpace.itemKeyPrefixSize))
         return key
     }

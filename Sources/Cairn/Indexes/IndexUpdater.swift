@@ -76,7 +76,7 @@ extension ItemDatabase {
                     throw CairnError.corruption(file: "index log", offset: 0, reason: "log key of \(key.count) bytes")
                 }
                 position = KeySpace.bigEndianValue(key.suffix(8))
-                try apply(try IndexLogRecord.decode(iterator.value), table: table, targets: targets, at: snapshot, to: &batch)
+                try apply(iterator.value, table: table, targets: targets, at: snapshot, to: &batch)
                 count += 1
                 try iterator.next()
             }
@@ -98,21 +98,41 @@ extension ItemDatabase {
         state.untrimmed[table.number] = untrimmed
     }
 
-    /// Adds one log record's effect on the indexes in `targets` (by ordinal) to `batch`: the
-    /// old entry goes, and the entry of the item as `snapshot` holds it comes.
+    /// Adds the effect of the log record stored as `bytes` on the indexes in `targets` (by
+    /// ordinal; an index deleted since, or kept in the item's batch now, is skipped) to
+    /// `batch`: the old entry goes and the new one comes, both as the record names them.
     private func apply(
+        _ bytes: [UInt8], table: TableDefinition, targets: [UInt16: IndexEntryBuilder], at snapshot: Snapshot,
+        to batch: inout WriteBatch
+    ) throws {
+        var readsItem = false
+        try bytes.withUnsafeBytes { p in
+            try IndexLogRecord.visit(p) { header in
+                readsItem = header.readsItem
+            } change: { ordinal, oldKey, newKey, newValue, _ in
+                guard !readsItem, targets[ordinal] != nil else { return }
+                if let oldKey { batch.delete(oldKey) }
+                if let newKey, let newValue { batch.put(newKey, newValue) }
+            }
+        }
+        if readsItem { try applyVersion1(try IndexLogRecord.decode(bytes), table: table, targets: targets, at: snapshot, to: &batch) }
+    }
+
+    /// `apply` for a version 1 record, which names the old entries only: the new entry comes
+    /// from the item as `snapshot` holds it (a state at or after the record's).
+    private func applyVersion1(
         _ record: IndexLogRecord, table: TableDefinition, targets: [UInt16: IndexEntryBuilder], at snapshot: Snapshot,
         to batch: inout WriteBatch
     ) throws {
-        guard record.oldEntries.contains(where: { targets[$0.ordinal] != nil }) else { return }
+        guard record.changes.contains(where: { targets[$0.ordinal] != nil }) else { return }
         let bytes = try lsm.get(record.itemKey, snapshot: snapshot)
-        for (ordinal, oldKey) in record.oldEntries {
-            guard let builder = targets[ordinal] else { continue }  // deleted since, or kept in batch
+        for change in record.changes {
+            guard let builder = targets[change.ordinal] else { continue }
             let entry = try bytes.flatMap { try builder.entry(ofStored: $0) }
             let newKey = try entry.map {
-                try IndexKeys.entryKey(table: table.number, ordinal: ordinal, values: $0.values, itemKey: record.itemKey)
+                try IndexKeys.entryKey(table: table.number, ordinal: change.ordinal, values: $0.values, itemKey: record.itemKey)
             }
-            if let oldKey, oldKey != newKey { batch.delete(oldKey) }
+            if let oldKey = change.oldKey, oldKey != newKey { batch.delete(oldKey) }
             if let newKey, let entry { batch.put(newKey, entry.value) }
         }
     }

@@ -57,7 +57,12 @@ enum KeySpace {
     /// The full key of an item, built in one buffer: the hash is patched in after the
     /// partition key is encoded behind it.
     static func itemKey(table number: UInt32, partitionKey: AttributeValue, sortKey: AttributeValue?) throws -> [UInt8] {
-        try hashedKey(prefix: tablePrefix(number), partitionKey: partitionKey, sortKey: sortKey)
+        var key: [UInt8] = []
+        key.reserveCapacity(5 + 40)
+        key.append(tableTag)
+        appendBigEndian(number, to: &key)
+        try appendHashedKey(partitionKey: partitionKey, sortKey: sortKey, to: &key)
+        return key
     }
 
     /// `prefix`, the 32-bit hash of the encoded partition key, the encoded partition key and
@@ -68,8 +73,15 @@ enum KeySpace {
         var key: [UInt8] = []
         key.reserveCapacity(prefix.count + 40 + extraCapacity)
         key.append(contentsOf: prefix)
+        try appendHashedKey(partitionKey: partitionKey, sortKey: sortKey, to: &key)
+        return key
+    }
+
+    /// Appends what follows the prefix in `hashedKey` to `key`: the partition hash (patched
+    /// in after the partition key is encoded behind it), the partition key and the sort key.
+    static func appendHashedKey(partitionKey: AttributeValue, sortKey: AttributeValue?, to key: inout [UInt8]) throws {
         let hashAt = key.count
-        appendBigEndian(UInt32(0), to: &key)  // the partition hash, patched below
+        appendBigEndian(UInt32(0), to: &key)
         let partitionStart = key.count
         try KeyEncoding.append(partitionKey, to: &key)
         let hash = key.withUnsafeBytes { bytes in
@@ -80,7 +92,6 @@ enum KeySpace {
         key[hashAt + 2] = UInt8(truncatingIfNeeded: hash >> 8)
         key[hashAt + 3] = UInt8(truncatingIfNeeded: hash)
         if let sortKey { try KeyEncoding.append(sortKey, to: &key) }
-        return key
     }
 
     /// The first key of the partitions whose hash is at least `hash` (`hash` = 2^32: the
