@@ -54,6 +54,11 @@ enum Workload: String, CaseIterable, Codable, Sendable {
     /// records delivered, latencies are from each PutItem's call to the consumer receiving its
     /// record (the commit is inside the call).
     case streamlatency
+    /// Item layer: putitemgsi1's items (putitem's, in the same order, plus g1) into a fresh
+    /// table with NO secondary index: the base write the index puts compare with, so the only
+    /// difference from putitemgsi1 is the index (SQLite: the same table with column g1 and no
+    /// index).
+    case putitemgsi0
     /// Item layer: as putitem, into a fresh table with one EVENTUAL global secondary index
     /// (HASH g1, RANGE sk, projection ALL); items also carry g1. The timed run ends with
     /// `catchUpIndexes()`, so it covers making the index complete (SQLite: a g1 column and
@@ -89,7 +94,7 @@ enum Workload: String, CaseIterable, Codable, Sendable {
     var isItemWorkload: Bool {
         switch self {
         case .putitem, .getitem, .queryitem, .putitemsync, .batchwriteitem, .transactitem, .ttlputitem, .ttlexpire,
-             .putitemkeysonly, .putitemnewold, .streamlatency, .putitemgsi1, .putitemgsi3, .putitemgsi5,
+             .putitemkeysonly, .putitemnewold, .streamlatency, .putitemgsi0, .putitemgsi1, .putitemgsi3, .putitemgsi5,
              .putitemsgsi1, .putitemsgsi3, .putitemsgsi5, .putitemlsi1, .queryindex, .gsilag, .gsilagmax:
             return true
         default: return false
@@ -113,9 +118,11 @@ enum Workload: String, CaseIterable, Codable, Sendable {
             || indexLayout != nil || self == .gsilag || self == .gsilagmax
     }
 
-    /// The secondary indexes of an index put workload's table (nil for the others).
+    /// The secondary indexes of an index put workload's table, and the index attributes its
+    /// items carry (nil for the others).
     var indexLayout: BenchIndexLayout? {
         switch self {
+        case .putitemgsi0: return BenchIndexLayout(kind: .unindexed, count: 1)
         case .putitemgsi1: return BenchIndexLayout(kind: .global(.eventual), count: 1)
         case .putitemgsi3: return BenchIndexLayout(kind: .global(.eventual), count: 3)
         case .putitemgsi5: return BenchIndexLayout(kind: .global(.eventual), count: 5)

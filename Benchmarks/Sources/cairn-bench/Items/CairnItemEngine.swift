@@ -35,12 +35,13 @@ final class CairnItemEngine: ItemBenchEngine, @unchecked Sendable {
             "ttl: UpdateTimeToLive on attribute expires (an expiry-index entry per write); expire: one sweepExpiredItems(now:) pass",
             "stream workloads: UpdateTable enabling StreamSpecification (KEYS_ONLY or NEW_AND_OLD_IMAGES, \(ItemDatabase.Options().streamLanes) lanes) on the empty table before the first write; each put reads the old item and adds its stream record to its own batch",
             "streamlatency: one consumer Task iterating changes(of: items, from: .latest) beside the writer thread",
-            "index workloads: CreateTable with the indexes (GSI i: HASH g_i S, RANGE sk, named gsi<i>; LSI lsi1: HASH pk, RANGE g1); items carry g1...g<n> (12-byte strings); EVENTUAL indexes are kept by the background updater (woken by each write; indexUpdateInterval \(ItemDatabase.Options().indexUpdateInterval) s fallback), STRONG ones and the LSI in the item's batch; eventual puts end with catchUpIndexes() inside the timed run",
+            "index workloads: CreateTable with the indexes (GSI i: HASH g_i S, RANGE sk, named gsi<i>; LSI lsi1: HASH pk, RANGE g1; putitemgsi0: none, only pk and sk defined); items carry g1...g<n> (12-byte strings); EVENTUAL indexes are kept by the background updater (woken by each write; indexUpdateInterval \(ItemDatabase.Options().indexUpdateInterval) s fallback), STRONG ones and the LSI in the item's batch; eventual puts end with catchUpIndexes() inside the timed run",
             "queryindex: Query IndexName gsi1, g1 = :g (projection ALL); gsilag: Query IndexName gsi1 (KEYS_ONLY, g1 unique per item) until the item shows",
         ]
     }
 
-    /// CreateTable for `items` (pk S HASH, sk N RANGE) with the layout's indexes.
+    /// CreateTable for `items` (pk S HASH, sk N RANGE) with the layout's indexes (none for
+    /// `.unindexed`: only pk and sk are defined, as an AttributeDefinition no key uses is an error).
     private static func indexedTable(_ layout: BenchIndexLayout) -> CreateTableInput {
         let projection = IndexProjection(projectionType: layout.keysOnly ? .keysOnly : .all)
         var definitions = [
@@ -63,6 +64,8 @@ final class CairnItemEngine: ItemBenchEngine, @unchecked Sendable {
                     keySchema: [KeySchemaElement(attributeName: "g\(i)", keyType: .hash), KeySchemaElement(attributeName: "sk", keyType: .range)],
                     projection: projection, consistency: consistency == .strong ? .strong : .eventual)
             }
+        case .unindexed:
+            break
         }
         return CreateTableInput(
             tableName: "items",

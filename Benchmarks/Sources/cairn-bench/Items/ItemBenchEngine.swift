@@ -53,7 +53,8 @@ struct BenchItem {
 }
 
 /// The secondary indexes of an index workload's table. Items carry `g1` ... `g<count>`
-/// (`BenchItem.indexValue`), the attributes the indexes are keyed on.
+/// (`BenchItem.indexValue`), the attributes the indexes are keyed on (with `.unindexed`, the
+/// attributes alone: the same items into a table with no index).
 struct BenchIndexLayout: Sendable, Equatable {
     enum Consistency: Sendable, Equatable {
         /// Cairn: kept by the background index updater from the table's index log.
@@ -67,10 +68,12 @@ struct BenchIndexLayout: Sendable, Equatable {
         case global(Consistency)
         /// One local index: HASH pk, RANGE g1 (SQLite: an index on (pk, g1)); count is 1.
         case local
+        /// No index: items carry g1...g<count> all the same (SQLite: the columns, no index).
+        case unindexed
     }
 
     var kind: Kind
-    /// Indexes, and index attributes each item carries.
+    /// Indexes (none for `.unindexed`), and index attributes each item carries.
     var count: Int
     /// Projection KEYS_ONLY instead of ALL (Cairn; SQLite's indexes hold their key columns
     /// and the table's key either way).
@@ -96,6 +99,7 @@ struct BenchIndexLayout: Sendable, Equatable {
     var summary: String {
         switch kind {
         case .local: return "1 LSI (pk, g1), projection \(keysOnly ? "KEYS_ONLY" : "ALL")"
+        case .unindexed: return "no index, items carry \((1...count).map { "g\($0)" }.joined(separator: ", "))"
         case .global(let c):
             return "\(count) \(c == .eventual ? "EVENTUAL" : "STRONG") GSI(s) (g_i, sk), projection \(keysOnly ? "KEYS_ONLY" : "ALL")"
         }

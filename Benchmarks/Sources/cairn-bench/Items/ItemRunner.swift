@@ -3,7 +3,7 @@ import Foundation
 /// Runs the item workloads on one item engine: putitem into a fresh table, then getitem and
 /// queryitem on it (flushed and compacted first) and transactitem; batchwriteitem, the TTL
 /// pair (ttlputitem, then ttlexpire), putitemsync, the stream puts (putitemkeysonly,
-/// putitemnewold), streamlatency, the index puts (putitemgsi1 ... putitemlsi1; queryindex
+/// putitemnewold), streamlatency, the index puts (putitemgsi0 ... putitemlsi1; queryindex
 /// reads putitemgsi1's table) and gsilag, gsilagmax each in a table of their own.
 final class ItemRunner: @unchecked Sendable {
     // Read by worker threads only; `settings` is written between workloads.
@@ -35,7 +35,7 @@ final class ItemRunner: @unchecked Sendable {
 
     /// The index put workloads, each into a fresh table with its `indexLayout`.
     static let indexPutWorkloads: [Workload] = [
-        .putitemgsi1, .putitemgsi3, .putitemgsi5, .putitemsgsi1, .putitemsgsi3, .putitemsgsi5, .putitemlsi1,
+        .putitemgsi0, .putitemgsi1, .putitemgsi3, .putitemgsi5, .putitemsgsi1, .putitemsgsi3, .putitemsgsi5, .putitemlsi1,
     ]
 
     func run(_ workloads: [Workload]) throws -> [WorkloadResult] {

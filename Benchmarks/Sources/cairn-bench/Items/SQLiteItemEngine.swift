@@ -42,12 +42,13 @@ final class SQLiteItemEngine: ItemBenchEngine, @unchecked Sendable {
             "stream keys only: item_changes(seq INTEGER PRIMARY KEY, pk, sk) and AFTER INSERT ON items inserting (NEW.pk, NEW.sk): INSERT OR REPLACE fires it once per put, replacing or not (no delete trigger: recursive_triggers is off)",
             "stream new and old: item_changes(seq INTEGER PRIMARY KEY, pk, sk, new_name, new_count, new_payload, old_name, old_count, old_payload); the put is INSERT ... ON CONFLICT(pk, sk) DO UPDATE SET name, count, payload = excluded's, so exactly one of AFTER INSERT (new values, old NULL) and AFTER UPDATE (new values and OLD's) fires per put",
             "streamlatency: not applicable (SQLite has no change stream a consumer can wait on; its change table can only be polled)",
-            "index workloads: the same table plus columns g1...g<n> TEXT and CREATE INDEX items_gsi<i> ON items(g_i, sk) per global index (items_lsi1 ON items(pk, g1) for the local one), maintained by each INSERT OR REPLACE in its own transaction; queryindex: SELECT pk, sk, name, count, payload, g1 FROM items INDEXED BY items_gsi1 WHERE g1 = ? ORDER BY sk (each row's other columns read from the table through its key)",
+            "index workloads: the same table plus columns g1...g<n> TEXT and CREATE INDEX items_gsi<i> ON items(g_i, sk) per global index (items_lsi1 ON items(pk, g1) for the local one; putitemgsi0: the columns, no index), maintained by each INSERT OR REPLACE in its own transaction; queryindex: SELECT pk, sk, name, count, payload, g1 FROM items INDEXED BY items_gsi1 WHERE g1 = ? ORDER BY sk (each row's other columns read from the table through its key)",
             "gsilag, gsilagmax: not applicable (SQLite's indexes are written by the statement itself, never behind)",
         ]
     }
 
-    /// The table (with index columns g1...g<n> and their indexes for an index layout).
+    /// The table (with index columns g1...g<n> and their indexes for an index layout; the
+    /// columns alone for `.unindexed`).
     private static func schema(_ indexes: BenchIndexLayout?) -> String {
         guard let indexes else {
             return """
@@ -65,6 +66,8 @@ final class SQLiteItemEngine: ItemBenchEngine, @unchecked Sendable {
             sql += "CREATE INDEX items_lsi1 ON items(pk, g1);"
         case .global:
             for i in 1...indexes.count { sql += "CREATE INDEX items_gsi\(i) ON items(g\(i), sk);" }
+        case .unindexed:
+            break
         }
         return sql
     }
