@@ -13,6 +13,12 @@ final class PendingWrite {
     var error: Error?
     /// Sequence number given to the batch's first update.
     var sequence: SequenceNumber = 0
+    /// A side write (`Database.writeSide`): logged with its group, but its updates go into
+    /// `sideMemtable` from its own thread after the group ends.
+    var side = false
+    /// The memtable a side write's updates go to, set (and announced to the memtable) when
+    /// its group forms.
+    var sideMemtable: Memtable?
     /// Created only if the writer has to wait (a writer that finds the queue empty leads at
     /// once and is never signalled), so an uncontended write allocates no condition.
     /// Read and written under the database mutex.
@@ -69,6 +75,12 @@ extension Database {
         if batch.isEmpty {
             return stateLock.withLock { $0.lastSequence }
         }
+        try checkBatch(batch)
+        return try enqueue(PendingWrite(batch: batch, sync: sync))
+    }
+
+    /// Refuses a batch with an empty range deletion or an update over the entry size limit.
+    private func checkBatch(_ batch: WriteBatch) throws {
         try batch.forEach { type, key, value in
             if type == .rangeDeletion && compareBytes(key, value) >= 0 {
                 throw CairnError.invalidArgument("range deletion needs start < end")
@@ -78,7 +90,6 @@ extension Database {
                     "key and value of \(key.count + value.count) bytes exceed the \(TableBuilder.maxEntrySize)-byte entry limit")
             }
         }
-        return try enqueue(PendingWrite(batch: batch, sync: sync))
     }
 
     /// Queues `w`, waits to become the leader or to be written by one; returns its sequence.
@@ -149,6 +160,13 @@ extension Database {
             throw CairnError.closed("database \(path) has no log")
         }
         let mem = self.memtable.memtable
+        // The group's members, read under the mutex (others append to the queue meanwhile).
+        let group = Array(writers[0..<groupSize])
+        let anySide = group.contains { $0.side }
+        for member in group where member.side {
+            mem.beginSideWrite()
+            member.sideMemtable = mem
+        }
         // A synced write makes every older log durable first, so no machine crash can keep
         // it while losing an earlier write (rotation leaves old logs unsynced).
         let olderLogs = anySync ? closedLogs : []
@@ -169,10 +187,22 @@ extension Database {
                 try log.sync()
                 counters.walSyncs.add(1, ordering: .relaxed)
             }
-            var sequence = merged.sequence
-            try merged.forEachUpdate { type, key, value, stamped in
-                mem.add(sequence: sequence, type: type, key: key, value: value, stamped: stamped)
-                sequence += 1
+            if !anySide {
+                var sequence = merged.sequence
+                try merged.forEachUpdate { type, key, value, stamped in
+                    mem.add(sequence: sequence, type: type, key: key, value: value, stamped: stamped)
+                    sequence += 1
+                }
+            } else {
+                // Side writes are logged here but insert their own updates (`writeSide`).
+                for member in group where !member.side {
+                    guard let batch = member.batch else { continue }
+                    var sequence = member.sequence
+                    try batch.forEachUpdate { type, key, value, stamped in
+                        mem.add(sequence: sequence, type: type, key: key, value: value, stamped: stamped)
+                        sequence += 1
+                    }
+                }
             }
         } catch {
             failure = error
@@ -201,6 +231,39 @@ extension Database {
         mutex.unlock()
         if let failure { throw failure }
         return w.sequence
+    }
+
+    /// Applies `batch` atomically in the log, like `write(_:sync:)`, but puts its updates into
+    /// the memtable from the calling thread after its commit group ends, alongside the write
+    /// queue instead of in it: the leader of the group logs the batch with the others and
+    /// goes on, and later writers do not wait while its entries go in (they go to a second
+    /// skiplist of the memtable, `Memtable.addSide`). For a background job that writes large
+    /// batches while foreground writes go on (the index updater).
+    ///
+    /// Durability and crash recovery are those of `write` (the batch is in the log, in
+    /// order). What differs is visibility while the call runs: the batch's sequence numbers
+    /// are published with its group, before its entries are all in, so a reader may see part
+    /// of the batch for a moment, and a snapshot taken meanwhile may see the rest arrive. Use
+    /// it only for data that tolerates that (entries derived from other data, read without
+    /// a consistency guarantee). Once the call returns, every reader sees the whole batch.
+    /// Returns the sequence number of the batch's first update.
+    @discardableResult
+    public func writeSide(_ batch: WriteBatch, sync: Bool = false) throws -> SequenceNumber {
+        if batch.isEmpty { return try write(batch, sync: sync) }
+        try checkBatch(batch)
+        let w = PendingWrite(batch: batch, sync: sync)
+        w.side = true
+        let sequence: SequenceNumber
+        do {
+            sequence = try enqueue(w)
+        } catch {
+            w.sideMemtable?.endSideWrite()
+            throw error
+        }
+        guard let mem = w.sideMemtable else { return sequence }
+        defer { mem.endSideWrite() }
+        try mem.addSide(batch, firstSequence: sequence)
+        return sequence
     }
 
     /// Pops the first `count` writers (the leader's group) off the queue, marks each done and
@@ -325,7 +388,9 @@ extension Database {
             mutex.unlock()
             let started = DispatchTime.now().uptimeNanoseconds
             let result = Result {
-                try writeLevel0Table(oldest.memtable, number: number, fileSystem: fileSystem, directory: path, options: options)
+                // A side write may still be putting its entries into this memtable.
+                oldest.memtable.waitForSideWrites()
+                return try writeLevel0Table(oldest.memtable, number: number, fileSystem: fileSystem, directory: path, options: options)
             }
             let elapsedMicros = Int64((DispatchTime.now().uptimeNanoseconds - started) / 1000)
             mutex.lock()

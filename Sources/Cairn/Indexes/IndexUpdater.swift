@@ -83,7 +83,8 @@ extension ItemDatabase {
             var value: [UInt8] = []
             KeySpace.appendBigEndian(position, to: &value)
             batch.put(IndexKeys.logPositionKey(table.number), value)
-            _ = try lsm.write(batch, sync: false)
+            // A side write: item writes go on while its entries go into the memtable.
+            _ = try lsm.writeSide(batch, sync: false)
             applied += count
         }
         guard applied > 0 else { return }

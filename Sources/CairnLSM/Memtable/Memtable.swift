@@ -1,4 +1,8 @@
+import Atomics
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What a memtable knows about a user key at a snapshot.
 enum MemtableLookup: Equatable, Sendable {
@@ -17,9 +21,11 @@ enum MemtableLookup: Equatable, Sendable {
 /// an insert costs one bump allocation in the arena and no heap allocation.
 ///
 /// **Thread-safety.** `add` must be called by one thread at a time (the database's write
-/// leader); it is not internally locked. Every other member — `get`, `makeIterator`,
-/// iterators themselves (each used by one thread), `rangeTombstones` and the statistics — may
-/// be used from any number of threads concurrently with the writer and with each other.
+/// leader); it is not internally locked. `addSide` (side writes, `Database.writeSide`) goes
+/// to a second skiplist with its own writer lock, so it runs concurrently with `add`. Every
+/// other member — `get`, `makeIterator`, iterators themselves (each used by one thread),
+/// `rangeTombstones` and the statistics — may be used from any number of threads
+/// concurrently with the writers and with each other.
 ///
 /// **Ownership.** The memtable owns its arena; entry bytes and iterator views point into it.
 /// Iterators hold a strong reference to the memtable, so the arena outlives them.
@@ -52,6 +58,37 @@ final class Memtable: @unchecked Sendable {
 
     /// A Bloom filter of the point entries' user keys (nil: none).
     private let filter: MemtableFilter?
+    /// The side lane's bits of the key filter (0: no filter).
+    private let filterBits: Int
+    /// Size of the side lane's arena blocks.
+    private let arenaBlockSize: Int
+
+    /// The entries of side writes (`addSide`), created by the first one. A second skiplist
+    /// with its own arena, filter and writer, so a side write inserts while the write
+    /// leader inserts into the main list (see `Database.writeSide`).
+    private let sideLane = ManagedAtomicLazyReference<SideLane>()
+    /// Side writes whose sequence numbers are assigned but whose entries are not all in the
+    /// side lane yet; a flush waits for none (`waitForSideWrites`).
+    private let sideWritesInFlight = Atomic<Int>(0)
+
+    /// A skiplist of side-write entries and what goes with it.
+    final class SideLane: @unchecked Sendable {
+        // @unchecked Sendable: `list`'s writer state and the arena's bump state are used only
+        // under `writer`; readers use the list's lock-free read side and the atomics.
+        let arena: Arena
+        let list: SkipList<MemtableEntry>
+        let filter: MemtableFilter?
+        /// Serializes side writers (the skiplist takes one writer at a time).
+        let writer = Mutex<Void>(())
+        let smallestSeen = Atomic<UInt64>(UInt64.max)
+        let largestSeen = Atomic<UInt64>(0)
+
+        init(arenaBlockSize: Int, filterBits: Int) {
+            arena = Arena(blockSize: arenaBlockSize)
+            list = SkipList<MemtableEntry>(arena: arena, seed: 0x2545_F491_4F6C_DD1D)
+            filter = filterBits > 0 ? MemtableFilter(bits: filterBits) : nil
+        }
+    }
 
     /// Creates an empty memtable. `arenaBlockSize` sizes the arena's blocks; `filterBits`
     /// sizes the key filter (0: no filter).
@@ -59,6 +96,8 @@ final class Memtable: @unchecked Sendable {
         arena = Arena(blockSize: arenaBlockSize)
         list = SkipList<MemtableEntry>(arena: arena)
         filter = filterBits > 0 ? MemtableFilter(bits: filterBits) : nil
+        self.filterBits = filterBits
+        self.arenaBlockSize = arenaBlockSize
     }
 
     // MARK: Writing (single writer)
@@ -82,30 +121,89 @@ final class Memtable: @unchecked Sendable {
         stamped: Bool = false
     ) {
         let sequence = min(sequence, maxSequenceNumber)
-        switch type {
-        case .value, .deletion:
-            let entryLength = MemtableEntry.encodedLength(
-                internalKeyLength: key.count + InternalKey.trailerSize,
-                valueLength: type == .value ? value.count : 0)
-            let node = list.allocateNode(entryLength: entryLength)
-            MemtableEntry.write(
-                to: node.entry, userKey: key,
-                trailer: InternalKey.trailer(sequence, type.rawValue),
-                value: type == .value ? value : UnsafeRawBufferPointer(start: nil, count: 0))
-            filter?.add(hash: BloomFilter.hash(key))  // before the node is published
-            if stamped && key.count > 8 {
-                list.insert(node, hint: Self.hintSlot(ofPrefix: UnsafeRawBufferPointer(rebasing: key.dropLast(8))))
-            } else {
-                list.insert(node)
-            }
-        case .rangeDeletion:
-            let tombstone = RangeTombstone(start: Array(key), end: Array(value), sequence: sequence)
-            tombstoneGuard.withLock { tombstoneList.append(tombstone) }
-            tombstoneBytes.wrappingAdd(key.count + value.count + MemoryLayout<RangeTombstone>.stride + 64, ordering: .relaxed)
-            tombstoneCount.wrappingAdd(1, ordering: .relaxed)
+        if type == .rangeDeletion {
+            addRangeTombstone(sequence: sequence, start: key, end: value)
+        } else {
+            Self.insert(into: list, filter: filter, sequence: sequence, type: type, key: key, value: value, stamped: stamped)
         }
         if sequence < smallestSeen.load(ordering: .relaxed) { smallestSeen.store(sequence, ordering: .relaxed) }
         if sequence > largestSeen.load(ordering: .relaxed) { largestSeen.store(sequence, ordering: .relaxed) }
+    }
+
+    /// Inserts the point entry `key@sequence` into `list` (its writer's job).
+    @inline(__always)
+    private static func insert(
+        into list: SkipList<MemtableEntry>, filter: MemtableFilter?, sequence: SequenceNumber, type: ValueType,
+        key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, stamped: Bool
+    ) {
+        let entryLength = MemtableEntry.encodedLength(
+            internalKeyLength: key.count + InternalKey.trailerSize,
+            valueLength: type == .value ? value.count : 0)
+        let node = list.allocateNode(entryLength: entryLength)
+        MemtableEntry.write(
+            to: node.entry, userKey: key,
+            trailer: InternalKey.trailer(sequence, type.rawValue),
+            value: type == .value ? value : UnsafeRawBufferPointer(start: nil, count: 0))
+        filter?.add(hash: BloomFilter.hash(key))  // before the node is published
+        if stamped && key.count > 8 {
+            list.insert(node, hint: Self.hintSlot(ofPrefix: UnsafeRawBufferPointer(rebasing: key.dropLast(8))))
+        } else {
+            list.insert(node)
+        }
+    }
+
+    /// Adds a range tombstone (any thread: the list is guarded).
+    private func addRangeTombstone(sequence: SequenceNumber, start: UnsafeRawBufferPointer, end: UnsafeRawBufferPointer) {
+        let tombstone = RangeTombstone(start: Array(start), end: Array(end), sequence: sequence)
+        tombstoneGuard.withLock { tombstoneList.append(tombstone) }
+        tombstoneBytes.wrappingAdd(start.count + end.count + MemoryLayout<RangeTombstone>.stride + 64, ordering: .relaxed)
+        tombstoneCount.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    // MARK: Side writes
+
+    /// Announces a side write whose sequence numbers were just assigned: until the matching
+    /// `endSideWrite`, `waitForSideWrites` waits. Called by the write leader, under the
+    /// database's mutex, before the memtable can be rotated away.
+    func beginSideWrite() {
+        sideWritesInFlight.wrappingAdd(1, ordering: .sequentiallyConsistent)
+    }
+
+    /// Records the updates of a side write (`Database.writeSide`): point entries go to the
+    /// side lane's skiplist, range tombstones to the shared list. Any thread, concurrently
+    /// with `add` (side writers take turns on the lane's own lock). `endSideWrite` follows.
+    func addSide(_ batch: WriteBatch, firstSequence: SequenceNumber) throws {
+        let lane = sideLane.load() ?? sideLane.storeIfNilThenLoad(
+            SideLane(arenaBlockSize: arenaBlockSize, filterBits: filterBits))
+        try lane.writer.withLock { _ in
+            var sequence = firstSequence
+            var smallest = UInt64.max, largest: UInt64 = 0
+            try batch.forEachUpdate { type, key, value, _ in
+                let s = min(sequence, maxSequenceNumber)
+                if type == .rangeDeletion {
+                    addRangeTombstone(sequence: s, start: key, end: value)
+                } else {
+                    Self.insert(into: lane.list, filter: lane.filter, sequence: s, type: type, key: key, value: value, stamped: false)
+                }
+                smallest = min(smallest, s)
+                largest = max(largest, s)
+                sequence += 1
+            }
+            if smallest < lane.smallestSeen.load(ordering: .relaxed) { lane.smallestSeen.store(smallest, ordering: .relaxed) }
+            if largest > lane.largestSeen.load(ordering: .relaxed) { lane.largestSeen.store(largest, ordering: .relaxed) }
+        }
+    }
+
+    /// Ends a side write `beginSideWrite` announced (its entries are in, or it failed).
+    func endSideWrite() {
+        sideWritesInFlight.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+    }
+
+    /// Waits until every side write announced on this memtable has added its entries (a
+    /// flush calls it first, so a table never misses part of one). Side writes insert a few
+    /// hundred entries; the wait polls.
+    func waitForSideWrites() {
+        while sideWritesInFlight.load(ordering: .sequentiallyConsistent) > 0 { usleep(50) }
     }
 
     /// The skiplist hint slot of a stamped key's prefix (FNV-1a of its bytes).
@@ -134,6 +232,30 @@ final class Memtable: @unchecked Sendable {
     /// `hash` is `BloomFilter.hash(userKey)` if the caller has it (nil: computed here when
     /// needed); with it, the key filter answers most lookups of absent keys.
     func get(_ userKey: UnsafeRawBufferPointer, sequence: SequenceNumber, hash: UInt64? = nil) -> MemtableLookup {
+        let main = Self.lookup(userKey, in: list, filter: filter, sequence: sequence, hash: hash)
+        guard let lane = sideLane.load() else { return main }
+        // A key may be in both lists (side writes and ordinary writes share the key space):
+        // the newer visible entry wins.
+        let side = Self.lookup(userKey, in: lane.list, filter: lane.filter, sequence: sequence, hash: hash)
+        switch (main, side) {
+        case (_, .notFound): return main
+        case (.notFound, _): return side
+        default: return Self.sequence(of: side) > Self.sequence(of: main) ? side : main
+        }
+    }
+
+    private static func sequence(of lookup: MemtableLookup) -> SequenceNumber {
+        switch lookup {
+        case .notFound: return 0
+        case .value(let s, _), .deleted(let s): return s
+        }
+    }
+
+    /// `get` in one skiplist.
+    private static func lookup(
+        _ userKey: UnsafeRawBufferPointer, in list: SkipList<MemtableEntry>, filter: MemtableFilter?,
+        sequence: SequenceNumber, hash: UInt64?
+    ) -> MemtableLookup {
         // An empty memtable answers without touching the filter's memory. (A node is counted
         // before its write returns, so a reader that must see a write sees a nonzero count.)
         if list.count == 0 { return .notFound }
@@ -170,7 +292,9 @@ final class Memtable: @unchecked Sendable {
     /// first). It keeps this memtable alive and sees entries added after its creation when it
     /// reaches them. Use each iterator from one thread at a time.
     func makeIterator() -> InternalIterator {
-        MemtableIterator(memtable: self, list: list)
+        let main = MemtableIterator(memtable: self, list: list)
+        guard let lane = sideLane.load(), lane.list.count > 0 else { return main }
+        return MergingIterator([main, MemtableIterator(memtable: self, list: lane.list)])
     }
 
     /// A copy of the range tombstones added so far, in insertion order.
@@ -188,14 +312,14 @@ final class Memtable: @unchecked Sendable {
     /// `Options.writeBufferSize` to decide when to switch memtables. The key filter, fixed
     /// in size, is not counted.
     var approximateMemoryUsage: Int {
-        arena.memoryUsage + tombstoneBytes.load(ordering: .relaxed)
+        arena.memoryUsage + (sideLane.load()?.arena.memoryUsage ?? 0) + tombstoneBytes.load(ordering: .relaxed)
     }
 
     /// Bytes of the key filter.
-    var filterByteCount: Int { filter?.byteCount ?? 0 }
+    var filterByteCount: Int { (filter?.byteCount ?? 0) + (sideLane.load()?.filter?.byteCount ?? 0) }
 
     /// Number of point entries.
-    var pointEntryCount: Int { list.count }
+    var pointEntryCount: Int { list.count + (sideLane.load()?.list.count ?? 0) }
 
     /// Number of range tombstones.
     var rangeTombstoneCount: Int { tombstoneCount.load(ordering: .relaxed) }
@@ -208,12 +332,12 @@ final class Memtable: @unchecked Sendable {
 
     /// Smallest sequence number added (point or range), nil while empty.
     var smallestSequence: SequenceNumber? {
-        let s = smallestSeen.load(ordering: .relaxed)
+        let s = min(smallestSeen.load(ordering: .relaxed), sideLane.load()?.smallestSeen.load(ordering: .relaxed) ?? .max)
         return s == UInt64.max ? nil : s
     }
 
     /// Largest sequence number added (point or range), nil while empty.
     var largestSequence: SequenceNumber? {
-        isEmpty ? nil : largestSeen.load(ordering: .relaxed)
+        isEmpty ? nil : max(largestSeen.load(ordering: .relaxed), sideLane.load()?.largestSeen.load(ordering: .relaxed) ?? 0)
     }
 }
