@@ -196,7 +196,9 @@ extension Database {
             } else {
                 // Side writes are logged here but insert their own updates (`writeSide`).
                 for member in group where !member.side {
-                    guard let batch = member.batch else { continue }
+                    guard var batch = member.batch else { continue }
+                    // Stamped keys end in the sequence the batch carries.
+                    batch.sequence = member.sequence
                     var sequence = member.sequence
                     try batch.forEachUpdate { type, key, value, stamped in
                         mem.add(sequence: sequence, type: type, key: key, value: value, stamped: stamped)

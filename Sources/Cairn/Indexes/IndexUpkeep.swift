@@ -192,18 +192,24 @@ extension ItemDatabase {
         }
         guard let indexes = table.settings.indexes else { return }
         // Index positions, not copies of the definitions: each definition holds several
-        // reference-counted fields, and this runs on every write.
+        // reference-counted fields, and this runs on every write. One pass checks every
+        // index's new key and notes what the next pass needs.
         var newValues: [(partition: AttributeValue, sort: AttributeValue?)?] = []
         newValues.reserveCapacity(indexes.count)
-        for i in indexes.indices { newValues.append(try stored.flatMap { try indexes[i].keyValues(of: $0) }) }
-        if indexes.contains(where: { $0.kind == .local }) {
-            try changeItemCollection(old: old, new: stored, table: table)
+        var hasLocal = false
+        var logsItemBytes = false
+        for i in indexes.indices {
+            let values = try stored.flatMap { try indexes[i].keyValues(of: $0) }
+            if indexes[i].kind == .local { hasLocal = true }
+            // The record carries the item's bytes when an ALL index kept from the log gets an
+            // entry (the entry's value).
+            if values != nil && !indexes[i].isKeptInBatch && indexes[i].projectionType == .all { logsItemBytes = true }
+            newValues.append(values)
         }
+        if hasLocal { try changeItemCollection(old: old, new: stored, table: table) }
+        logsItemBytes = logsItemBytes && storedBytes != nil
         // The record of the log-kept indexes is written as their changes are worked out
         // (`IndexLogRecord`'s layout), its change count patched in at the end.
-        let logsItemBytes = storedBytes != nil && indexes.indices.contains {
-            !indexes[$0].isKeptInBatch && indexes[$0].projectionType == .all && newValues[$0] != nil
-        }
         var record: [UInt8] = []
         var changeCount = 0
         var countAt = 0
@@ -244,7 +250,12 @@ extension ItemDatabase {
         }
         if changeCount > 0 {
             record[countAt] = UInt8(changeCount)
-            batch.putStamped(IndexKeys.logPrefix(table.number), record)
+            let table = table.number.bigEndian
+            var prefix = (IndexKeys.logTag, UInt8(truncatingIfNeeded: table), UInt8(truncatingIfNeeded: table >> 8),
+                          UInt8(truncatingIfNeeded: table >> 16), UInt8(truncatingIfNeeded: table >> 24))
+            withUnsafeBytes(of: &prefix) { prefix in
+                batch.putStamped(prefix) { $0.append(contentsOf: record) }
+            }
         }
     }
 }

@@ -109,12 +109,10 @@ enum KeySpace {
     }
 
     /// Appends `value` big-endian (4 bytes for UInt32, 8 for UInt64).
+    @inline(__always)
     static func appendBigEndian<T: FixedWidthInteger & UnsignedInteger>(_ value: T, to out: inout [UInt8]) {
-        var shift = T.bitWidth - 8
-        while shift >= 0 {
-            out.append(UInt8(truncatingIfNeeded: value >> shift))
-            shift -= 8
-        }
+        // One copy of the value's bytes rather than a capacity check per byte.
+        withUnsafeBytes(of: value.bigEndian) { out.append(contentsOf: $0) }
     }
 }
 

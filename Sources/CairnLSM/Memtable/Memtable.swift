@@ -175,6 +175,8 @@ final class Memtable: @unchecked Sendable {
     func addSide(_ batch: WriteBatch, firstSequence: SequenceNumber) throws {
         let lane = sideLane.load() ?? sideLane.storeIfNilThenLoad(
             SideLane(arenaBlockSize: arenaBlockSize, filterBits: filterBits))
+        var batch = batch
+        batch.sequence = firstSequence  // stamped keys end in it
         try lane.writer.withLock { _ in
             var sequence = firstSequence
             var smallest = UInt64.max, largest: UInt64 = 0
