@@ -250,12 +250,7 @@ extension ItemDatabase {
         }
         if changeCount > 0 {
             record[countAt] = UInt8(changeCount)
-            let table = table.number.bigEndian
-            var prefix = (IndexKeys.logTag, UInt8(truncatingIfNeeded: table), UInt8(truncatingIfNeeded: table >> 8),
-                          UInt8(truncatingIfNeeded: table >> 16), UInt8(truncatingIfNeeded: table >> 24))
-            withUnsafeBytes(of: &prefix) { prefix in
-                batch.putStamped(prefix) { $0.append(contentsOf: record) }
-            }
+            batch.putStamped(IndexKeys.logPrefix(table.number), record)
         }
     }
 }
