@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "CairnLSM", targets: ["CairnLSM"]),
         .library(name: "Cairn", targets: ["Cairn"]),
+        .library(name: "CairnExport", targets: ["CairnExport"]),
         .executable(name: "cairn", targets: ["cairn"]),
     ],
     dependencies: [
@@ -30,6 +31,8 @@ let package = Package(
         ),
         // DynamoDB's item model on top of CairnLSM.
         .target(name: "Cairn", dependencies: ["CairnLSM"]),
+        // Parquet files, Delta Lake tables and DynamoDB's export format from Cairn's tables.
+        .target(name: "CairnExport", dependencies: ["Cairn", "CairnLSM", "CLZ4", "CZstd"]),
         .executableTarget(
             name: "cairn",
             dependencies: [
@@ -39,6 +42,8 @@ let package = Package(
         ),
         .testTarget(name: "CairnLSMTests", dependencies: ["CairnLSM"]),
         .testTarget(name: "CairnTests", dependencies: ["Cairn"]),
+        // Support/ holds the Python reader the tests run (pyarrow, DuckDB).
+        .testTarget(name: "CairnExportTests", dependencies: ["CairnExport", "CairnLSM"], exclude: ["Support"]),
         // The cairn tool: its parsers (unit tests) and the built binary (driven like a user).
         .testTarget(name: "CairnCLITests", dependencies: ["cairn"]),
     ]

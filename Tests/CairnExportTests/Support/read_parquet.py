@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Reads a Parquet file with pyarrow and with DuckDB, as a user would (no options), and prints
+one JSON document: {"schema": {column: arrow type}, "pyarrow": rows, "duckdb": rows, "metadata":
+{key: value}, "row_groups": n, "chunks": {column: row group 0's encodings, compression and
+statistics}}. Values: decimals as strings, bytes as hex, floats as repr. Used by the Swift
+tests of CairnExport's Parquet writer. Usage: read_parquet.py FILE"""
+import decimal
+import json
+import sys
+
+import duckdb
+import pyarrow.parquet as pq
+
+
+def plain(value):
+    if isinstance(value, decimal.Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"hex": bytes(value).hex()}
+    if isinstance(value, float):
+        return {"double": repr(value)}
+    return value
+
+
+path = sys.argv[1]
+table = pq.read_table(path)
+rows = [[plain(v) for v in row.values()] for row in table.to_pylist()]
+con = duckdb.connect()
+duck = [[plain(v) for v in row] for row in con.execute("select * from read_parquet(?)", [path]).fetchall()]
+file_metadata = pq.read_metadata(path)
+metadata = {k.decode(): v.decode() for k, v in (file_metadata.metadata or {}).items()}
+# Row group 0's column chunks: encodings and statistics as pyarrow reports them.
+chunks = {}
+group = file_metadata.row_group(0)
+for j in range(group.num_columns):
+    chunk = group.column(j)
+    stats = chunk.statistics
+    chunks[chunk.path_in_schema] = {
+        "encodings": sorted(chunk.encodings),
+        "compression": chunk.compression,
+        "null_count": stats.null_count if stats is not None and stats.has_null_count else None,
+        "min": plain(stats.min) if stats is not None and stats.has_min_max else None,
+        "max": plain(stats.max) if stats is not None and stats.has_min_max else None,
+    }
+print(json.dumps({
+    "schema": {field.name: str(field.type) for field in table.schema},
+    "pyarrow": rows,
+    "duckdb": duck,
+    "metadata": metadata,
+    "row_groups": file_metadata.num_row_groups,
+    "chunks": chunks,
+}))
