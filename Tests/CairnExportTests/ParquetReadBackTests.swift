@@ -28,6 +28,7 @@ import Testing
     /// A JSON value as read_parquet.py writes it.
     enum JSONValue: Decodable, Equatable, CustomStringConvertible {
         case null, bool(Bool), int(Int64), string(String), decimal(String), hex(String), double(String)
+        indirect case array([JSONValue])
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.singleValueContainer()
@@ -35,6 +36,7 @@ import Testing
             if let b = try? c.decode(Bool.self) { self = .bool(b); return }
             if let i = try? c.decode(Int64.self) { self = .int(i); return }
             if let s = try? c.decode(String.self) { self = .string(s); return }
+            if let a = try? c.decode([JSONValue].self) { self = .array(a); return }
             let object = try c.decode([String: String].self)
             if let d = object["decimal"] { self = .decimal(d) } else if let h = object["hex"] { self = .hex(h) } else {
                 self = .double(object["double"] ?? "")
@@ -50,6 +52,7 @@ import Testing
             case .decimal(let d): return "dec(\(d))"
             case .hex(let h): return "hex(\(h))"
             case .double(let d): return "dbl(\(d))"
+            case .array(let a): return "\(a)"
             }
         }
     }
@@ -250,5 +253,64 @@ extension ParquetReadBackTests {
         let read = try Self.readBack(directory + "/a.parquet")
         #expect(read.pyarrow == [[.int(1), .decimal("-999.99")], [.int(3), .null]])
         #expect(read.duckdb == read.pyarrow)
+    }
+}
+
+extension ParquetReadBackTests {
+    /// LIST columns (Parquet's three-level lists) of strings, decimals and integers, with null,
+    /// empty and long lists, across pages and row groups.
+    @Test func listColumnsReadBackAsLists() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-parquet-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/lists.parquet"
+        let file = try PosixFileSystem().newWritableFile(path)
+        var options = ParquetWriterOptions()
+        options.rowGroupRows = 1_500
+        options.pageRowLimit = 400
+        let writer = try ParquetFileWriter(file: file, columns: [
+            ParquetColumn("id", .int32, optional: false),
+            ParquetColumn("tags", .list(.string)),
+            ParquetColumn("amounts", .list(.decimal(precision: 38, scale: 3))),
+            ParquetColumn("counts", .list(.int64), optional: false),
+        ], options: options)
+        var expected: [[JSONValue]] = []
+        for i in 0..<4_000 {
+            let tagCount = i % 5 == 0 ? -1 : i % 13  // -1: null
+            let tags = tagCount < 0 ? nil : (0..<tagCount).map { "t\(($0 * 7 + i) % 20)" }
+            let amounts = i % 3 == 0 ? nil : (0..<(i % 4)).map { Int128($0 * 1_000 + i) * (i % 2 == 0 ? 1 : -1) }
+            let counts = (0..<(i % 3)).map { Int64(i * 10 + $0) }
+            try writer.write([
+                .int32(Int32(i)),
+                tags.map { .list($0.map { .string($0) }) } ?? .null,
+                amounts.map { .list($0.map { .decimal($0) }) } ?? .null,
+                .list(counts.map { .int64($0) }),
+            ])
+            func decimal(_ unscaled: Int128) -> String {
+                let digits = String(unscaled.magnitude)
+                let padded = String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+                return (unscaled < 0 ? "-" : "") + padded.dropLast(3) + "." + padded.suffix(3)
+            }
+            expected.append([
+                .int(Int64(i)),
+                tags.map { .array($0.map { .string($0) }) } ?? .null,
+                amounts.map { .array($0.map { .decimal(decimal($0)) }) } ?? .null,
+                .array(counts.map { .int($0) }),
+            ])
+        }
+        try writer.finish()
+        try file.close()
+        let read = try Self.readBack(path)
+        #expect(read.row_groups == 3)
+        #expect(read.schema["tags"] == "list<element: string not null>")
+        #expect(read.schema["amounts"] == "list<element: decimal128(38, 3) not null>")
+        for (name, rows) in [("pyarrow", read.pyarrow), ("duckdb", read.duckdb)] {
+            #expect(rows.count == expected.count, "\(name)")
+            for (i, (got, want)) in zip(rows, expected).enumerated() where got != want {
+                Issue.record("\(name) row \(i): \(got) != \(want)")
+                break
+            }
+        }
+        #expect(read.chunks["tags.list.element"]?.encodings.contains("RLE_DICTIONARY") == true)
     }
 }

@@ -11,11 +11,22 @@ import CairnLSM
 final class ColumnChunkBuilder {
     let column: ParquetColumn
     private let options: ParquetWriterOptions
+    /// The kind of the values stored: the column's, or a list column's element kind.
+    private let valueKind: ParquetColumn.Kind
+    private let isList: Bool
+    /// Highest definition level: 1 for an optional column, plus 1 for a list's repeated group.
+    private let maxDefinition: UInt32
+    private let physicalType: Parquet.PhysicalType
 
     /// Rows added.
     private(set) var rowCount = 0
-    /// Per row: 1 present, 0 null (optional columns only).
+    /// Level entries: one per value, null, or empty list.
+    private var entryCount = 0
+    /// Per entry, when `maxDefinition` > 0.
     private var definitionLevels: [UInt32] = []
+    /// Per entry of a list column: 0 starts a row, 1 continues its list.
+    private var repetitionLevels: [UInt32] = []
+    /// Entries below `maxDefinition` (null columns, null or empty lists).
     private var nullCount = 0
 
     /// Non-null values: booleans, or PLAIN bytes (fixed width, or byte arrays with offsets).
@@ -36,20 +47,41 @@ final class ColumnChunkBuilder {
     init(column: ParquetColumn, options: ParquetWriterOptions) {
         self.column = column
         self.options = options
-        if column.kind == .boolean { dictionary = nil }
+        if case .list(let element) = column.kind {
+            valueKind = element
+            isList = true
+        } else {
+            valueKind = column.kind
+            isList = false
+        }
+        maxDefinition = (column.isOptional ? 1 : 0) + (isList ? 1 : 0)
+        physicalType = column.physicalType
+        if valueKind == .boolean { dictionary = nil }
     }
 
     /// Bytes buffered, for row-group sizing.
-    var bufferedBytes: Int { plain.count + booleans.count / 8 + definitionLevels.count + indices.count * 4 }
+    var bufferedBytes: Int {
+        plain.count + booleans.count / 8 + definitionLevels.count + repetitionLevels.count + indices.count * 4
+    }
 
     // MARK: Adding values
 
     /// Throws unless `value` fits the column (checked for a whole row before any of it is
     /// added, so a refused row leaves every column as it was).
     func check(_ value: ParquetValue) throws {
-        switch (column.kind, value) {
-        case (_, .null):
+        if case .null = value {
             guard column.isOptional else { throw ExportError.encoding("column \(column.name) is REQUIRED and got a null") }
+            return
+        }
+        guard isList else { return try checkValue(value) }
+        guard case .list(let elements) = value else {
+            throw ExportError.encoding("column \(column.name) is a list and got \(value)")
+        }
+        for element in elements { try checkValue(element) }
+    }
+
+    private func checkValue(_ value: ParquetValue) throws {
+        switch (valueKind, value) {
         case (.boolean, .boolean), (.int32, .int32), (.int64, .int64), (.double, .double):
             break
         case (.string, .bytes(let bytes)), (.json, .bytes(let bytes)), (.binary, .bytes(let bytes)):
@@ -67,34 +99,55 @@ final class ColumnChunkBuilder {
 
     /// Adds one row's value, which `check` accepted.
     func append(_ value: ParquetValue) {
-        switch (column.kind, value) {
-        case (_, .null):
-            definitionLevels.append(0)
+        rowCount += 1
+        switch value {
+        case .null:
+            addEntry(definition: 0, repetition: 0)
             nullCount += 1
-            rowCount += 1
-            return
-        case (.boolean, .boolean(let b)):
+        case .list(let elements):
+            if elements.isEmpty {
+                addEntry(definition: maxDefinition - 1, repetition: 0)
+                nullCount += 1
+            }
+            for (k, element) in elements.enumerated() {
+                addEntry(definition: maxDefinition, repetition: k == 0 ? 0 : 1)
+                appendValue(element)
+            }
+        default:
+            addEntry(definition: maxDefinition, repetition: 0)
+            appendValue(value)
+        }
+    }
+
+    private func addEntry(definition: UInt32, repetition: UInt32) {
+        if maxDefinition > 0 { definitionLevels.append(definition) }
+        if isList { repetitionLevels.append(repetition) }
+        entryCount += 1
+    }
+
+    /// Stores one non-null value.
+    private func appendValue(_ value: ParquetValue) {
+        switch value {
+        case .boolean(let b):
             booleans.append(b)
             updateStatistics([b ? 1 : 0])
-        case (.int32, .int32(let v)):
+        case .int32(let v):
             addFixed(withUnsafeBytes(of: v.littleEndian) { Array($0) })
-        case (.int64, .int64(let v)):
+        case .int64(let v):
             addFixed(withUnsafeBytes(of: v.littleEndian) { Array($0) })
-        case (.double, .double(let v)):
+        case .double(let v):
             addFixed(withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) })
-        case (_, .bytes(let bytes)):
+        case .bytes(let bytes):
             plain.append(contentsOf: bytes)
             offsets.append(plain.count)
             addToDictionary(bytes)
             updateStatistics(bytes)
-        case (_, .decimal(let unscaled)):
+        case .decimal(let unscaled):
             addFixed(withUnsafeBytes(of: unscaled.bigEndian) { Array($0) })
-        default:
-            return  // `check` refuses every other pair
+        case .null, .list:
+            return  // `check` refuses these as values
         }
-        if column.isOptional { definitionLevels.append(1) }
         valueCount += 1
-        rowCount += 1
     }
 
     private func addFixed(_ bytes: [UInt8]) {
@@ -110,7 +163,7 @@ final class ColumnChunkBuilder {
             return
         }
         let index = UInt32(dictionaryValues.count)
-        dictionaryBytes += bytes.count + (column.physicalType == .byteArray ? 4 : 0)
+        dictionaryBytes += bytes.count + (physicalType == .byteArray ? 4 : 0)
         if dictionaryBytes > options.dictionaryPageBytes {
             // The fallback: this chunk is written PLAIN.
             dictionary = nil
@@ -133,7 +186,7 @@ final class ColumnChunkBuilder {
     // MARK: Statistics
 
     private func updateStatistics(_ value: [UInt8]) {
-        if case .double = column.kind {
+        if case .double = valueKind {
             let d = Double(bitPattern: value.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
             if d.isNaN { return }  // NaN is left out of min and max, as Parquet asks
         }
@@ -144,7 +197,7 @@ final class ColumnChunkBuilder {
     /// The column type's order on two PLAIN values.
     private func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
         func sign<T: Comparable>(_ x: T, _ y: T) -> Int { x < y ? -1 : (x > y ? 1 : 0) }
-        switch column.kind {
+        switch valueKind {
         case .boolean:
             return sign(a[0], b[0])
         case .int32:
@@ -159,7 +212,7 @@ final class ColumnChunkBuilder {
         case .decimal:
             return sign(a.withUnsafeBytes { Int128(bigEndian: $0.loadUnaligned(as: Int128.self)) },
                         b.withUnsafeBytes { Int128(bigEndian: $0.loadUnaligned(as: Int128.self)) })
-        case .string, .json, .binary:
+        case .string, .json, .binary, .list:
             // Unsigned bytewise, which is also UTF-8's code point order.
             for (x, y) in zip(a, b) where x != y { return x < y ? -1 : 1 }
             return sign(a.count, b.count)
@@ -192,60 +245,70 @@ final class ColumnChunkBuilder {
         }
         let dataPageOffset = sink.offset
         let bitWidth = max(1, RLEHybridEncoder.bitWidth(forMax: UInt32(max(dictionaryValues.count, 1) - 1)))
-        // Rows [rowStart, row), values [valueStart, value) of the page being cut.
-        var rowStart = 0, valueStart = 0, value = 0, row = 0
-        var pageBytes = 0
-        while row < rowCount {
-            let present = column.isOptional ? definitionLevels[row] == 1 : true
-            if present {
+        let definitionWidth = RLEHybridEncoder.bitWidth(forMax: maxDefinition)
+        // Entries [entryStart, entry) and values [valueStart, value) of the page being cut; a
+        // page ends only where a row starts (repetition level 0), so no row spans two pages.
+        var entryStart = 0, valueStart = 0, value = 0, entry = 0
+        var pageRows = 0, pageBytes = 0
+        while entry < entryCount {
+            if maxDefinition == 0 || definitionLevels[entry] == maxDefinition {
                 pageBytes += useDictionary ? 1 : plainSize(ofValue: value)
                 value += 1
             }
-            row += 1
-            if row == rowCount || row - rowStart >= options.pageRowLimit || pageBytes >= options.dataPageBytes {
-                var body: [UInt8] = []
-                body.reserveCapacity(pageBytes + (row - rowStart) / 4 + 16)
-                if column.isOptional {
-                    var levels: [UInt8] = []
-                    definitionLevels.withUnsafeBufferPointer { all in
-                        RLEHybridEncoder.encode(UnsafeBufferPointer(rebasing: all[rowStart..<row]), bitWidth: 1, into: &levels)
-                    }
-                    withUnsafeBytes(of: UInt32(levels.count).littleEndian) { body.append(contentsOf: $0) }
-                    body.append(contentsOf: levels)
-                }
-                if useDictionary {
-                    body.append(UInt8(bitWidth))
-                    indices.withUnsafeBufferPointer { all in
-                        RLEHybridEncoder.encode(UnsafeBufferPointer(rebasing: all[valueStart..<value]), bitWidth: bitWidth, into: &body)
-                    }
-                } else {
-                    appendPlainValues(valueStart..<value, to: &body)
-                }
-                let sizes = try sink.writePage(
-                    type: .dataPage, body: body, valueCount: Int32(row - rowStart),
-                    encoding: useDictionary ? .rleDictionary : .plain, compressor: &compressor)
-                uncompressedTotal += sizes.uncompressed
-                compressedTotal += sizes.compressed
-                rowStart = row
-                valueStart = value
-                pageBytes = 0
+            entry += 1
+            let rowEnds = entry == entryCount || !isList || repetitionLevels[entry] == 0
+            if rowEnds { pageRows += 1 }
+            guard entry == entryCount || (rowEnds && (pageRows >= options.pageRowLimit || pageBytes >= options.dataPageBytes)) else {
+                continue
             }
+            var body: [UInt8] = []
+            body.reserveCapacity(pageBytes + (entry - entryStart) / 2 + 16)
+            if isList { appendLevels(repetitionLevels, entryStart..<entry, bitWidth: 1, to: &body) }
+            if maxDefinition > 0 { appendLevels(definitionLevels, entryStart..<entry, bitWidth: definitionWidth, to: &body) }
+            if useDictionary {
+                body.append(UInt8(bitWidth))
+                indices.withUnsafeBufferPointer { all in
+                    RLEHybridEncoder.encode(UnsafeBufferPointer(rebasing: all[valueStart..<value]), bitWidth: bitWidth, into: &body)
+                }
+            } else {
+                appendPlainValues(valueStart..<value, to: &body)
+            }
+            let sizes = try sink.writePage(
+                type: .dataPage, body: body, valueCount: Int32(entry - entryStart),
+                encoding: useDictionary ? .rleDictionary : .plain, compressor: &compressor)
+            uncompressedTotal += sizes.uncompressed
+            compressedTotal += sizes.compressed
+            entryStart = entry
+            valueStart = value
+            pageRows = 0
+            pageBytes = 0
         }
         var min = minimum, max = maximum
-        if case .boolean = column.kind {
+        if case .boolean = valueKind {
             min = min.map { [$0[0]] }
             max = max.map { [$0[0]] }
         }
         return Parquet.ColumnChunkMetadata(
-            physicalType: column.physicalType, encodings: encodings, path: [column.name],
-            codec: compressor.parquetCodec, valueCount: Int64(rowCount), uncompressedSize: uncompressedTotal,
+            physicalType: physicalType, encodings: encodings, path: column.path,
+            codec: compressor.parquetCodec, valueCount: Int64(entryCount), uncompressedSize: uncompressedTotal,
             compressedSize: compressedTotal, dataPageOffset: dataPageOffset, dictionaryPageOffset: dictionaryPageOffset,
             statistics: Parquet.Statistics(nullCount: Int64(nullCount), min: min, max: max))
     }
 
+    /// Levels `range` as a data page v1 has them: a u32 little-endian length and the hybrid
+    /// encoding.
+    private func appendLevels(_ levels: [UInt32], _ range: Range<Int>, bitWidth: Int, to body: inout [UInt8]) {
+        var encoded: [UInt8] = []
+        levels.withUnsafeBufferPointer { all in
+            RLEHybridEncoder.encode(UnsafeBufferPointer(rebasing: all[range]), bitWidth: bitWidth, into: &encoded)
+        }
+        withUnsafeBytes(of: UInt32(encoded.count).littleEndian) { body.append(contentsOf: $0) }
+        body.append(contentsOf: encoded)
+    }
+
     /// PLAIN size of non-null value `index`.
     private func plainSize(ofValue index: Int) -> Int {
-        switch column.physicalType {
+        switch physicalType {
         case .boolean: return 1
         case .byteArray: return 4 + offsets[index + 1] - offsets[index]
         default: return fixedWidth
@@ -253,7 +316,7 @@ final class ColumnChunkBuilder {
     }
 
     private var fixedWidth: Int {
-        switch column.physicalType {
+        switch physicalType {
         case .int32, .float: return 4
         case .int64, .double: return 8
         case .fixedLenByteArray: return 16
@@ -263,7 +326,7 @@ final class ColumnChunkBuilder {
 
     /// One value in PLAIN form (a byte array gets its 4-byte length).
     private func appendPlainValue(_ value: [UInt8], to out: inout [UInt8]) {
-        if column.physicalType == .byteArray {
+        if physicalType == .byteArray {
             withUnsafeBytes(of: UInt32(value.count).littleEndian) { out.append(contentsOf: $0) }
         }
         out.append(contentsOf: value)
@@ -271,7 +334,7 @@ final class ColumnChunkBuilder {
 
     /// Non-null values `range` in PLAIN form.
     private func appendPlainValues(_ range: Range<Int>, to out: inout [UInt8]) {
-        switch column.physicalType {
+        switch physicalType {
         case .boolean:
             // One bit per value, least significant bit first.
             var byte: UInt8 = 0

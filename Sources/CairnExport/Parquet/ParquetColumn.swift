@@ -19,6 +19,9 @@ public struct ParquetColumn: Sendable, Equatable {
         /// FIXED_LEN_BYTE_ARRAY(16) annotated DECIMAL(precision, scale): the unscaled value,
         /// two's complement big-endian. `precision` is at most 38.
         case decimal(precision: Int, scale: Int)
+        /// A LIST of non-null elements of another kind (not a list), in Parquet's three-level
+        /// form: `<name> (LIST) { repeated group list { required <element> element } }`.
+        indirect case list(Kind)
     }
 
     public var name: String
@@ -32,7 +35,10 @@ public struct ParquetColumn: Sendable, Equatable {
         self.isOptional = optional
     }
 
-    var physicalType: Parquet.PhysicalType {
+    /// The physical type of the column's values (a list's elements).
+    var physicalType: Parquet.PhysicalType { Self.physicalType(of: kind) }
+
+    private static func physicalType(of kind: Kind) -> Parquet.PhysicalType {
         switch kind {
         case .boolean: return .boolean
         case .int32: return .int32
@@ -40,12 +46,29 @@ public struct ParquetColumn: Sendable, Equatable {
         case .double: return .double
         case .string, .json, .binary: return .byteArray
         case .decimal: return .fixedLenByteArray
+        case .list(let element): return physicalType(of: element)
         }
     }
 
-    var schemaElement: Parquet.SchemaElement {
-        var element = Parquet.SchemaElement(
-            name: name, physicalType: physicalType, repetition: isOptional ? .optional : .required)
+    /// The leaf's path in the schema.
+    var path: [String] {
+        if case .list = kind { return [name, "list", "element"] }
+        return [name]
+    }
+
+    /// The column's schema elements, depth first (one, or three for a list).
+    var schemaElements: [Parquet.SchemaElement] {
+        let repetition: Parquet.Repetition = isOptional ? .optional : .required
+        guard case .list(let element) = kind else { return [Self.leaf(name, kind, repetition)] }
+        return [
+            Parquet.SchemaElement(name: name, repetition: repetition, childCount: 1, logicalType: .list),
+            Parquet.SchemaElement(name: "list", repetition: .repeated, childCount: 1),
+            Self.leaf("element", element, .required),
+        ]
+    }
+
+    private static func leaf(_ name: String, _ kind: Kind, _ repetition: Parquet.Repetition) -> Parquet.SchemaElement {
+        var element = Parquet.SchemaElement(name: name, physicalType: physicalType(of: kind), repetition: repetition)
         switch kind {
         case .string: element.logicalType = .string
         case .json: element.logicalType = .json
@@ -69,6 +92,8 @@ public enum ParquetValue: Sendable, Equatable {
     case bytes([UInt8])
     /// For decimal columns: the unscaled value (the number times 10^scale).
     case decimal(Int128)
+    /// For list columns: the elements (none may be null).
+    case list([ParquetValue])
 
     /// A string column's value.
     public static func string(_ s: String) -> ParquetValue { .bytes(Array(s.utf8)) }

@@ -58,7 +58,12 @@ public final class ParquetFileWriter {
             throw ExportError.encoding("column names must be unique: \(columns.map(\.name))")
         }
         for column in columns {
-            if case .decimal(let precision, let scale) = column.kind, !(1...38).contains(precision) || !(0...precision).contains(scale) {
+            var kind = column.kind
+            if case .list(let element) = kind {
+                if case .list = element { throw ExportError.encoding("column \(column.name): lists of lists are not written") }
+                kind = element
+            }
+            if case .decimal(let precision, let scale) = kind, !(1...38).contains(precision) || !(0...precision).contains(scale) {
                 throw ExportError.encoding("column \(column.name): DECIMAL(\(precision), \(scale)) is outside 1...38 digits")
             }
         }
@@ -110,7 +115,7 @@ public final class ParquetFileWriter {
         try flushRowGroup()
         finished = true
         var schema = [Parquet.SchemaElement(name: "schema", childCount: Int32(columns.count))]
-        schema += columns.map(\.schemaElement)
+        schema += columns.flatMap(\.schemaElements)
         let footer = Parquet.FileMetadata(
             schema: schema, rowCount: rowCount, rowGroups: rowGroups, keyValues: metadata,
             createdBy: "Cairn parquet writer version 1", leafCount: columns.count

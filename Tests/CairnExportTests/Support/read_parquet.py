@@ -19,6 +19,8 @@ def plain(value):
         return {"hex": bytes(value).hex()}
     if isinstance(value, float):
         return {"double": repr(value)}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
     return value
 
 
