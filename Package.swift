@@ -36,14 +36,14 @@ let package = Package(
         .executableTarget(
             name: "cairn",
             dependencies: [
-                "Cairn", "CairnLSM", "CEditLine",
+                "Cairn", "CairnLSM", "CairnExport", "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "CairnLSMTests", dependencies: ["CairnLSM"]),
         .testTarget(name: "CairnTests", dependencies: ["Cairn"]),
         // Support/ holds the Python reader the tests run (pyarrow, DuckDB).
-        .testTarget(name: "CairnExportTests", dependencies: ["CairnExport", "CairnLSM"], exclude: ["Support"]),
+        .testTarget(name: "CairnExportTests", dependencies: ["CairnExport", "Cairn", "CairnLSM"], exclude: ["Support"]),
         // The cairn tool: its parsers (unit tests) and the built binary (driven like a user).
         .testTarget(name: "CairnCLITests", dependencies: ["cairn"]),
     ]

@@ -329,3 +329,25 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         try adding(a, -b)
     }
 }
+
+// MARK: - Fixed-point form (exports to DECIMAL columns)
+
+extension Number {
+    /// Digits after the decimal point of the number's plain form (0 for an integer).
+    public var fractionDigitCount: Int { max(0, significantDigitCount - exponent) }
+
+    /// Digits before the decimal point of the number's plain form (0 below 1).
+    public var integerDigitCount: Int { max(0, exponent) }
+
+    /// The number times 10^`scale` when that is an integer of at most 38 digits (what a
+    /// DECIMAL(38, scale) column stores), else nil.
+    public func unscaled(scale: Int) -> Int128? {
+        if isZero { return 0 }
+        let shift = exponent - significantDigitCount + scale
+        guard shift >= 0, significantDigitCount + shift <= Self.maxSignificantDigits else { return nil }
+        var magnitude = coefficient
+        for _ in 0..<shift { magnitude *= 10 }
+        let value = Int128(magnitude)
+        return isNegative ? -value : value
+    }
+}

@@ -22,6 +22,21 @@ public struct ParquetColumn: Sendable, Equatable {
         /// A LIST of non-null elements of another kind (not a list), in Parquet's three-level
         /// form: `<name> (LIST) { repeated group list { required <element> element } }`.
         indirect case list(Kind)
+
+        /// The kind as the export manifest names it: `string`, `decimal(38,2)`, `list<string>`.
+        public var name: String {
+            switch self {
+            case .boolean: return "boolean"
+            case .int32: return "int32"
+            case .int64: return "int64"
+            case .double: return "double"
+            case .string: return "string"
+            case .json: return "json"
+            case .binary: return "binary"
+            case .decimal(let precision, let scale): return "decimal(\(precision),\(scale))"
+            case .list(let element): return "list<\(element.name)>"
+            }
+        }
     }
 
     public var name: String

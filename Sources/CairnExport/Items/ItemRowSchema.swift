@@ -1,0 +1,170 @@
+import Cairn
+
+/// How a table's items become Parquet rows (Docs/parquet_writer.md, "Items as rows").
+///
+/// Items are schemaless and Parquet is not, so the columns are worked out from the items
+/// themselves (`ItemRowSchema.Inference`): the key attributes first, then, by name, every
+/// top-level attribute that has one type in every item that has it, then `_item`, the whole
+/// item in DynamoDB JSON, so that nothing is lost to the mapping.
+///
+/// | attribute | column |
+/// | --- | --- |
+/// | S | STRING |
+/// | N | DECIMAL(38, s), s the most fraction digits seen, when every value fits; else STRING |
+/// | B | BINARY |
+/// | BOOL | BOOLEAN |
+/// | M, L | JSON: the value in DynamoDB JSON |
+/// | SS, NS, BS | LIST of STRING, DECIMAL(38, s) (or STRING), BINARY |
+///
+/// An attribute with more than one type, or only NULL values, has no column of its own (it is
+/// in `_item`); a NULL value of a typed attribute is a null in its column. An attribute named
+/// like a column already taken (`_item`) is only in `_item`.
+public struct ItemRowSchema: Sendable, Equatable {
+    /// The lossless column.
+    public static let itemColumnName = "_item"
+
+    /// One typed column and the attribute it holds.
+    public struct Column: Sendable, Equatable {
+        public var attribute: String
+        public var source: Source
+        /// Whether the attribute is a key attribute (present in every item: REQUIRED).
+        public var isKey: Bool
+    }
+
+    /// What a column holds of its attribute.
+    public enum Source: Sendable, Equatable {
+        case string, binary, boolean, json
+        /// N as DECIMAL(38, scale).
+        case decimal(scale: Int)
+        /// N that does not fit DECIMAL(38, s): its text.
+        case numberText
+        case stringSet, binarySet
+        /// NS as LIST of DECIMAL(38, scale).
+        case decimalSet(scale: Int)
+        /// NS as LIST of its texts.
+        case numberTextSet
+    }
+
+    public var columns: [Column]
+
+    /// The Parquet columns: the typed ones, then `_item`.
+    public var parquetColumns: [ParquetColumn] {
+        columns.map { column in
+            let kind: ParquetColumn.Kind
+            switch column.source {
+            case .string, .numberText: kind = .string
+            case .binary: kind = .binary
+            case .boolean: kind = .boolean
+            case .json: kind = .json
+            case .decimal(let scale): kind = .decimal(precision: 38, scale: scale)
+            case .stringSet, .numberTextSet: kind = .list(.string)
+            case .binarySet: kind = .list(.binary)
+            case .decimalSet(let scale): kind = .list(.decimal(precision: 38, scale: scale))
+            }
+            return ParquetColumn(column.attribute, kind, optional: !column.isKey)
+        } + [ParquetColumn(Self.itemColumnName, .json, optional: false)]
+    }
+
+    /// `item` as a row of `parquetColumns`.
+    public func row(_ item: Item) throws -> [ParquetValue] {
+        var row: [ParquetValue] = []
+        row.reserveCapacity(columns.count + 1)
+        for column in columns {
+            guard let value = item[column.attribute] else {
+                row.append(.null)
+                continue
+            }
+            row.append(try Self.value(value, as: column.source, attribute: column.attribute))
+        }
+        row.append(.bytes(DynamoDBJSON.encode(item)))
+        return row
+    }
+
+    private static func value(_ value: AttributeValue, as source: Source, attribute: String) throws -> ParquetValue {
+        func decimal(_ n: Number, _ scale: Int) throws -> ParquetValue {
+            guard let unscaled = n.unscaled(scale: scale) else {
+                throw ExportError.encoding("\(n) of \(attribute) does not fit DECIMAL(38, \(scale))")
+            }
+            return .decimal(unscaled)
+        }
+        switch (source, value) {
+        case (_, .null): return .null
+        case (.string, .s(let s)): return .string(s)
+        case (.numberText, .n(let n)): return .string(n.description)
+        case (.decimal(let scale), .n(let n)): return try decimal(n, scale)
+        case (.binary, .b(let b)): return .bytes(b)
+        case (.boolean, .bool(let b)): return .boolean(b)
+        case (.json, .m), (.json, .l): return .bytes(DynamoDBJSON.encode(value))
+        case (.stringSet, .ss(let set)): return .list(set.map { .string($0) })
+        case (.numberTextSet, .ns(let set)): return .list(set.map { .string($0.description) })
+        case (.decimalSet(let scale), .ns(let set)): return .list(try set.map { try decimal($0, scale) })
+        case (.binarySet, .bs(let set)): return .list(set.map { .bytes($0) })
+        default:
+            throw ExportError.encoding("attribute \(attribute) has type \(value.typeName), not its column's")
+        }
+    }
+
+    /// Works the schema out from the items it is shown.
+    public struct Inference: Sendable {
+        private let keyAttributes: [KeyAttribute]
+        /// Per attribute: the types seen (NULL aside), and for numbers the digits needed.
+        private var seen: [String: Seen] = [:]
+
+        private struct Seen: Sendable {
+            var types: Set<String> = []
+            var maxFractionDigits = 0
+            var maxIntegerDigits = 0
+        }
+
+        public init(keyAttributes: [KeyAttribute]) {
+            self.keyAttributes = keyAttributes
+        }
+
+        /// Takes one item into account.
+        public mutating func observe(_ item: Item) {
+            for (name, value) in item {
+                if case .null = value {
+                    if seen[name] == nil { seen[name] = Seen() }
+                    continue
+                }
+                var entry = seen[name] ?? Seen()
+                entry.types.insert(value.typeName)
+                func digits(_ n: Number) {
+                    entry.maxFractionDigits = max(entry.maxFractionDigits, n.fractionDigitCount)
+                    entry.maxIntegerDigits = max(entry.maxIntegerDigits, n.integerDigitCount)
+                }
+                switch value {
+                case .n(let n): digits(n)
+                case .ns(let set): set.forEach(digits)
+                default: break
+                }
+                seen[name] = entry
+            }
+        }
+
+        /// The schema of the items observed.
+        public var schema: ItemRowSchema {
+            let keyNames = keyAttributes.map(\.name)
+            var columns: [Column] = []
+            for name in keyNames + seen.keys.filter({ !keyNames.contains($0) }).sorted() {
+                guard name != ItemRowSchema.itemColumnName, let entry = seen[name], entry.types.count == 1,
+                      let type = entry.types.first else { continue }
+                let fitsDecimal = entry.maxIntegerDigits + entry.maxFractionDigits <= 38
+                let source: Source
+                switch type {
+                case "S": source = .string
+                case "N": source = fitsDecimal ? .decimal(scale: entry.maxFractionDigits) : .numberText
+                case "B": source = .binary
+                case "BOOL": source = .boolean
+                case "M", "L": source = .json
+                case "SS": source = .stringSet
+                case "NS": source = fitsDecimal ? .decimalSet(scale: entry.maxFractionDigits) : .numberTextSet
+                case "BS": source = .binarySet
+                default: continue
+                }
+                columns.append(Column(attribute: name, source: source, isKey: keyNames.contains(name)))
+            }
+            return ItemRowSchema(columns: columns)
+        }
+    }
+}
