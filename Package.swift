@@ -13,12 +13,14 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
-        // System libraries (Debian: liblz4-dev, libzstd-dev, libedit-dev).
+        // System libraries (Debian: liblz4-dev, libzstd-dev, libedit-dev, zlib1g-dev).
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CEditLine", providers: [.apt(["libedit-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Small C kernels: hardware CRC32C with a portable fallback.
         .target(name: "CCairnSupport"),
         // The ordered byte key-value engine.
@@ -32,7 +34,9 @@ let package = Package(
         // DynamoDB's item model on top of CairnLSM.
         .target(name: "Cairn", dependencies: ["CairnLSM"]),
         // Parquet files, Delta Lake tables and DynamoDB's export format from Cairn's tables.
-        .target(name: "CairnExport", dependencies: ["Cairn", "CairnLSM", "CLZ4", "CZstd"]),
+        .target(name: "CairnExport", dependencies: [
+            "Cairn", "CairnLSM", "CLZ4", "CZstd", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(
             name: "cairn",
             dependencies: [

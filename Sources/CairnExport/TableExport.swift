@@ -13,6 +13,8 @@ public enum TableExport {
     /// The formats `cairn export --format` takes.
     public enum Format: String, Sendable, CaseIterable {
         case parquet
+        /// DynamoDB's own export layout (`DynamoDBJSONExport`).
+        case dynamoDBJSON = "dynamodb-json"
     }
 
     public struct Options: Sendable {
@@ -56,6 +58,9 @@ public enum TableExport {
         progress: ((Progress) -> Void)? = nil
     ) throws -> Summary {
         let fs = options.fileSystem
+        guard options.format == .parquet else {
+            throw ExportError.encoding("TableExport writes Parquet; DynamoDBJSONExport writes \(options.format.rawValue)")
+        }
         if fs.fileExists(directory) {
             let present = try fs.listDirectory(directory)
             guard present.isEmpty else {

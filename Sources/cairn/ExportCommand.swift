@@ -12,19 +12,21 @@ import Glibc
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export a table, as of one moment, to a directory of Parquet files.",
+        abstract: "Export a table, as of one moment, to Parquet files or DynamoDB's export format.",
         discussion: """
-            Reads the table at one snapshot and writes part-NNNNN.parquet files (typed columns for the key \
-            attributes and every attribute with one type, and _item, the whole item in DynamoDB JSON), then \
-            _cairn_export.json, which lists them. The directory must be empty or new. Prints a JSON summary; \
-            its SnapshotSequence is where the table's change stream takes over. Docs/parquet_writer.md has \
-            the mapping.
+            --format parquet (default) reads the table at one snapshot and writes part-NNNNN.parquet files \
+            (typed columns for the key attributes and every attribute with one type, and _item, the whole \
+            item in DynamoDB JSON), then _cairn_export.json, which lists them; the directory must be empty or \
+            new. --format dynamodb-json writes DynamoDB's Export-to-S3 layout under DIR/AWSDynamoDB/<ExportId>/ \
+            (data/*.json.gz with one {"Item": ...} a line, manifest-files.json, manifest-summary.json), which \
+            `cairn import` and DynamoDB's ImportTable read. Prints a JSON summary; its SnapshotSequence is \
+            where the table's change stream takes over. Docs/parquet_writer.md has the layouts.
             """)
 
     @Option(name: .long, help: "Database directory.") var db: String = ItemDatabase.defaultPath
     @Option(name: .long, help: "The table to export.") var tableName: String
     @Option(name: .customLong("to"), help: "The directory to write (empty or new).") var directory: String
-    @Option(name: .long, help: "parquet (the only format so far).") var format: String = "parquet"
+    @Option(name: .long, help: "parquet or dynamodb-json.") var format: String = "parquet"
     @Option(name: .long, help: "Page compression: zstd, lz4_raw or none.") var compression: String = "zstd"
 
     func run() throws {
@@ -40,35 +42,72 @@ struct ExportCommand: ParsableCommand {
         let showProgress = isatty(STDERR_FILENO) == 1
         try Session.runClosing(path: db) { session in
             let items = try session.itemsForReading()
-            let summary = try TableExport.export(items, table: tableName, to: directory, options: options) { progress in
+            let report: (TableExport.Progress) -> Void = { progress in
                 guard showProgress else { return }
                 let total = progress.totalItems.map { " of \($0)" } ?? ""
                 let line = "\r\(progress.phase.rawValue): \(progress.items)\(total) items"
                 _ = (line + (progress.phase == .done ? "\n" : "")).withCString { write(STDERR_FILENO, $0, strlen($0)) }
             }
-            var json = "{\n"
-            json += "    \"TableName\": \(jsonString(summary.tableName)),\n"
-            json += "    \"ExportFormat\": \(jsonString(summary.format.rawValue)),\n"
-            json += "    \"ItemCount\": \(summary.itemCount),\n"
-            json += "    \"BilledSizeBytes\": \(summary.bytes),\n"
-            json += "    \"SnapshotSequence\": \(jsonString(String(summary.snapshotSequence))),\n"
-            json += "    \"Directory\": \(jsonString(directory)),\n"
-            json += "    \"Files\": [" + summary.files.map(jsonString).joined(separator: ", ") + "]\n}"
-            print(json)
+            var fields: [(String, String)] = [("TableName", jsonString(tableName)), ("ExportFormat", jsonString(format.rawValue))]
+            switch format {
+            case .parquet:
+                let summary = try TableExport.export(items, table: tableName, to: directory, options: options, progress: report)
+                fields += [
+                    ("ItemCount", "\(summary.itemCount)"), ("BilledSizeBytes", "\(summary.bytes)"),
+                    ("SnapshotSequence", jsonString(String(summary.snapshotSequence))), ("Directory", jsonString(directory)),
+                    ("Files", "[" + summary.files.map(jsonString).joined(separator: ", ") + "]"),
+                ]
+            case .dynamoDBJSON:
+                let summary = try DynamoDBJSONExport.export(items, table: tableName, to: directory, progress: report)
+                fields += [
+                    ("ExportId", jsonString(summary.exportID)), ("ItemCount", "\(summary.itemCount)"),
+                    ("BilledSizeBytes", "\(summary.bytes)"), ("SnapshotSequence", jsonString(String(summary.snapshotSequence))),
+                    ("Directory", jsonString(summary.directory)),
+                    ("Files", "[" + summary.dataFiles.map(jsonString).joined(separator: ", ") + "]"),
+                ]
+            }
+            print("{\n" + fields.map { "    \(jsonString($0.0)): \($0.1)" }.joined(separator: ",\n") + "\n}")
         }
     }
 
-    private func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
+}
+
+/// `cairn import`: loads a DynamoDB JSON export (DynamoDB's Export-to-S3 layout, from `cairn
+/// export --format dynamodb-json` or from DynamoDB) into an existing table.
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Load a DynamoDB JSON export (DynamoDB's Export-to-S3 layout) into an existing table.",
+        discussion: """
+            --from is the directory holding AWSDynamoDB/<ExportId>/ (the newest complete export is read), an \
+            export's own directory, or its manifest-files.json. Every data file's MD5 is checked against the \
+            manifest; items are written 25 at a time and replace items with the same key. Prints a JSON summary.
+            """)
+
+    @Option(name: .long, help: "Database directory.") var db: String = ItemDatabase.defaultPath
+    @Option(name: .long, help: "The table to load (it must exist).") var tableName: String
+    @Option(name: .customLong("from"), help: "The export's directory (or its bucket directory).") var directory: String
+
+    func run() throws {
+        try Session.runClosing(path: db) { session in
+            let items = try session.itemsForReading()
+            let summary = try DynamoDBJSONExport.importExport(from: directory, into: items, table: tableName)
+            print("{\n    \"TableName\": \(jsonString(tableName)),\n    \"ImportedItemCount\": \(summary.itemCount),\n    \"DataFiles\": \(summary.dataFiles)\n}")
         }
-        return out + "\""
     }
+}
+
+/// `s` as a JSON string literal.
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        default:
+            if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+        }
+    }
+    return out + "\""
 }

@@ -44,4 +44,27 @@ import Testing
         let missing = try cli.cairn(["export", "--table-name", "Nope", "--to", scratch.path + "/other"] + db)
         #expect(missing.status != 0 && missing.stderr.contains("Nope"))
     }
+
+    @Test func dynamoDBJSONExportLoadsIntoAnotherTable() throws {
+        let scratch = ItemCLITests.Scratch()
+        let db = ["--db", scratch.db]
+        for table in ["Music", "Copy"] {
+            #expect(try cli.cairn(["create-table", "--table-name", table, "--billing-mode", "PAY_PER_REQUEST",
+                                   "--attribute-definitions", "AttributeName=Artist,AttributeType=S",
+                                   "--key-schema", "AttributeName=Artist,KeyType=HASH"] + db).status == 0)
+        }
+        for artist in ["A", "B", "C"] {
+            #expect(try cli.cairn(["put-item", "--table-name", "Music", "--item", #"{"Artist":{"S":"\#(artist)"},"Plays":{"N":"3"}}"#] + db).status == 0)
+        }
+        let export = try cli.cairn(["export", "--table-name", "Music", "--to", scratch.path + "/bucket", "--format", "dynamodb-json"] + db)
+        #expect(export.status == 0, "\(export.stderr)")
+        #expect(try export.json()["ItemCount"] as? Int == 3)
+        let load = try cli.cairn(["import", "--table-name", "Copy", "--from", scratch.path + "/bucket"] + db)
+        #expect(load.status == 0, "\(load.stderr)")
+        #expect(try load.json()["ImportedItemCount"] as? Int == 3)
+        let scan = try cli.cairn(["scan", "--table-name", "Copy", "--select", "COUNT"] + db)
+        #expect(try scan.json()["Count"] as? Int == 3)
+        let bad = try cli.cairn(["import", "--table-name", "Copy", "--from", scratch.path + "/nowhere"] + db)
+        #expect(bad.status != 0 && bad.stderr.contains("no DynamoDB export"))
+    }
 }
