@@ -79,8 +79,15 @@ import Testing
             #expect(read.schema["price"] == "decimal128(38, 3)" && read.schema["tags"] == "list<element: string not null>")
             rows += read.pyarrow
             duckRows += read.duckdb
+            #expect(read.polars.count == read.pyarrow.count, "\(file): polars")
+            if let i = zip(read.polars, read.pyarrow).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+                Issue.record("\(file) row \(i): polars \(read.polars[i]) != pyarrow \(read.pyarrow[i])")
+            }
         }
-        #expect(rows == duckRows)
+        #expect(rows.count == duckRows.count)
+        if let i = zip(rows, duckRows).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+            Issue.record("row \(i): pyarrow \(rows[i]) != duckdb \(duckRows[i])")
+        }
         #expect(rows.count == count)
         let itemColumn = columns.count - 1
         let decoder = JSONDecoder()

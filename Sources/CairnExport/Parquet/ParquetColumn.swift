@@ -12,7 +12,8 @@ public struct ParquetColumn: Sendable, Equatable {
         case double
         /// BYTE_ARRAY annotated STRING (UTF-8).
         case string
-        /// BYTE_ARRAY annotated JSON (UTF-8 JSON text).
+        /// UTF-8 JSON text: BYTE_ARRAY annotated STRING (Polars reads the JSON annotation as
+        /// binary, so it is not used).
         case json
         /// BYTE_ARRAY without annotation.
         case binary
@@ -86,7 +87,8 @@ public struct ParquetColumn: Sendable, Equatable {
         var element = Parquet.SchemaElement(name: name, physicalType: physicalType(of: kind), repetition: repetition)
         switch kind {
         case .string: element.logicalType = .string
-        case .json: element.logicalType = .json
+        // JSON text is annotated STRING, not JSON: Polars reads a JSON column as binary.
+        case .json: element.logicalType = .string
         case .decimal(let precision, let scale):
             element.typeLength = 16
             element.logicalType = .decimal(precision: Int32(precision), scale: Int32(scale))

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Reads a Parquet file with pyarrow and with DuckDB, as a user would (no options), and prints
-one JSON document: {"schema": {column: arrow type}, "pyarrow": rows, "duckdb": rows, "metadata":
+"""Reads a Parquet file with pyarrow, DuckDB and Polars, as a user would (no options), and
+prints one JSON document: {"schema": {column: arrow type}, "pyarrow": rows, "duckdb": rows,
+"polars": rows, "metadata":
 {key: value}, "row_groups": n, "chunks": {column: row group 0's encodings, compression and
 statistics}}. Values: decimals as strings, bytes as hex, floats as repr. Used by the Swift
 tests of CairnExport's Parquet writer. Usage: read_parquet.py FILE"""
@@ -9,6 +10,7 @@ import json
 import sys
 
 import duckdb
+import polars
 import pyarrow.parquet as pq
 
 
@@ -29,6 +31,8 @@ table = pq.read_table(path)
 rows = [[plain(v) for v in row.values()] for row in table.to_pylist()]
 con = duckdb.connect()
 duck = [[plain(v) for v in row] for row in con.execute("select * from read_parquet(?)", [path]).fetchall()]
+frame = polars.read_parquet(path)
+polar = [[plain(v) for v in row] for row in frame.rows()]
 file_metadata = pq.read_metadata(path)
 metadata = {k.decode(): v.decode() for k, v in (file_metadata.metadata or {}).items()}
 # Row group 0's column chunks: encodings and statistics as pyarrow reports them.
@@ -48,6 +52,7 @@ print(json.dumps({
     "schema": {field.name: str(field.type) for field in table.schema},
     "pyarrow": rows,
     "duckdb": duck,
+    "polars": polar,
     "metadata": metadata,
     "row_groups": file_metadata.num_row_groups,
     "chunks": chunks,
