@@ -67,4 +67,24 @@ import Testing
         let bad = try cli.cairn(["import", "--table-name", "Copy", "--from", scratch.path + "/nowhere"] + db)
         #expect(bad.status != 0 && bad.stderr.contains("no DynamoDB export"))
     }
+
+    @Test func incrementalExportWritesTheStreamsChanges() throws {
+        let scratch = ItemCLITests.Scratch()
+        let db = ["--db", scratch.db]
+        #expect(try cli.cairn(["create-table", "--table-name", "Music", "--billing-mode", "PAY_PER_REQUEST",
+                               "--attribute-definitions", "AttributeName=Artist,AttributeType=S",
+                               "--key-schema", "AttributeName=Artist,KeyType=HASH",
+                               "--stream-specification", "StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES"] + db).status == 0)
+        // Three changes: two inserts and a modify (a put that changes nothing writes no record).
+        for (artist, plays) in [("A", 1), ("B", 1), ("A", 2)] {
+            #expect(try cli.cairn(["put-item", "--table-name", "Music", "--item", #"{"Artist":{"S":"\#(artist)"},"Plays":{"N":"\#(plays)"}}"#] + db).status == 0)
+        }
+        let run = try cli.cairn(["export", "--table-name", "Music", "--to", scratch.path + "/changes", "--from", "0",
+                                 "--to-time", "2100-01-01T00:00:00Z"] + db)
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try run.json()
+        #expect(summary["ChangeCount"] as? Int == 3 && summary["ExportType"] as? String == "INCREMENTAL_EXPORT")
+        let bad = try cli.cairn(["export", "--table-name", "Music", "--to", scratch.path + "/x", "--from", "yesterday"] + db)
+        #expect(bad.status != 0 && bad.stderr.contains("--from"))
+    }
 }

@@ -28,7 +28,7 @@ import Testing
 
     /// A JSON value as read_parquet.py writes it.
     enum JSONValue: Decodable, Equatable, CustomStringConvertible {
-        case null, bool(Bool), int(Int64), string(String), decimal(String), hex(String), double(String)
+        case null, bool(Bool), int(Int64), string(String), decimal(String), hex(String), double(String), timestamp(String)
         indirect case array([JSONValue])
 
         init(from decoder: any Decoder) throws {
@@ -39,7 +39,9 @@ import Testing
             if let s = try? c.decode(String.self) { self = .string(s); return }
             if let a = try? c.decode([JSONValue].self) { self = .array(a); return }
             let object = try c.decode([String: String].self)
-            if let d = object["decimal"] { self = .decimal(d) } else if let h = object["hex"] { self = .hex(h) } else {
+            if let d = object["decimal"] { self = .decimal(d) } else if let h = object["hex"] { self = .hex(h) } else if let t = object["ts"] {
+                self = .timestamp(t)
+            } else {
                 self = .double(object["double"] ?? "")
             }
         }
@@ -53,6 +55,7 @@ import Testing
             case .decimal(let d): return "dec(\(d))"
             case .hex(let h): return "hex(\(h))"
             case .double(let d): return "dbl(\(d))"
+            case .timestamp(let t): return "ts(\(t))"
             case .array(let a): return "\(a)"
             }
         }

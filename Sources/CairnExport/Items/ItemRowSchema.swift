@@ -106,7 +106,7 @@ public struct ItemRowSchema: Sendable, Equatable {
 
     /// Works the schema out from the items it is shown.
     public struct Inference: Sendable {
-        private let keyAttributes: [KeyAttribute]
+        private let keyNames: [String]
         /// Per attribute: the types seen (NULL aside), and for numbers the digits needed.
         private var seen: [String: Seen] = [:]
 
@@ -117,7 +117,12 @@ public struct ItemRowSchema: Sendable, Equatable {
         }
 
         public init(keyAttributes: [KeyAttribute]) {
-            self.keyAttributes = keyAttributes
+            keyNames = keyAttributes.map(\.name)
+        }
+
+        /// Inference with the key attributes named (partition key first).
+        public init(keyNames: [String]) {
+            self.keyNames = keyNames
         }
 
         /// Takes one item into account.
@@ -144,7 +149,6 @@ public struct ItemRowSchema: Sendable, Equatable {
 
         /// The schema of the items observed.
         public var schema: ItemRowSchema {
-            let keyNames = keyAttributes.map(\.name)
             var columns: [Column] = []
             for name in keyNames + seen.keys.filter({ !keyNames.contains($0) }).sorted() {
                 guard name != ItemRowSchema.itemColumnName, let entry = seen[name], entry.types.count == 1,

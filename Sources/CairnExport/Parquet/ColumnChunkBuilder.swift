@@ -82,7 +82,7 @@ final class ColumnChunkBuilder {
 
     private func checkValue(_ value: ParquetValue) throws {
         switch (valueKind, value) {
-        case (.boolean, .boolean), (.int32, .int32), (.int64, .int64), (.double, .double):
+        case (.boolean, .boolean), (.int32, .int32), (.int64, .int64), (.timestampMicros, .int64), (.double, .double):
             break
         case (.string, .bytes(let bytes)), (.json, .bytes(let bytes)), (.binary, .bytes(let bytes)):
             guard bytes.count <= Int(Int32.max) else {
@@ -203,7 +203,7 @@ final class ColumnChunkBuilder {
         case .int32:
             return sign(a.withUnsafeBytes { Int32(littleEndian: $0.loadUnaligned(as: Int32.self)) },
                         b.withUnsafeBytes { Int32(littleEndian: $0.loadUnaligned(as: Int32.self)) })
-        case .int64:
+        case .int64, .timestampMicros:
             return sign(a.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(as: Int64.self)) },
                         b.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(as: Int64.self)) })
         case .double:

@@ -8,6 +8,8 @@ public struct ParquetColumn: Sendable, Equatable {
         case int32
         /// INT64.
         case int64
+        /// INT64 annotated TIMESTAMP(UTC, MICROS): microseconds since 1970 (`.int64` values).
+        case timestampMicros
         /// DOUBLE.
         case double
         /// BYTE_ARRAY annotated STRING (UTF-8).
@@ -30,6 +32,7 @@ public struct ParquetColumn: Sendable, Equatable {
             case .boolean: return "boolean"
             case .int32: return "int32"
             case .int64: return "int64"
+            case .timestampMicros: return "timestamp(us,UTC)"
             case .double: return "double"
             case .string: return "string"
             case .json: return "json"
@@ -58,7 +61,7 @@ public struct ParquetColumn: Sendable, Equatable {
         switch kind {
         case .boolean: return .boolean
         case .int32: return .int32
-        case .int64: return .int64
+        case .int64, .timestampMicros: return .int64
         case .double: return .double
         case .string, .json, .binary: return .byteArray
         case .decimal: return .fixedLenByteArray
@@ -92,6 +95,7 @@ public struct ParquetColumn: Sendable, Equatable {
         case .decimal(let precision, let scale):
             element.typeLength = 16
             element.logicalType = .decimal(precision: Int32(precision), scale: Int32(scale))
+        case .timestampMicros: element.logicalType = .timestampMicros
         default: break
         }
         return element

@@ -32,7 +32,7 @@ enum Parquet {
 
     /// `ConvertedType`, written beside the logical type for older readers.
     enum ConvertedType: Int32, Sendable {
-        case utf8 = 0, map = 1, list = 3, decimal = 5, json = 19
+        case utf8 = 0, map = 1, list = 3, decimal = 5, timestampMicros = 10, json = 19
     }
 
     /// The logical types Cairn writes (`LogicalType` union members).
@@ -42,6 +42,8 @@ enum Parquet {
         case list
         case map
         case decimal(precision: Int32, scale: Int32)
+        /// TIMESTAMP(isAdjustedToUTC: true, unit: MICROS) on INT64.
+        case timestampMicros
 
         /// The matching converted type.
         var convertedType: ConvertedType {
@@ -51,6 +53,7 @@ enum Parquet {
             case .list: return .list
             case .map: return .map
             case .decimal: return .decimal
+            case .timestampMicros: return .timestampMicros
             }
         }
 
@@ -66,6 +69,14 @@ enum Parquet {
                 w.i32(2, precision)
                 w.structEnd()
             case .json: w.structField(12); w.structEnd()
+            case .timestampMicros:
+                w.structField(8)
+                w.bool(1, true)
+                w.structField(2)  // unit: TimeUnit
+                w.structField(2)  // MICROS
+                w.structEnd()
+                w.structEnd()
+                w.structEnd()
             }
             w.structEnd()
         }

@@ -5,6 +5,7 @@ prints one JSON document: {"schema": {column: arrow type}, "pyarrow": rows, "duc
 {key: value}, "row_groups": n, "chunks": {column: row group 0's encodings, compression and
 statistics}}. Values: decimals as strings, bytes as hex, floats as repr. Used by the Swift
 tests of CairnExport's Parquet writer. Usage: read_parquet.py FILE"""
+import datetime
 import decimal
 import json
 import sys
@@ -21,6 +22,8 @@ def plain(value):
         return {"hex": bytes(value).hex()}
     if isinstance(value, float):
         return {"double": repr(value)}
+    if isinstance(value, datetime.datetime):
+        return {"ts": value.astimezone(datetime.timezone.utc).isoformat()}
     if isinstance(value, list):
         return [plain(v) for v in value]
     return value
