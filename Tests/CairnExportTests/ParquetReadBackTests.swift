@@ -30,6 +30,25 @@ import Testing
     enum JSONValue: Decodable, Equatable, CustomStringConvertible {
         case null, bool(Bool), int(Int64), string(String), decimal(String), hex(String), double(String), timestamp(String)
         indirect case array([JSONValue])
+        /// A struct: its fields by name.
+        indirect case object([String: JSONValue])
+        /// A map: its entries in order, each `.array([key, value])`.
+        indirect case map([JSONValue])
+
+        /// The tagged objects read_parquet.py writes for values JSON has no type of.
+        private struct Tagged: Decodable {
+            var decimal: String?
+            var hex: String?
+            var ts: String?
+            var double: String?
+            var fields: [String: JSONValue]?
+            var map: [[JSONValue]]?
+
+            enum CodingKeys: String, CodingKey {
+                case decimal, hex, ts, double, map
+                case fields = "struct"
+            }
+        }
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.singleValueContainer()
@@ -38,11 +57,15 @@ import Testing
             if let i = try? c.decode(Int64.self) { self = .int(i); return }
             if let s = try? c.decode(String.self) { self = .string(s); return }
             if let a = try? c.decode([JSONValue].self) { self = .array(a); return }
-            let object = try c.decode([String: String].self)
-            if let d = object["decimal"] { self = .decimal(d) } else if let h = object["hex"] { self = .hex(h) } else if let t = object["ts"] {
+            let object = try c.decode(Tagged.self)
+            if let d = object.decimal { self = .decimal(d) } else if let h = object.hex { self = .hex(h) } else if let t = object.ts {
                 self = .timestamp(t)
+            } else if let fields = object.fields {
+                self = .object(fields)
+            } else if let entries = object.map {
+                self = .map(entries.map { .array($0) })
             } else {
-                self = .double(object["double"] ?? "")
+                self = .double(object.double ?? "")
             }
         }
 
@@ -57,6 +80,8 @@ import Testing
             case .double(let d): return "dbl(\(d))"
             case .timestamp(let t): return "ts(\(t))"
             case .array(let a): return "\(a)"
+            case .object(let fields): return "{" + fields.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}"
+            case .map(let entries): return "map\(entries)"
             }
         }
     }

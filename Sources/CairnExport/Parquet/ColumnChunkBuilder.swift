@@ -1,32 +1,35 @@
 import CairnLSM
 
-/// The values of one column in the row group being written, and how they become pages.
+/// The values of one leaf column in the row group being written, and how they become pages.
 ///
-/// Values arrive a row at a time. A non-null value is kept in its PLAIN form (fixed-width
-/// bytes, or a byte array in one buffer with offsets) and, while the column's dictionary stays
-/// under its limit, also as an index into the dictionary. At the end of the row group the
-/// chunk is written as a dictionary page and RLE_DICTIONARY data pages, or, when the
-/// dictionary grew past its limit or would not pay, as PLAIN data pages (the fallback).
-/// Statistics (min, max, null count) are kept as values arrive.
+/// Level entries arrive a row at a time: from `append` for a flat column (one entry per row),
+/// or from a `ColumnShredder` for a leaf of a nested one (`appendNull`, `appendValue`). A
+/// non-null value is kept in its PLAIN form (fixed-width bytes, or a byte array in one buffer
+/// with offsets) and, while the column's dictionary stays under its limit, also as an index
+/// into the dictionary. At the end of the row group the chunk is written as a dictionary page
+/// and RLE_DICTIONARY data pages, or, when the dictionary grew past its limit or would not
+/// pay, as PLAIN data pages (the fallback). Statistics (min, max, null count) are kept as
+/// values arrive.
 final class ColumnChunkBuilder {
-    let column: ParquetColumn
+    let leaf: ParquetLeaf
+    /// The leaf's dotted path, for error messages (made once: not per value).
+    private let columnName: String
     private let options: ParquetWriterOptions
-    /// The kind of the values stored: the column's, or a list column's element kind.
+    /// The kind of the values stored (a primitive).
     private let valueKind: ParquetColumn.Kind
-    private let isList: Bool
-    /// Highest definition level: 1 for an optional column, plus 1 for a list's repeated group.
+    /// Highest definition level: the OPTIONAL and REPEATED nodes on the leaf's path.
     private let maxDefinition: UInt32
+    /// Highest repetition level: the REPEATED nodes on the leaf's path.
+    private let maxRepetition: UInt32
     private let physicalType: Parquet.PhysicalType
 
-    /// Rows added.
-    private(set) var rowCount = 0
-    /// Level entries: one per value, null, or empty list.
+    /// Level entries: one per value, null, or empty list or map.
     private var entryCount = 0
     /// Per entry, when `maxDefinition` > 0.
-    private var definitionLevels: [UInt32] = []
-    /// Per entry of a list column: 0 starts a row, 1 continues its list.
-    private var repetitionLevels: [UInt32] = []
-    /// Entries below `maxDefinition` (null columns, null or empty lists).
+    private(set) var definitionLevels: [UInt32] = []
+    /// Per entry, when `maxRepetition` > 0: 0 starts a row.
+    private(set) var repetitionLevels: [UInt32] = []
+    /// Entries below `maxDefinition` (nulls, and null or empty lists and maps above the leaf).
     private var nullCount = 0
 
     /// Non-null values: booleans, or PLAIN bytes (fixed width, or byte arrays with offsets).
@@ -44,18 +47,14 @@ final class ColumnChunkBuilder {
     private var minimum: [UInt8]?
     private var maximum: [UInt8]?
 
-    init(column: ParquetColumn, options: ParquetWriterOptions) {
-        self.column = column
+    init(leaf: ParquetLeaf, options: ParquetWriterOptions) {
+        self.leaf = leaf
+        columnName = leaf.dottedPath
         self.options = options
-        if case .list(let element) = column.kind {
-            valueKind = element
-            isList = true
-        } else {
-            valueKind = column.kind
-            isList = false
-        }
-        maxDefinition = (column.isOptional ? 1 : 0) + (isList ? 1 : 0)
-        physicalType = column.physicalType
+        valueKind = leaf.kind
+        maxDefinition = leaf.maxDefinition
+        maxRepetition = leaf.maxRepetition
+        physicalType = ParquetColumn.physicalType(of: leaf.kind)
         if valueKind == .boolean { dictionary = nil }
     }
 
@@ -66,62 +65,62 @@ final class ColumnChunkBuilder {
 
     // MARK: Adding values
 
-    /// Throws unless `value` fits the column (checked for a whole row before any of it is
-    /// added, so a refused row leaves every column as it was).
+    /// For a flat column (a top-level primitive: `maxRepetition` 0, `maxDefinition` 0 or 1):
+    /// throws unless `value` fits it (checked for a whole row before any of it is added, so a
+    /// refused row leaves every column as it was).
     func check(_ value: ParquetValue) throws {
         if case .null = value {
-            guard column.isOptional else { throw ExportError.encoding("column \(column.name) is REQUIRED and got a null") }
+            guard maxDefinition > 0 else { throw ExportError.encoding("column \(columnName) is REQUIRED and got a null") }
             return
         }
-        guard isList else { return try checkValue(value) }
-        guard case .list(let elements) = value else {
-            throw ExportError.encoding("column \(column.name) is a list and got \(value)")
-        }
-        for element in elements { try checkValue(element) }
+        try Self.checkValue(value, kind: valueKind, column: columnName)
     }
 
-    private func checkValue(_ value: ParquetValue) throws {
-        switch (valueKind, value) {
+    /// Throws unless non-null `value` fits primitive `kind`; `column` names the column.
+    static func checkValue(_ value: ParquetValue, kind: ParquetColumn.Kind, column: String) throws {
+        switch (kind, value) {
         case (.boolean, .boolean), (.int32, .int32), (.int64, .int64), (.timestampMicros, .int64), (.double, .double):
             break
         case (.string, .bytes(let bytes)), (.json, .bytes(let bytes)), (.binary, .bytes(let bytes)):
             guard bytes.count <= Int(Int32.max) else {
-                throw ExportError.encoding("a value of column \(column.name) has \(bytes.count) bytes")
+                throw ExportError.encoding("a value of column \(column) has \(bytes.count) bytes")
             }
         case (.decimal(let precision, _), .decimal(let unscaled)):
-            guard unscaled.magnitude < Self.powerOfTen(precision) else {
-                throw ExportError.encoding("\(unscaled) does not fit DECIMAL(\(precision)) of column \(column.name)")
+            guard unscaled.magnitude < powerOfTen(precision) else {
+                throw ExportError.encoding("\(unscaled) does not fit DECIMAL(\(precision)) of column \(column)")
             }
         default:
-            throw ExportError.encoding("column \(column.name) (\(column.kind)) got \(value)")
+            throw ExportError.encoding("column \(column) (\(kind.name)) got \(value)")
         }
     }
 
-    /// Adds one row's value, which `check` accepted.
+    /// For a flat column: adds one row's value, which `check` accepted.
     func append(_ value: ParquetValue) {
-        rowCount += 1
-        switch value {
-        case .null:
+        if case .null = value {
             addEntry(definition: 0, repetition: 0)
             nullCount += 1
-        case .list(let elements):
-            if elements.isEmpty {
-                addEntry(definition: maxDefinition - 1, repetition: 0)
-                nullCount += 1
-            }
-            for (k, element) in elements.enumerated() {
-                addEntry(definition: maxDefinition, repetition: k == 0 ? 0 : 1)
-                appendValue(element)
-            }
-        default:
+        } else {
             addEntry(definition: maxDefinition, repetition: 0)
             appendValue(value)
         }
     }
 
+    /// Adds an entry without a value: a null defined up to `definition` (below the maximum).
+    func appendNull(definition: UInt32, repetition: UInt32) {
+        addEntry(definition: definition, repetition: repetition)
+        nullCount += 1
+    }
+
+    /// Adds an entry with non-null `value` (which `checkValue` accepted), at the maximum
+    /// definition level.
+    func appendValue(_ value: ParquetValue, repetition: UInt32) {
+        addEntry(definition: maxDefinition, repetition: repetition)
+        appendValue(value)
+    }
+
     private func addEntry(definition: UInt32, repetition: UInt32) {
         if maxDefinition > 0 { definitionLevels.append(definition) }
-        if isList { repetitionLevels.append(repetition) }
+        if maxRepetition > 0 { repetitionLevels.append(repetition) }
         entryCount += 1
     }
 
@@ -144,8 +143,8 @@ final class ColumnChunkBuilder {
             updateStatistics(bytes)
         case .decimal(let unscaled):
             addFixed(withUnsafeBytes(of: unscaled.bigEndian) { Array($0) })
-        case .null, .list:
-            return  // `check` refuses these as values
+        case .null, .list, .group, .map:
+            return  // `checkValue` refuses these as values
         }
         valueCount += 1
     }
@@ -212,7 +211,7 @@ final class ColumnChunkBuilder {
         case .decimal:
             return sign(a.withUnsafeBytes { Int128(bigEndian: $0.loadUnaligned(as: Int128.self)) },
                         b.withUnsafeBytes { Int128(bigEndian: $0.loadUnaligned(as: Int128.self)) })
-        case .string, .json, .binary, .list:
+        case .string, .json, .binary, .list, .group, .map:
             // Unsigned bytewise, which is also UTF-8's code point order.
             for (x, y) in zip(a, b) where x != y { return x < y ? -1 : 1 }
             return sign(a.count, b.count)
@@ -246,6 +245,7 @@ final class ColumnChunkBuilder {
         let dataPageOffset = sink.offset
         let bitWidth = max(1, RLEHybridEncoder.bitWidth(forMax: UInt32(max(dictionaryValues.count, 1) - 1)))
         let definitionWidth = RLEHybridEncoder.bitWidth(forMax: maxDefinition)
+        let repetitionWidth = RLEHybridEncoder.bitWidth(forMax: maxRepetition)
         // Entries [entryStart, entry) and values [valueStart, value) of the page being cut; a
         // page ends only where a row starts (repetition level 0), so no row spans two pages.
         var entryStart = 0, valueStart = 0, value = 0, entry = 0
@@ -256,14 +256,14 @@ final class ColumnChunkBuilder {
                 value += 1
             }
             entry += 1
-            let rowEnds = entry == entryCount || !isList || repetitionLevels[entry] == 0
+            let rowEnds = entry == entryCount || maxRepetition == 0 || repetitionLevels[entry] == 0
             if rowEnds { pageRows += 1 }
             guard entry == entryCount || (rowEnds && (pageRows >= options.pageRowLimit || pageBytes >= options.dataPageBytes)) else {
                 continue
             }
             var body: [UInt8] = []
             body.reserveCapacity(pageBytes + (entry - entryStart) / 2 + 16)
-            if isList { appendLevels(repetitionLevels, entryStart..<entry, bitWidth: 1, to: &body) }
+            if maxRepetition > 0 { appendLevels(repetitionLevels, entryStart..<entry, bitWidth: repetitionWidth, to: &body) }
             if maxDefinition > 0 { appendLevels(definitionLevels, entryStart..<entry, bitWidth: definitionWidth, to: &body) }
             if useDictionary {
                 body.append(UInt8(bitWidth))
@@ -289,7 +289,7 @@ final class ColumnChunkBuilder {
             max = max.map { [$0[0]] }
         }
         return Parquet.ColumnChunkMetadata(
-            physicalType: physicalType, encodings: encodings, path: column.path,
+            physicalType: physicalType, encodings: encodings, path: leaf.path,
             codec: compressor.parquetCodec, valueCount: Int64(entryCount), uncompressedSize: uncompressedTotal,
             compressedSize: compressedTotal, dataPageOffset: dataPageOffset, dictionaryPageOffset: dictionaryPageOffset,
             statistics: Parquet.Statistics(nullCount: Int64(nullCount), min: min, max: max))

@@ -1,4 +1,5 @@
-/// A column of a flat Parquet file that `ParquetFileWriter` writes.
+/// A top-level column of a Parquet file that `ParquetFileWriter` writes: a primitive column
+/// (one leaf), or a LIST, MAP or struct (a group) with one leaf per primitive inside it.
 public struct ParquetColumn: Sendable, Equatable {
     /// What the column holds, and so its physical and logical type.
     public enum Kind: Sendable, Equatable {
@@ -22,11 +23,19 @@ public struct ParquetColumn: Sendable, Equatable {
         /// FIXED_LEN_BYTE_ARRAY(16) annotated DECIMAL(precision, scale): the unscaled value,
         /// two's complement big-endian. `precision` is at most 38.
         case decimal(precision: Int, scale: Int)
-        /// A LIST of non-null elements of another kind (not a list), in Parquet's three-level
-        /// form: `<name> (LIST) { repeated group list { required <element> element } }`.
+        /// A LIST of non-null elements of another kind, in Parquet's three-level form:
+        /// `<name> (LIST) { repeated group list { required <element> element } }`.
         indirect case list(Kind)
+        /// A struct: a Parquet group of child columns (at least one, names unique), each with
+        /// its own name, kind and optionality: `<name> { <child> ... }`.
+        indirect case group([ParquetColumn])
+        /// A MAP from non-null keys of a primitive kind to values of any kind, in Parquet's
+        /// form: `<name> (MAP) { repeated group key_value { required <key> key;
+        /// <optional|required> <value> value } }`. A map's keys are unique.
+        indirect case map(key: Kind, value: Kind, valueOptional: Bool)
 
-        /// The kind as the export manifest names it: `string`, `decimal(38,2)`, `list<string>`.
+        /// The kind as the export manifest names it: `string`, `decimal(38,2)`, `list<string>`,
+        /// `struct<a:int64,b:string>`, `map<string,string>`.
         public var name: String {
             switch self {
             case .boolean: return "boolean"
@@ -39,6 +48,16 @@ public struct ParquetColumn: Sendable, Equatable {
             case .binary: return "binary"
             case .decimal(let precision, let scale): return "decimal(\(precision),\(scale))"
             case .list(let element): return "list<\(element.name)>"
+            case .group(let children): return "struct<" + children.map { "\($0.name):\($0.kind.name)" }.joined(separator: ",") + ">"
+            case .map(let key, let value, _): return "map<\(key.name),\(value.name)>"
+            }
+        }
+
+        /// Whether the kind is one leaf value (not a list, map or group).
+        var isPrimitive: Bool {
+            switch self {
+            case .list, .group, .map: return false
+            default: return true
             }
         }
     }
@@ -54,39 +73,22 @@ public struct ParquetColumn: Sendable, Equatable {
         self.isOptional = optional
     }
 
-    /// The physical type of the column's values (a list's elements).
-    var physicalType: Parquet.PhysicalType { Self.physicalType(of: kind) }
-
-    private static func physicalType(of kind: Kind) -> Parquet.PhysicalType {
+    /// The physical type of a primitive kind's values (a list's: its element's; never asked of a
+    /// group or map, whose leaves are primitives).
+    static func physicalType(of kind: Kind) -> Parquet.PhysicalType {
         switch kind {
         case .boolean: return .boolean
         case .int32: return .int32
         case .int64, .timestampMicros: return .int64
         case .double: return .double
-        case .string, .json, .binary: return .byteArray
+        case .string, .json, .binary, .group, .map: return .byteArray
         case .decimal: return .fixedLenByteArray
         case .list(let element): return physicalType(of: element)
         }
     }
 
-    /// The leaf's path in the schema.
-    var path: [String] {
-        if case .list = kind { return [name, "list", "element"] }
-        return [name]
-    }
-
-    /// The column's schema elements, depth first (one, or three for a list).
-    var schemaElements: [Parquet.SchemaElement] {
-        let repetition: Parquet.Repetition = isOptional ? .optional : .required
-        guard case .list(let element) = kind else { return [Self.leaf(name, kind, repetition)] }
-        return [
-            Parquet.SchemaElement(name: name, repetition: repetition, childCount: 1, logicalType: .list),
-            Parquet.SchemaElement(name: "list", repetition: .repeated, childCount: 1),
-            Self.leaf("element", element, .required),
-        ]
-    }
-
-    private static func leaf(_ name: String, _ kind: Kind, _ repetition: Parquet.Repetition) -> Parquet.SchemaElement {
+    /// A primitive kind's leaf schema element.
+    static func leafElement(_ name: String, _ kind: Kind, _ repetition: Parquet.Repetition) -> Parquet.SchemaElement {
         var element = Parquet.SchemaElement(name: name, physicalType: physicalType(of: kind), repetition: repetition)
         switch kind {
         case .string: element.logicalType = .string
@@ -100,10 +102,37 @@ public struct ParquetColumn: Sendable, Equatable {
         }
         return element
     }
+
+    /// Throws unless the column can be written: decimals of 1...38 digits, groups with
+    /// children of unique names, map keys of a primitive kind. `path` names the column.
+    static func validate(_ kind: Kind, path: String) throws {
+        switch kind {
+        case .decimal(let precision, let scale):
+            guard (1...38).contains(precision), (0...precision).contains(scale) else {
+                throw ExportError.encoding("column \(path): DECIMAL(\(precision), \(scale)) is outside 1...38 digits")
+            }
+        case .list(let element):
+            try validate(element, path: path + ".list.element")
+        case .group(let children):
+            guard !children.isEmpty else { throw ExportError.encoding("column \(path): a struct needs at least one child") }
+            guard Set(children.map(\.name)).count == children.count else {
+                throw ExportError.encoding("column \(path): child names must be unique: \(children.map(\.name))")
+            }
+            for child in children { try validate(child.kind, path: path + "." + child.name) }
+        case .map(let key, let value, _):
+            guard key.isPrimitive else {
+                throw ExportError.encoding("column \(path): a map's keys must be of a primitive kind, not \(key.name)")
+            }
+            try validate(key, path: path + ".key_value.key")
+            try validate(value, path: path + ".key_value.value")
+        default:
+            break
+        }
+    }
 }
 
 /// One value of a row, for `ParquetFileWriter.write(_:)`.
-public enum ParquetValue: Sendable, Equatable {
+public enum ParquetValue: Sendable, Hashable {
     case null
     case boolean(Bool)
     case int32(Int32)
@@ -115,7 +144,25 @@ public enum ParquetValue: Sendable, Equatable {
     case decimal(Int128)
     /// For list columns: the elements (none may be null).
     case list([ParquetValue])
+    /// For struct (group) columns: one value per child, in the children's order (`.null` for
+    /// an absent value of an optional child). An absent struct is `.null` itself.
+    case group([ParquetValue])
+    /// For map columns: the entries, in the order written (none may have a null key, no two
+    /// the same key). `[]` is an empty map, which is not a null one.
+    case map([ParquetMapEntry])
 
     /// A string column's value.
     public static func string(_ s: String) -> ParquetValue { .bytes(Array(s.utf8)) }
+}
+
+/// One entry of a `ParquetValue.map`.
+public struct ParquetMapEntry: Sendable, Hashable {
+    public var key: ParquetValue
+    /// `.null` for an absent value (the map's values must be optional).
+    public var value: ParquetValue
+
+    public init(key: ParquetValue, value: ParquetValue) {
+        self.key = key
+        self.value = value
+    }
 }

@@ -29,26 +29,45 @@ public struct ParquetWriterOptions: Sendable {
     public init() {}
 }
 
-/// Writes one flat Parquet file (apache/parquet-format; what it writes: Docs/parquet_writer.md)
+/// Writes one Parquet file (apache/parquet-format; what it writes: Docs/parquet_writer.md)
 /// through Cairn's file system: rows in, row groups of column chunks out, then the footer.
 ///
 /// ```swift
 /// let writer = try ParquetFileWriter(file: try fs.newWritableFile(path), columns: [
 ///     ParquetColumn("pk", .string, optional: false), ParquetColumn("total", .decimal(precision: 38, scale: 2)),
+///     ParquetColumn("tags", .map(key: .string, value: .string, valueOptional: true)),
 /// ])
-/// try writer.write([.string("a"), .decimal(1999)])
+/// try writer.write([.string("a"), .decimal(1999), .map([ParquetMapEntry(key: .string("k"), value: .null)])])
 /// let summary = try writer.finish()
 /// ```
-/// `finish()` writes the last row group and the footer and syncs the file; the caller closes
-/// and renames it. Not thread-safe.
+/// A column of a primitive kind is one leaf column chunk per row group; a list, map or struct
+/// column is shredded into one chunk per primitive leaf inside it, with definition and
+/// repetition levels. `finish()` writes the last row group and the footer and syncs the file;
+/// the caller closes and renames it. Not thread-safe.
 public final class ParquetFileWriter {
+    /// How a top-level column's values reach its leaves.
+    private enum ColumnPlan {
+        /// A primitive column: its one leaf, one entry per row.
+        case flat(Int)
+        /// A list, map or struct column.
+        case nested(ColumnShredder)
+    }
+
     public let columns: [ParquetColumn]
     private let options: ParquetWriterOptions
+    /// The leaf columns, depth first: one column chunk each per row group.
+    private let leaves: [ParquetLeaf]
+    /// The footer's schema: the root, then every column's elements depth first.
+    private let schema: [Parquet.SchemaElement]
+    private let plans: [ColumnPlan]
     private var sink: PageSink
     private var compressor: PageCompressor
+    /// One per leaf.
     private var builders: [ColumnChunkBuilder]
     private var rowGroups: [Parquet.RowGroupMetadata] = []
     private var rowCount: Int64 = 0
+    /// Rows in the row group being built.
+    private var groupRowCount = 0
     private var finished = false
 
     /// Starts a file (writes the leading magic) with `columns`, in order.
@@ -57,21 +76,28 @@ public final class ParquetFileWriter {
         guard Set(columns.map(\.name)).count == columns.count else {
             throw ExportError.encoding("column names must be unique: \(columns.map(\.name))")
         }
+        for column in columns { try ParquetColumn.validate(column.kind, path: column.name) }
+        var leaves: [ParquetLeaf] = []
+        var schema = [Parquet.SchemaElement(name: "schema", childCount: Int32(clamping: columns.count))]
+        var plans: [ColumnPlan] = []
         for column in columns {
-            var kind = column.kind
-            if case .list(let element) = kind {
-                if case .list = element { throw ExportError.encoding("column \(column.name): lists of lists are not written") }
-                kind = element
-            }
-            if case .decimal(let precision, let scale) = kind, !(1...38).contains(precision) || !(0...precision).contains(scale) {
-                throw ExportError.encoding("column \(column.name): DECIMAL(\(precision), \(scale)) is outside 1...38 digits")
+            if column.kind.isPrimitive {
+                plans.append(.flat(leaves.count))
+                schema.append(ParquetColumn.leafElement(column.name, column.kind, column.isOptional ? .optional : .required))
+                leaves.append(ParquetLeaf(
+                    path: [column.name], kind: column.kind, maxDefinition: column.isOptional ? 1 : 0, maxRepetition: 0))
+            } else {
+                plans.append(.nested(ColumnShredder(column: column, leaves: &leaves, schema: &schema)))
             }
         }
         self.columns = columns
         self.options = options
+        self.leaves = leaves
+        self.schema = schema
+        self.plans = plans
         sink = PageSink(file: file, offset: 0)
         compressor = PageCompressor(codec: options.compression, zstdLevel: options.zstdLevel)
-        builders = columns.map { ColumnChunkBuilder(column: $0, options: options) }
+        builders = leaves.map { ColumnChunkBuilder(leaf: $0, options: options) }
         try sink.write(Parquet.magic)
     }
 
@@ -89,10 +115,21 @@ public final class ParquetFileWriter {
             throw ExportError.encoding("a row has \(row.count) values for \(columns.count) columns")
         }
         // Every value is checked before any is added, so a refused row changes nothing.
-        for (builder, value) in zip(builders, row) { try builder.check(value) }
-        for (builder, value) in zip(builders, row) { builder.append(value) }
+        for (plan, value) in zip(plans, row) {
+            switch plan {
+            case .flat(let leaf): try builders[leaf].check(value)
+            case .nested(let shredder): try shredder.check(value)
+            }
+        }
+        for (plan, value) in zip(plans, row) {
+            switch plan {
+            case .flat(let leaf): builders[leaf].append(value)
+            case .nested(let shredder): shredder.shred(value, repetitionLevel: 0, into: builders)
+            }
+        }
         rowCount += 1
-        if builders[0].rowCount >= options.rowGroupRows || builders.reduce(0, { $0 + $1.bufferedBytes }) >= options.rowGroupBytes {
+        groupRowCount += 1
+        if groupRowCount >= options.rowGroupRows || builders.reduce(0, { $0 + $1.bufferedBytes }) >= options.rowGroupBytes {
             try flushRowGroup()
         }
     }
@@ -100,12 +137,13 @@ public final class ParquetFileWriter {
     /// Writes the row group being built, if it has rows.
     public func flushRowGroup() throws {
         guard !finished else { throw ExportError.finished }
-        let rows = builders[0].rowCount
-        guard rows > 0 else { return }
+        guard groupRowCount > 0 else { return }
         var chunks: [Parquet.ColumnChunkMetadata] = []
         for builder in builders { chunks.append(try builder.writePages(to: &sink, compressor: &compressor)) }
-        rowGroups.append(Parquet.RowGroupMetadata(columns: chunks, rowCount: Int64(rows), ordinal: Int16(truncatingIfNeeded: rowGroups.count)))
-        builders = columns.map { ColumnChunkBuilder(column: $0, options: options) }
+        rowGroups.append(Parquet.RowGroupMetadata(
+            columns: chunks, rowCount: Int64(groupRowCount), ordinal: Int16(truncatingIfNeeded: rowGroups.count)))
+        builders = leaves.map { ColumnChunkBuilder(leaf: $0, options: options) }
+        groupRowCount = 0
     }
 
     /// Writes the last row group, the footer (with `metadata` as its key-value metadata) and
@@ -114,11 +152,9 @@ public final class ParquetFileWriter {
     public func finish(metadata: [(key: String, value: String)] = []) throws -> ParquetFileSummary {
         try flushRowGroup()
         finished = true
-        var schema = [Parquet.SchemaElement(name: "schema", childCount: Int32(columns.count))]
-        schema += columns.flatMap(\.schemaElements)
         let footer = Parquet.FileMetadata(
             schema: schema, rowCount: rowCount, rowGroups: rowGroups, keyValues: metadata,
-            createdBy: "Cairn parquet writer version 1", leafCount: columns.count
+            createdBy: "Cairn parquet writer version 1", leafCount: leaves.count
         ).encoded()
         try sink.write(footer)
         try sink.write(withUnsafeBytes(of: UInt32(footer.count).littleEndian) { Array($0) })

@@ -3,8 +3,10 @@
 prints one JSON document: {"schema": {column: arrow type}, "pyarrow": rows, "duckdb": rows,
 "polars": rows, "metadata":
 {key: value}, "row_groups": n, "chunks": {column: row group 0's encodings, compression and
-statistics}}. Values: decimals as strings, bytes as hex, floats as repr. Used by the Swift
-tests of CairnExport's Parquet writer. Usage: read_parquet.py FILE"""
+statistics}}. Values: decimals as strings, bytes as hex, floats as repr, structs as
+{"struct": {field: value}}, maps as {"map": [[key, value], ...]} in the file's order (pyarrow
+returns a map as a list of (key, value) tuples, DuckDB and Polars as a dict), lists as lists.
+Used by the Swift tests of CairnExport's Parquet writer. Usage: read_parquet.py FILE"""
 import datetime
 import decimal
 import json
@@ -12,6 +14,7 @@ import sys
 
 import duckdb
 import polars
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 
@@ -29,13 +32,36 @@ def plain(value):
     return value
 
 
+def convert(value, arrow_type):
+    """A reader's value of a column of `arrow_type` (the file's schema as pyarrow has it), the
+    same JSON whichever reader returned it."""
+    if value is None:
+        return None
+    if isinstance(arrow_type, pa.MapType):
+        if isinstance(value, dict):
+            pairs = list(value.items())
+        else:
+            pairs = [(e["key"], e["value"]) if isinstance(e, dict) else tuple(e) for e in value]
+        return {"map": [[convert(k, arrow_type.key_type), convert(v, arrow_type.item_type)] for k, v in pairs]}
+    if isinstance(arrow_type, pa.StructType):
+        return {"struct": {field.name: convert(value.get(field.name), field.type) for field in arrow_type}}
+    if isinstance(arrow_type, (pa.ListType, pa.LargeListType)):
+        return [convert(v, arrow_type.value_type) for v in value]
+    return plain(value)
+
+
+def converted(rows):
+    return [[convert(v, t) for v, t in zip(row, types)] for row in rows]
+
+
 path = sys.argv[1]
 table = pq.read_table(path)
-rows = [[plain(v) for v in row.values()] for row in table.to_pylist()]
+types = [field.type for field in table.schema]
+rows = converted(list(row.values()) for row in table.to_pylist())
 con = duckdb.connect()
-duck = [[plain(v) for v in row] for row in con.execute("select * from read_parquet(?)", [path]).fetchall()]
+duck = converted(con.execute("select * from read_parquet(?)", [path]).fetchall())
 frame = polars.read_parquet(path)
-polar = [[plain(v) for v in row] for row in frame.rows()]
+polar = converted(frame.rows())
 file_metadata = pq.read_metadata(path)
 metadata = {k.decode(): v.decode() for k, v in (file_metadata.metadata or {}).items()}
 # Row group 0's column chunks: encodings and statistics as pyarrow reports them.
