@@ -17,7 +17,7 @@ struct CairnCommand: ParsableCommand {
             Structure flags take JSON or aws-cli's shorthand; any flag value may be file://PATH.
             Exit status: 0 success, 252 bad command line, 254 error from the operation, 255 storage failure.
             """,
-        subcommands: [ShellCommand.self, KVCommand.self, StreamsCommand.self, TailCommand.self, VerifyCommand.self, ExportCommand.self, ImportCommand.self]
+        subcommands: [ShellCommand.self, KVCommand.self, StreamsCommand.self, TailCommand.self, VerifyCommand.self, ExportCommand.self, ImportCommand.self, ReplicateCommand.self]
             + itemVerbs.map { $0 as any ParsableCommand.Type },
         defaultSubcommand: ShellCommand.self
     )

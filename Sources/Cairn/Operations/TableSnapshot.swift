@@ -12,8 +12,10 @@ public final class TableSnapshot: Sendable {
     private let snapshot: Snapshot
     private let lsm: Database
     private let number: UInt32
+    private let definition: TableDefinition
 
     init(table: TableDefinition, snapshot: Snapshot, lsm: Database) {
+        definition = table
         tableName = table.name
         keyAttributes = table.keyAttributes
         sequence = snapshot.sequence
@@ -28,6 +30,19 @@ public final class TableSnapshot: Sendable {
         try lsm.forEachEntry(from: KeySpace.tablePrefix(number), to: KeySpace.tableEnd(number), at: snapshot) { iterator in
             try body(try iterator.withValue { try ItemCodec.decode($0) })
         }
+    }
+
+    /// The key under which the table stores the item with `item`'s key attributes (other
+    /// attributes are ignored): equal for equal keys, different for different ones. Throws
+    /// `ValidationException` when a key attribute is missing or of the wrong type.
+    public func storageKey(of item: Item) throws -> [UInt8] {
+        try definition.itemKey(try definition.keyValues(of: item, isKey: false))
+    }
+
+    /// The item stored under `storageKey` at the snapshot, or nil.
+    public func item(atStorageKey storageKey: [UInt8]) throws -> Item? {
+        guard let bytes = try lsm.get(storageKey, snapshot: snapshot) else { return nil }
+        return try ItemCodec.decode(bytes)
     }
 }
 

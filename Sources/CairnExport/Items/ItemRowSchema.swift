@@ -48,7 +48,11 @@ public struct ItemRowSchema: Sendable, Equatable {
     public var columns: [Column]
 
     /// The Parquet columns: the typed ones, then `_item`.
-    public var parquetColumns: [ParquetColumn] {
+    public var parquetColumns: [ParquetColumn] { parquetColumns(requiredKeys: true) }
+
+    /// The Parquet columns, the key columns REQUIRED or, for a schema that later values may
+    /// not fit (the replicator's), OPTIONAL like the others.
+    public func parquetColumns(requiredKeys: Bool) -> [ParquetColumn] {
         columns.map { column in
             let kind: ParquetColumn.Kind
             switch column.source {
@@ -61,7 +65,7 @@ public struct ItemRowSchema: Sendable, Equatable {
             case .binarySet: kind = .list(.binary)
             case .decimalSet(let scale): kind = .list(.decimal(precision: 38, scale: scale))
             }
-            return ParquetColumn(column.attribute, kind, optional: !column.isKey)
+            return ParquetColumn(column.attribute, kind, optional: !(column.isKey && requiredKeys))
         } + [ParquetColumn(Self.itemColumnName, .json, optional: false)]
     }
 
@@ -78,6 +82,30 @@ public struct ItemRowSchema: Sendable, Equatable {
         }
         row.append(.bytes(DynamoDBJSON.encode(item)))
         return row
+    }
+
+    /// `item` as a row of `parquetColumns(requiredKeys: false)`, where a value that does not
+    /// fit its column (another type, or a number with more digits than its DECIMAL) is a null
+    /// in that column; `_item` still has it. For schemas fixed before the items were seen.
+    public func lenientRow(_ item: Item) -> [ParquetValue] {
+        var row: [ParquetValue] = []
+        row.reserveCapacity(columns.count + 1)
+        for column in columns {
+            guard let value = item[column.attribute] else {
+                row.append(.null)
+                continue
+            }
+            row.append((try? Self.value(value, as: column.source, attribute: column.attribute)) ?? .null)
+        }
+        row.append(.bytes(DynamoDBJSON.encode(item)))
+        return row
+    }
+
+    /// This schema followed by the columns of `other` for attributes it has no column for
+    /// (schema evolution: columns are only ever added, and keep their types).
+    public func adding(_ other: ItemRowSchema) -> ItemRowSchema {
+        let present = Set(columns.map(\.attribute))
+        return ItemRowSchema(columns: columns + other.columns.filter { !present.contains($0.attribute) })
     }
 
     private static func value(_ value: AttributeValue, as source: Source, attribute: String) throws -> ParquetValue {

@@ -1,0 +1,169 @@
+import CairnLSM
+import Foundation
+
+/// What a Delta table is at one version: the result of replaying its log.
+public struct DeltaTableState: Sendable, Equatable {
+    /// The version replayed to (-1: no commit yet).
+    public var version: Int64 = -1
+    public var protocolVersion: DeltaProtocol?
+    public var metadata: DeltaMetadata?
+    /// The table's data files, by path.
+    public var files: [String: DeltaAddFile] = [:]
+    /// The latest `txn` version of each application id.
+    public var transactions: [String: Int64] = [:]
+
+    public init() {}
+
+    /// Applies one commit's actions (the commit of `version`).
+    public mutating func apply(_ actions: [DeltaAction], version: Int64) {
+        for action in actions {
+            switch action {
+            case .protocolVersion(let p): protocolVersion = p
+            case .metadata(let m): metadata = m
+            case .add(let a): files[a.path] = a
+            case .remove(let r): files[r.path] = nil
+            case .transaction(let appId, let v, _): transactions[appId] = v
+            case .commitInfo, .other: break
+            }
+        }
+        self.version = version
+    }
+
+    /// The actions that rebuild this state from nothing (a checkpoint's content): protocol,
+    /// metadata, every transaction, every file (paths in order).
+    public func checkpointActions() -> [DeltaAction] {
+        var actions: [DeltaAction] = []
+        if let protocolVersion { actions.append(.protocolVersion(protocolVersion)) }
+        if let metadata { actions.append(.metadata(metadata)) }
+        for (appId, v) in transactions.sorted(by: { $0.key < $1.key }) {
+            actions.append(.transaction(appId: appId, version: v, lastUpdated: nil))
+        }
+        for path in files.keys.sorted() {
+            if let add = files[path] { actions.append(.add(add)) }
+        }
+        return actions
+    }
+}
+
+/// A Delta table's transaction log, `<table>/_delta_log/` (delta-io/delta PROTOCOL.md):
+/// commit files `<version, 20 digits>.json` of one action a line, written once each;
+/// checkpoints `<version>.checkpoint.parquet` and `_last_checkpoint` (DeltaCheckpoint).
+///
+/// Cairn keeps, beside it, its own copy of each checkpoint's actions as JSON lines in
+/// `<table>/_cairn/state/<version>.json`, so a restart replays from the latest one without
+/// reading Parquet. A writer holds `<table>/_cairn/LOCK`.
+public struct DeltaLog: Sendable {
+    public let fileSystem: any FileSystem
+    /// The table's directory.
+    public let directory: String
+
+    public init(directory: String, fileSystem: any FileSystem) {
+        self.directory = directory
+        self.fileSystem = fileSystem
+    }
+
+    public var logDirectory: String { joinPath(directory, "_delta_log") }
+    var cairnDirectory: String { joinPath(directory, "_cairn") }
+    var stateDirectory: String { joinPath(cairnDirectory, "state") }
+
+    public static func commitName(_ version: Int64) -> String { String(format: "%020lld.json", version) }
+    public static func checkpointName(_ version: Int64) -> String { String(format: "%020lld.checkpoint.parquet", version) }
+
+    /// The commit versions present in the log, ascending.
+    public func versions() throws -> [Int64] {
+        guard fileSystem.fileExists(logDirectory) else { return [] }
+        return try fileSystem.listDirectory(logDirectory).compactMap { name -> Int64? in
+            guard name.hasSuffix(".json"), name.utf8.count == 25 else { return nil }
+            return Int64(name.prefix(20))
+        }.sorted()
+    }
+
+    /// Replays the log to its latest version, from Cairn's latest state file at or below it
+    /// (or from version 0). A gap in the versions, a damaged commit, or a data file the log
+    /// names that is missing is `CairnError.corruption`.
+    public func load() throws -> DeltaTableState {
+        let versions = try versions()
+        var state = DeltaTableState()
+        guard let latest = versions.last else { return state }
+        let present = Set(versions)
+        var next: Int64 = 0
+        if let stateVersion = try stateVersions().last(where: { $0 <= latest }) {
+            let path = joinPath(stateDirectory, String(format: "%020lld.json", stateVersion))
+            state.apply(try DeltaAction.parseLines(try fileSystem.readFile(path), file: path), version: stateVersion)
+            next = stateVersion + 1
+        }
+        while next <= latest {
+            let path = joinPath(logDirectory, Self.commitName(next))
+            guard present.contains(next) else {
+                throw CairnError.corruption(file: path, offset: 0, reason: "Delta log version \(next) is missing (the log goes up to \(latest))")
+            }
+            state.apply(try DeltaAction.parseLines(try fileSystem.readFile(path), file: path), version: next)
+            next += 1
+        }
+        for path in state.files.keys.sorted() where !fileSystem.fileExists(joinPath(directory, path)) {
+            throw CairnError.corruption(
+                file: joinPath(directory, path), offset: 0,
+                reason: "the Delta log's version \(state.version) names data file \(path), which is missing")
+        }
+        return state
+    }
+
+    private func stateVersions() throws -> [Int64] {
+        guard fileSystem.fileExists(stateDirectory) else { return [] }
+        return try fileSystem.listDirectory(stateDirectory).compactMap { name -> Int64? in
+            guard name.hasSuffix(".json"), name.utf8.count == 25 else { return nil }
+            return Int64(name.prefix(20))
+        }.sorted()
+    }
+
+    /// Writes commit `version` with `actions`, only if no commit of that version exists (the
+    /// log's mutual exclusion; the caller also holds the lock): a temporary file, synced,
+    /// renamed into place, the directory synced.
+    public func commit(version: Int64, actions: [DeltaAction]) throws {
+        if !fileSystem.fileExists(logDirectory) {
+            try createDirectories(logDirectory)
+        }
+        let path = joinPath(logDirectory, Self.commitName(version))
+        guard !fileSystem.fileExists(path) else {
+            throw CairnError.alreadyExists("Delta log version \(version) of \(directory) was committed by another writer")
+        }
+        let temp = joinPath(logDirectory, "." + Self.commitName(version) + ".tmp")
+        let file = try fileSystem.newWritableFile(temp)
+        do {
+            try file.append(DeltaAction.lines(actions))
+            try file.sync()
+            try file.close()
+        } catch {
+            try? file.close()
+            try? fileSystem.removeFile(temp)
+            throw error
+        }
+        try fileSystem.rename(temp, to: path)
+        try fileSystem.syncDirectory(logDirectory)
+    }
+
+    /// Writes Cairn's state file for `state` (after its checkpoint), and removes older ones
+    /// but the last two.
+    func writeStateFile(_ state: DeltaTableState) throws {
+        try createDirectories(stateDirectory)
+        let name = String(format: "%020lld.json", state.version)
+        try fileSystem.writeFileAtomically(joinPath(stateDirectory, name), DeltaAction.lines(state.checkpointActions()), directory: stateDirectory)
+        let older = try stateVersions().filter { $0 < state.version }
+        for version in older.dropLast(1) {
+            try? fileSystem.removeFile(joinPath(stateDirectory, String(format: "%020lld.json", version)))
+        }
+    }
+
+    /// Creates `path` and its missing parents below the table's directory.
+    func createDirectories(_ path: String) throws {
+        var missing: [String] = []
+        var current = path
+        while !fileSystem.fileExists(current) {
+            missing.append(current)
+            let parent = (current as NSString).deletingLastPathComponent
+            if parent == current || parent.isEmpty { break }
+            current = parent
+        }
+        for directory in missing.reversed() { try fileSystem.createDirectory(directory) }
+    }
+}
