@@ -23,6 +23,7 @@ let package = Package(
                 "CRocksDB", "CLevelDB", "CSQLite3", "CLMDB",
                 .product(name: "CairnLSM", package: "Cairn"),
                 .product(name: "Cairn", package: "Cairn"),
+                .product(name: "CairnExport", package: "Cairn"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

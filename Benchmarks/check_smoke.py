@@ -2,7 +2,7 @@
 """Checks a cairn-bench --json file from the CI smoke run: every requested engine ran every
 requested workload, with the right number of operations and found-counts. Never checks a
 timing. A workload only some engines have (streamlatency: Cairn's change stream; gsilag and gsilagmax:
-Cairn's eventually consistent indexes) is checked on those and must be absent from the others. Usage: check_smoke.py RESULTS.json ENGINES WORKLOADS"""
+Cairn's eventually consistent indexes; exportparquet and parquetwrite: CairnExport) is checked on those and must be absent from the others. Usage: check_smoke.py RESULTS.json ENGINES WORKLOADS"""
 import json
 import sys
 
@@ -11,7 +11,8 @@ doc = json.load(open(path))
 params = doc["parameters"]
 results = {(r["engine"], r["workload"]): r for r in doc["results"]}
 # Workloads that run only on these engines (the others report them not applicable).
-only_on = {"streamlatency": {"cairn"}, "gsilag": {"cairn"}, "gsilagmax": {"cairn"}}
+only_on = {"streamlatency": {"cairn"}, "gsilag": {"cairn"}, "gsilagmax": {"cairn"},
+           "exportparquet": {"cairn"}, "parquetwrite": {"cairn"}, "replicatelag": {"cairn"}}
 index_puts = ("putitemgsi0", "putitemgsi1", "putitemgsi3", "putitemgsi5", "putitemsgsi1", "putitemsgsi3", "putitemsgsi5", "putitemlsi1")
 problems = []
 checked = 0
@@ -42,6 +43,7 @@ for engine in engines:
             "putitemkeysonly": params["num"], "putitemnewold": params["num"], "streamlatency": params["num"],
             **{w: params["num"] for w in index_puts},
             "queryindex": max(1, params["reads"] // 10), "gsilag": params["num"], "gsilagmax": params["num"],
+            "exportparquet": params["num"], "parquetwrite": params["num"], "replicatelag": params["num"],
         }[workload]
         if r["operations"] != expected:
             problems.append(f"{engine} {workload}: {r['operations']} operations, expected {expected}")
@@ -59,6 +61,12 @@ for engine in engines:
             problems.append(f"{engine} streamlatency: the consumer received {r.get('found')} of {params['num']} records")
         if workload in ("gsilag", "gsilagmax") and r.get("found") != params["num"]:
             problems.append(f"{engine} {workload}: the checker saw {r.get('found')} of {params['num']} items in the index")
+        if workload == "exportparquet" and r.get("found") != params["num"]:
+            problems.append(f"{engine} exportparquet: the export wrote {r.get('found')} of {params['num']} items")
+        if workload == "replicatelag" and r.get("found") != params["num"]:
+            problems.append(f"{engine} replicatelag: the replicator applied {r.get('found')} of {params['num']} changes")
+        if workload == "parquetwrite" and r.get("found") != params["num"]:
+            problems.append(f"{engine} parquetwrite: pyarrow read {r.get('found')} of {params['num']} rows back")
         if workload == "readmissing" and r.get("found") != 0:
             problems.append(f"{engine} readmissing: found {r.get('found')} keys that do not exist")
         peak, floor = r.get("peakResidentBytes"), r.get("residentBytesAtStart")

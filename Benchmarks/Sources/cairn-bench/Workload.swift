@@ -89,13 +89,28 @@ enum Workload: String, CaseIterable, Codable, Sendable {
     case gsilag
     /// As gsilag with the writer unpaced (as fast as it can); its rate is in the note.
     case gsilagmax
+    /// Item layer, Cairn only (issue 17): putitem's --num items loaded untimed into a fresh
+    /// table, flushed and compacted; then, timed, a full Scan of the table (paged with
+    /// ExclusiveStartKey) and `TableExport.export` of it as Parquet (ZSTD). Ops are items
+    /// exported, ops/s items per export second; the note has the export / Scan time ratio.
+    case exportparquet
+    /// Cairn only (issue 17): --num rows of six columns written by CairnExport's
+    /// `ParquetFileWriter` (ZSTD) against pyarrow's `pq.write_table` on the same rows
+    /// (Benchmarks/Scripts/pyarrow_write.py, which also reads Cairn's file back); ops are rows.
+    case parquetwrite
+    /// Cairn only (issue 17): change-capture lag. One writer makes --num puts at 10,000 a
+    /// second (every tenth updates an earlier item) into a table with a KEYS_ONLY
+    /// stream, while a `TableReplicator` commits a Delta version every second; latency is each
+    /// change's commit in the table to the end of the Delta commit that holds it.
+    case replicatelag
 
     /// Runs on the item layer (engines with an item adapter: cairn, sqlite).
     var isItemWorkload: Bool {
         switch self {
         case .putitem, .getitem, .queryitem, .putitemsync, .batchwriteitem, .transactitem, .ttlputitem, .ttlexpire,
              .putitemkeysonly, .putitemnewold, .streamlatency, .putitemgsi0, .putitemgsi1, .putitemgsi3, .putitemgsi5,
-             .putitemsgsi1, .putitemsgsi3, .putitemsgsi5, .putitemlsi1, .queryindex, .gsilag, .gsilagmax:
+             .putitemsgsi1, .putitemsgsi3, .putitemsgsi5, .putitemlsi1, .queryindex, .gsilag, .gsilagmax,
+             .exportparquet, .parquetwrite, .replicatelag:
             return true
         default: return false
         }

@@ -1,4 +1,5 @@
 import Cairn
+import CairnExport
 import CairnLSM
 
 /// Cairn's item layer (`ItemDatabase`) with one table `items` (pk S, sk N), called exactly as
@@ -37,6 +38,7 @@ final class CairnItemEngine: ItemBenchEngine, @unchecked Sendable {
             "streamlatency: one consumer Task iterating changes(of: items, from: .latest) beside the writer thread",
             "index workloads: CreateTable with the indexes (GSI i: HASH g_i S, RANGE sk, named gsi<i>; LSI lsi1: HASH pk, RANGE g1; putitemgsi0: none, only pk and sk defined); items carry g1...g<n> (12-byte strings); EVENTUAL indexes are kept by the background updater (woken by each write; indexUpdateInterval \(ItemDatabase.Options().indexUpdateInterval) s fallback), STRONG ones and the LSI in the item's batch; eventual puts end with catchUpIndexes() inside the timed run",
             "queryindex: Query IndexName gsi1, g1 = :g (projection ALL); gsilag: Query IndexName gsi1 (KEYS_ONLY, g1 unique per item) until the item shows",
+            "exportparquet: Scan requests (no Limit: 1 MB pages) following LastEvaluatedKey, then CairnExport's TableExport.export (Parquet, \(ParquetWriterOptions().compression.rawValue) level \(ParquetWriterOptions().zstdLevel), \(TableExport.Options().itemsPerFile) items per file, one thread); parquetwrite: CairnExport's ParquetFileWriter with its default options (ZSTD level \(ParquetWriterOptions().zstdLevel), row groups of \(ParquetWriterOptions().rowGroupRows) rows) through PosixFileSystem; replicatelag: KEYS_ONLY stream, CairnExport's TableReplicator with its default options (files of \(TableReplicator.Options().targetFileRows) items, merges of \(TableReplicator.Options().smallFilesToMerge) files under \(TableReplicator.Options().smallFileRows), checkpoints every \(TableReplicator.Options().checkpointInterval) versions), one step a second on its own thread",
         ]
     }
 
@@ -200,6 +202,41 @@ final class CairnItemEngine: ItemBenchEngine, @unchecked Sendable {
             tableName: "items", keyConditionExpression: "pk = :p",
             expressionAttributeValues: [":p": .s(BenchItem.partitionKey(partition))]))
         return output.items?.count ?? 0
+    }
+
+    static let hasParquetExport = true
+
+    func scanAll() throws -> (items: Int, pages: Int) {
+        var items = 0
+        var pages = 0
+        var start: Item?
+        repeat {
+            let output = try db.scan(ScanInput(tableName: "items", exclusiveStartKey: start))
+            items += output.items?.count ?? 0
+            pages += 1
+            start = output.lastEvaluatedKey
+        } while start != nil
+        return (items, pages)
+    }
+
+    func exportParquet(to directory: String) throws -> BenchExportSummary {
+        let summary = try TableExport.export(db, table: "items", to: directory, options: TableExport.Options())
+        return BenchExportSummary(
+            items: summary.itemCount, files: summary.files.count, bytes: summary.bytes,
+            columns: summary.schema.parquetColumns.map { "\($0.name) \($0.kind.name)" }.joined(separator: ", "))
+    }
+
+    func makeReplicator(directory: String) throws -> BenchReplicator {
+        let replicator = try TableReplicator(table: "items", directory: directory)
+        let db = self.db
+        return BenchReplicator(
+            step: {
+                guard let commit = try replicator.step(db) else { return nil }
+                return BenchReplicationStep(
+                    changes: commit.changes, rowsWritten: commit.rowsWritten, filesAdded: commit.filesAdded,
+                    filesRemoved: commit.filesRemoved, filesMerged: commit.filesMerged, changeTimes: commit.changeTimes)
+            },
+            close: { replicator.close() })
     }
 
     func flushAndCompact() throws {

@@ -158,8 +158,61 @@ protocol ItemBenchEngine: AnyObject, Sendable {
     static var hasEventualIndexes: Bool { get }
     /// Makes the data durable and compact (untimed, before read workloads).
     func flushAndCompact() throws
+    /// Whether the engine exports tables as Parquet (Cairn's CairnExport), which exportparquet
+    /// and parquetwrite measure; they are not applicable to the others (default: false).
+    static var hasParquetExport: Bool { get }
+    /// Reads the whole table with Scan requests through the item API, following
+    /// LastEvaluatedKey with ExclusiveStartKey until the last page; returns the items and pages.
+    func scanAll() throws -> (items: Int, pages: Int)
+    /// Exports the whole table as Parquet into `directory` (empty or absent).
+    func exportParquet(to directory: String) throws -> BenchExportSummary
+    /// A Delta Lake replicator of the table into `directory` (CairnExport's TableReplicator):
+    /// each call of the closure is one step (nil when there was nothing to commit).
+    func makeReplicator(directory: String) throws -> BenchReplicator
     /// Closes the database.
     func close() throws
+}
+
+/// One step of a table replicator, and its end.
+struct BenchReplicator {
+    var step: () throws -> BenchReplicationStep?
+    var close: () -> Void
+}
+
+/// What a replication step committed.
+struct BenchReplicationStep {
+    var changes: Int
+    var rowsWritten: Int
+    var filesAdded: Int
+    var filesRemoved: Int
+    var filesMerged: Int
+    /// Each applied change's commit time in the table (seconds since 1970, ms resolution).
+    var changeTimes: [Double]
+}
+
+/// What a table export wrote (exportparquet).
+struct BenchExportSummary {
+    var items: Int
+    var files: Int
+    var bytes: Int64
+    /// The columns and their types, for the report.
+    var columns: String
+}
+
+extension ItemBenchEngine {
+    static var hasParquetExport: Bool { false }
+
+    func scanAll() throws -> (items: Int, pages: Int) {
+        throw BenchError("\(Self.name): no full-table Scan in this adapter")
+    }
+
+    func exportParquet(to directory: String) throws -> BenchExportSummary {
+        throw BenchError("\(Self.name): no Parquet export")
+    }
+
+    func makeReplicator(directory: String) throws -> BenchReplicator {
+        throw BenchError("\(Self.name): no Delta Lake replication")
+    }
 }
 
 /// What each change record holds in the stream workloads.

@@ -4,7 +4,8 @@ import Foundation
 /// queryitem on it (flushed and compacted first) and transactitem; batchwriteitem, the TTL
 /// pair (ttlputitem, then ttlexpire), putitemsync, the stream puts (putitemkeysonly,
 /// putitemnewold), streamlatency, the index puts (putitemgsi0 ... putitemlsi1; queryindex
-/// reads putitemgsi1's table) and gsilag, gsilagmax each in a table of their own.
+/// reads putitemgsi1's table), gsilag, gsilagmax and exportparquet each in a table of their own,
+/// and parquetwrite (no table: Cairn's Parquet writer against pyarrow).
 final class ItemRunner: @unchecked Sendable {
     // Read by worker threads only; `settings` is written between workloads.
     let engineType: any ItemBenchEngine.Type
@@ -148,6 +149,8 @@ final class ItemRunner: @unchecked Sendable {
             try db.close()
             config.cleanUp(path)
         }
+        // exportparquet and parquetwrite (ExportRunner.swift), each in a directory of its own.
+        results += try runExports(selected)
         if selected.contains(.putitemsync) {
             let path = try config.freshDirectory(engine: name, "itemsync")
             let db = try open(path, sync: true)
@@ -159,7 +162,7 @@ final class ItemRunner: @unchecked Sendable {
         return results
     }
 
-    private func open(_ path: String, sync: Bool, indexes: BenchIndexLayout? = nil) throws -> any ItemBenchEngine {
+    func open(_ path: String, sync: Bool, indexes: BenchIndexLayout? = nil) throws -> any ItemBenchEngine {
         var options = config.engineOptions
         options.syncWrites = sync
         let engine = try engineType.init(directory: path, options: options, indexes: indexes)
@@ -177,8 +180,8 @@ final class ItemRunner: @unchecked Sendable {
     /// attribute (`expiry(_:position:)`). With `layout` (the table's secondary indexes, whose
     /// attributes the engine adds to each item) and eventual indexes, the timed run ends with
     /// `catchUpIndexes()`, so it covers making the indexes complete; its time is in the note.
-    private func put(_ db: any ItemBenchEngine, path: String, workload: Workload, indexes: [UInt64],
-                     threads: Int, expiresFrom base: Int64? = nil, layout: BenchIndexLayout? = nil) throws -> WorkloadResult {
+    func put(_ db: any ItemBenchEngine, path: String, workload: Workload, indexes: [UInt64],
+             threads: Int, expiresFrom base: Int64? = nil, layout: BenchIndexLayout? = nil) throws -> WorkloadResult {
         printError("[\(name)] \(workload) \(indexes.count) items, \(threads) thread(s)\(layout.map { ", " + $0.summary } ?? "")")
         let memory = MemoryWindow.begin()
         let ioBefore = ProcessIO.now()
