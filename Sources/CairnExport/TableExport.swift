@@ -1,6 +1,7 @@
 import Cairn
 import CairnLSM
 import Foundation
+import Synchronization
 
 /// A full export of one table at one consistent snapshot (`cairn export`).
 ///
@@ -23,6 +24,12 @@ public enum TableExport {
         /// A file ends after this many items (and a new part begins).
         public var itemsPerFile = 5_000_000
         public var fileSystem: any FileSystem = PosixFileSystem()
+        /// Threads reading and writing at once, each a share of the table (by partition hash)
+        /// into files of its own; by default one per processor, at most 8.
+        public var threads = min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        /// Writing uses fewer threads when each would have fewer items than this, so a small
+        /// table is one file.
+        public var minimumItemsPerThread = 100_000
 
         public init() {}
     }
@@ -52,6 +59,47 @@ public enum TableExport {
     /// The name of the file that marks a complete export and lists its files.
     public static let manifestName = "_cairn_export.json"
 
+    /// Items done by all threads, for progress.
+    final class ItemCounter: Sendable {
+        private let count = Atomic<Int>(0)
+        func add() { count.add(1, ordering: .relaxed) }
+        var value: Int { count.load(ordering: .relaxed) }
+    }
+
+    /// What one thread wrote of its share: temporary files in order, with their rows and sizes.
+    private struct ShareOutput: Sendable {
+        var files: [(temporary: String, bytes: Int64)] = []
+        var items = 0
+    }
+
+    /// Runs `body` for each share, `threads` at once; share 0 on the calling thread, which
+    /// alone calls `progress` (with the items done by all). Rethrows the first error.
+    private static func forEachShare<T: Sendable>(
+        _ shares: Int, done: ItemCounter, progress: ((Int) -> Void)?, _ body: @escaping @Sendable (Int) throws -> T
+    ) throws -> [T] {
+        let results = Mutex<[Int: Result<T, any Error>]>([:])
+        let group = DispatchGroup()
+        for share in 1..<max(shares, 1) {
+            group.enter()
+            Thread.detachNewThread {
+                let result = Result { try body(share) }
+                results.withLock { $0[share] = result }
+                group.leave()
+            }
+        }
+        let first = Result { try body(0) }
+        results.withLock { $0[0] = first }
+        while group.wait(timeout: .now() + .milliseconds(200)) == .timedOut {
+            progress?(done.value)
+        }
+        return try (0..<shares).map { share in
+            guard let result = results.withLock({ $0[share] }) else {
+                throw ExportError.encoding("share \(share) of the export ended without a result")
+            }
+            return try result.get()
+        }
+    }
+
     /// Exports table `tableName` of `db` into `directory`.
     public static func export(
         _ db: ItemDatabase, table tableName: String, to directory: String, options: Options = Options(),
@@ -61,6 +109,7 @@ public enum TableExport {
         guard options.format == .parquet else {
             throw ExportError.encoding("TableExport writes Parquet; DynamoDBJSONExport writes \(options.format.rawValue)")
         }
+        guard options.itemsPerFile > 0 else { throw ExportError.encoding("itemsPerFile must be positive") }
         if fs.fileExists(directory) {
             let present = try fs.listDirectory(directory)
             guard present.isEmpty else {
@@ -70,60 +119,83 @@ public enum TableExport {
             try fs.createDirectory(directory)
         }
         let snapshot = try db.snapshot(ofTable: tableName)
+        let shares = max(1, min(options.threads, 64))
 
-        var inference = ItemRowSchema.Inference(keyAttributes: snapshot.keyAttributes)
-        var total = 0
-        try snapshot.forEachItem { item in
-            inference.observe(item)
-            total += 1
-            if total % 100_000 == 0 { progress?(Progress(phase: .scanning, items: total, totalItems: nil)) }
+        // Pass 1: the columns, each thread inferring from its share.
+        let scanned = ItemCounter()
+        let keys = snapshot.keyAttributes
+        let inferences = try forEachShare(shares, done: scanned, progress: progress.map { report in
+            { report(Progress(phase: .scanning, items: $0, totalItems: nil)) }
+        }) { share -> ItemRowSchema.Inference in
+            var inference = ItemRowSchema.Inference(keyAttributes: keys)
+            try snapshot.forEachItem(share: share, of: shares) { item in
+                inference.observe(item)
+                scanned.add()
+            }
+            return inference
         }
+        var inference = ItemRowSchema.Inference(keyAttributes: keys)
+        for part in inferences { inference.merge(part) }
+        let total = scanned.value
         let schema = inference.schema
         let columns = schema.parquetColumns
-
-        var files: [String] = []
-        var bytes: Int64 = 0
-        var written = 0
-        var writer: (file: any WritableFile, parquet: ParquetFileWriter, name: String)?
         let metadata: [(key: String, value: String)] = [
             ("cairn.table", tableName), ("cairn.snapshot_sequence", String(snapshot.sequence)),
         ]
-        func finishFile() throws {
-            guard let open = writer else { return }
-            let summary = try open.parquet.finish(metadata: metadata)
-            try open.file.close()
-            try fs.rename(joinPath(directory, open.name + ".tmp"), to: joinPath(directory, open.name))
-            files.append(open.name)
-            bytes += summary.bytes
-            writer = nil
-        }
-        try snapshot.forEachItem { item in
-            if writer == nil {
-                let name = String(format: "part-%05d.parquet", files.count)
-                let file = try fs.newWritableFile(joinPath(directory, name + ".tmp"))
+
+        // Pass 2: the rows, each thread writing its share into temporary files of its own.
+        let writers = max(1, min(shares, total / max(1, options.minimumItemsPerThread)))
+        let written = ItemCounter()
+        let outputs = try forEachShare(writers, done: written, progress: progress.map { report in
+            { report(Progress(phase: .writing, items: $0, totalItems: total)) }
+        }) { share -> ShareOutput in
+            var output = ShareOutput()
+            var writer: (file: any WritableFile, parquet: ParquetFileWriter, name: String)?
+            func finishFile() throws {
+                guard let open = writer else { return }
+                writer = nil
+                let summary = try open.parquet.finish(metadata: metadata)
+                try open.file.close()
+                output.files.append((open.name, summary.bytes))
+            }
+            func openFile() throws {
+                let name = String(format: ".share-%03d-%05d.parquet.tmp", share, output.files.count)
+                let file = try fs.newWritableFile(joinPath(directory, name))
                 writer = (file, try ParquetFileWriter(file: file, columns: columns, options: options.parquet), name)
             }
-            try writer?.parquet.write(try schema.row(item))
-            written += 1
-            if written % 100_000 == 0 { progress?(Progress(phase: .writing, items: written, totalItems: total)) }
-            if let open = writer, open.parquet.rowsWritten >= Int64(options.itemsPerFile) { try finishFile() }
-        }
-        if files.isEmpty && writer == nil {
+            try snapshot.forEachItem(share: share, of: writers) { item in
+                if writer == nil { try openFile() }
+                try writer?.parquet.write(try schema.row(item))
+                output.items += 1
+                written.add()
+                if let open = writer, open.parquet.rowsWritten >= Int64(options.itemsPerFile) { try finishFile() }
+            }
             // An empty table still gets one file, with the key columns and `_item`.
-            let name = "part-00000.parquet"
-            let file = try fs.newWritableFile(joinPath(directory, name + ".tmp"))
-            writer = (file, try ParquetFileWriter(file: file, columns: columns, options: options.parquet), name)
+            if share == 0 && output.files.isEmpty && writer == nil && total == 0 { try openFile() }
+            try finishFile()
+            return output
         }
-        try finishFile()
-        guard written == total else {
-            throw ExportError.encoding("the snapshot gave \(total) items, then \(written)")
+        let count = outputs.reduce(0) { $0 + $1.items }
+        guard count == total else {
+            throw ExportError.encoding("the snapshot gave \(total) items, then \(count)")
+        }
+        // Final names in share order: the files in order hold the items in Scan order.
+        var files: [String] = []
+        var bytes: Int64 = 0
+        for output in outputs {
+            for file in output.files {
+                let name = String(format: "part-%05d.parquet", files.count)
+                try fs.rename(joinPath(directory, file.temporary), to: joinPath(directory, name))
+                files.append(name)
+                bytes += file.bytes
+            }
         }
         try fs.syncDirectory(directory)
         let summary = Summary(
-            tableName: tableName, format: options.format, itemCount: written, files: files, bytes: bytes,
+            tableName: tableName, format: options.format, itemCount: count, files: files, bytes: bytes,
             snapshotSequence: snapshot.sequence, schema: schema)
         try fs.writeFileAtomically(joinPath(directory, manifestName), manifest(summary), directory: directory)
-        progress?(Progress(phase: .done, items: written, totalItems: total))
+        progress?(Progress(phase: .done, items: count, totalItems: total))
         return summary
     }
 

@@ -45,14 +45,17 @@ import Testing
         let count = 2_000
         for i in 0..<count { _ = try db.putItem(PutItemInput(tableName: "orders", item: try Self.item(i))) }
         var exportOptions = TableExport.Options()
-        exportOptions.itemsPerFile = 900  // three files
+        exportOptions.itemsPerFile = 900  // several files per thread
+        exportOptions.threads = 3  // three shares of the table, read and written at once
+        exportOptions.minimumItemsPerThread = 1
         var phases: [TableExport.Progress.Phase] = []
         let summary = try TableExport.export(db, table: "orders", to: root + "/out", options: exportOptions) { phases.append($0.phase) }
         #expect(summary.itemCount == count)
-        #expect(summary.files == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"])
+        // Each share's 600-odd items in one file, named in share order (Scan order).
+        let names = (0..<summary.files.count).map { String(format: "part-%05d.parquet", $0) }
+        #expect(summary.files == names && names.count == 3)
         #expect(phases.last == .done)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/out").sorted()
-            == ["_cairn_export.json", "part-00000.parquet", "part-00001.parquet", "part-00002.parquet"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/out").sorted() == ["_cairn_export.json"] + names)
 
         // The columns: keys, then typed attributes by name, then _item; "mixed" has two types.
         let columns = summary.schema.parquetColumns.map(\.name)

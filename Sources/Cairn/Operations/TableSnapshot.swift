@@ -32,6 +32,26 @@ public final class TableSnapshot: Sendable {
         }
     }
 
+    /// Calls `body` with each item of share `share` of `shares` (0 ≤ share < shares ≤ 65,536):
+    /// the table split into ranges of equal width of the partition hash that orders it. The
+    /// shares hold every item once, and in share order they are `forEachItem`'s order, so
+    /// threads may each read one share of a snapshot at the same time.
+    public func forEachItem(share: Int, of shares: Int, _ body: (Item) throws -> Void) throws {
+        guard shares >= 1, shares <= 65_536, (0..<shares).contains(share) else {
+            throw CairnError.invalidArgument("share \(share) of \(shares)")
+        }
+        func bound(_ k: Int) -> [UInt8] {
+            var key = KeySpace.tablePrefix(number)
+            KeySpace.appendBigEndian(UInt32(truncatingIfNeeded: (UInt64(k) << 32) / UInt64(shares)), to: &key)
+            return key
+        }
+        let from = share == 0 ? KeySpace.tablePrefix(number) : bound(share)
+        let to = share == shares - 1 ? KeySpace.tableEnd(number) : bound(share + 1)
+        try lsm.forEachEntry(from: from, to: to, at: snapshot) { iterator in
+            try body(try iterator.withValue { try ItemCodec.decode($0) })
+        }
+    }
+
     /// The key under which the table stores the item with `item`'s key attributes (other
     /// attributes are ignored): equal for equal keys, different for different ones. Throws
     /// `ValidationException` when a key attribute is missing or of the wrong type.

@@ -31,77 +31,131 @@ enum DynamoDBJSON {
         out.append(UInt8(ascii: "}"))
     }
 
+    /// `{"<tag>":` for each type, made once.
+    private static let openS = Array(#"{"S":"#.utf8), openN = Array(#"{"N":"#.utf8), openB = Array(#"{"B":"#.utf8)
+    private static let openBOOL = Array(#"{"BOOL":"#.utf8), openNULL = Array(#"{"NULL":"#.utf8)
+    private static let openM = Array(#"{"M":"#.utf8), openL = Array(#"{"L":["#.utf8)
+    private static let openSS = Array(#"{"SS":["#.utf8), openNS = Array(#"{"NS":["#.utf8), openBS = Array(#"{"BS":["#.utf8)
+    private static let trueBytes = Array("true".utf8), falseBytes = Array("false".utf8)
+
     static func append(_ value: AttributeValue, to out: inout [UInt8]) {
-        func open(_ tag: String) { out.append(contentsOf: Array("{\"\(tag)\":".utf8)) }
-        func strings(_ tag: String, _ elements: [String]) {
-            open(tag)
-            out.append(UInt8(ascii: "["))
-            for (i, element) in elements.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                appendString(element, to: &out)
-            }
-            out.append(contentsOf: [UInt8(ascii: "]"), UInt8(ascii: "}")])
-        }
         switch value {
-        case .s(let s): open("S"); appendString(s, to: &out)
-        case .n(let n): open("N"); appendString(n.description, to: &out)
-        case .b(let b): open("B"); appendString(base64(b), to: &out)
-        case .bool(let b): open("BOOL"); out.append(contentsOf: Array((b ? "true" : "false").utf8))
-        case .null: open("NULL"); out.append(contentsOf: Array("true".utf8))
-        case .m(let map): open("M"); appendMap(map, to: &out)
+        case .s(let s): out.append(contentsOf: openS); appendString(s, to: &out)
+        case .n(let n): out.append(contentsOf: openN); appendString(n.description, to: &out)
+        case .b(let b): out.append(contentsOf: openB); appendBase64String(b, to: &out)
+        case .bool(let b): out.append(contentsOf: openBOOL); out.append(contentsOf: b ? trueBytes : falseBytes)
+        case .null: out.append(contentsOf: openNULL); out.append(contentsOf: trueBytes)
+        case .m(let map): out.append(contentsOf: openM); appendMap(map, to: &out)
         case .l(let list):
-            open("L")
-            out.append(UInt8(ascii: "["))
+            out.append(contentsOf: openL)
             for (i, element) in list.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 append(element, to: &out)
             }
             out.append(UInt8(ascii: "]"))
-        case .ss(let set): strings("SS", set); return
-        case .ns(let set): strings("NS", set.map(\.description)); return
-        case .bs(let set): strings("BS", set.map(base64)); return
+        case .ss(let set):
+            out.append(contentsOf: openSS)
+            for (i, element) in set.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                appendString(element, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .ns(let set):
+            out.append(contentsOf: openNS)
+            for (i, element) in set.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                appendString(element.description, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .bs(let set):
+            out.append(contentsOf: openBS)
+            for (i, element) in set.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                appendBase64String(element, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
         }
         out.append(UInt8(ascii: "}"))
+    }
+
+    /// Whether a byte must be escaped in a JSON string.
+    @inline(__always)
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
     /// A JSON string literal.
     static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                        hex[Int(byte >> 4)], hex[Int(byte & 15)]])
-            default: out.append(byte)
-            }
+        // Most strings need no escape: copy them whole.
+        let copied: Bool? = s.utf8.withContiguousStorageIfAvailable { bytes in
+            guard !bytes.contains(where: needsEscape) else { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if copied != true {
+            for byte in s.utf8 { appendEscaped(byte, to: &out) }
         }
         out.append(UInt8(ascii: "\""))
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    @inline(__always)
+    private static func appendEscaped(_ byte: UInt8, to out: inout [UInt8]) {
+        switch byte {
+        case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\""))
+        case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\\"))
+        case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+        case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
+        case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+        case 0..<0x20:
+            out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "u")); out.append(UInt8(ascii: "0")); out.append(UInt8(ascii: "0"))
+            out.append(hexDigits[Int(byte >> 4)]); out.append(hexDigits[Int(byte & 15)])
+        default: out.append(byte)
+        }
+    }
+
+    private static let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// `bytes` in standard base64 with padding, quoted (base64 needs no JSON escapes).
+    static func appendBase64String(_ bytes: [UInt8], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        appendBase64(bytes, to: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Standard base64 with padding, appended.
+    static func appendBase64(_ bytes: [UInt8], to out: inout [UInt8]) {
+        let alphabet = base64Alphabet
+        out.reserveCapacity(out.count + (bytes.count + 2) / 3 * 4)
+        bytes.withUnsafeBufferPointer { input in
+            alphabet.withUnsafeBufferPointer { table in
+                var i = 0
+                let count = input.count
+                while i + 2 < count {
+                    let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
+                    out.append(table[Int(n >> 18)]); out.append(table[Int(n >> 12 & 63)])
+                    out.append(table[Int(n >> 6 & 63)]); out.append(table[Int(n & 63)])
+                    i += 3
+                }
+                if i + 1 == count {
+                    let n = UInt32(input[i]) << 16
+                    out.append(table[Int(n >> 18)]); out.append(table[Int(n >> 12 & 63)])
+                    out.append(UInt8(ascii: "=")); out.append(UInt8(ascii: "="))
+                } else if i + 2 == count {
+                    let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8
+                    out.append(table[Int(n >> 18)]); out.append(table[Int(n >> 12 & 63)])
+                    out.append(table[Int(n >> 6 & 63)]); out.append(UInt8(ascii: "="))
+                }
+            }
+        }
+    }
+
     /// Standard base64 with padding, as DynamoDB's JSON carries binary values.
     static func base64(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
         var out: [UInt8] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var i = 0
-        while i + 2 < bytes.count {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out += [alphabet[Int(n >> 18)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
-            i += 3
-        }
-        if i + 1 == bytes.count {
-            let n = UInt32(bytes[i]) << 16
-            out += [alphabet[Int(n >> 18)], alphabet[Int(n >> 12 & 63)], UInt8(ascii: "="), UInt8(ascii: "=")]
-        } else if i + 2 == bytes.count {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-            out += [alphabet[Int(n >> 18)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], UInt8(ascii: "=")]
-        }
+        appendBase64(bytes, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 }

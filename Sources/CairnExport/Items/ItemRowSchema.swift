@@ -138,10 +138,29 @@ public struct ItemRowSchema: Sendable, Equatable {
         /// Per attribute: the types seen (NULL aside), and for numbers the digits needed.
         private var seen: [String: Seen] = [:]
 
-        private struct Seen: Sendable {
-            var types: Set<String> = []
+        fileprivate struct Seen: Sendable {
+            /// The types seen, one bit each (`typeBit`).
+            var types: UInt16 = 0
             var maxFractionDigits = 0
             var maxIntegerDigits = 0
+        }
+
+        /// The ten types' names, by bit.
+        private static let typeNames = ["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"]
+
+        private static func typeBit(_ value: AttributeValue) -> UInt16 {
+            switch value {
+            case .s: return 1 << 0
+            case .n: return 1 << 1
+            case .b: return 1 << 2
+            case .bool: return 1 << 3
+            case .null: return 1 << 4
+            case .m: return 1 << 5
+            case .l: return 1 << 6
+            case .ss: return 1 << 7
+            case .ns: return 1 << 8
+            case .bs: return 1 << 9
+            }
         }
 
         public init(keyAttributes: [KeyAttribute]) {
@@ -156,22 +175,31 @@ public struct ItemRowSchema: Sendable, Equatable {
         /// Takes one item into account.
         public mutating func observe(_ item: Item) {
             for (name, value) in item {
+                // Modified in place: no copy of the entry per attribute.
                 if case .null = value {
+                    // Known, with no type (a NULL alone gives no column).
                     if seen[name] == nil { seen[name] = Seen() }
                     continue
                 }
-                var entry = seen[name] ?? Seen()
-                entry.types.insert(value.typeName)
-                func digits(_ n: Number) {
-                    entry.maxFractionDigits = max(entry.maxFractionDigits, n.fractionDigitCount)
-                    entry.maxIntegerDigits = max(entry.maxIntegerDigits, n.integerDigitCount)
-                }
+                seen[name, default: Seen()].types |= Self.typeBit(value)
                 switch value {
-                case .n(let n): digits(n)
-                case .ns(let set): set.forEach(digits)
+                case .n(let n):
+                    seen[name, default: Seen()].observeDigits(of: n)
+                case .ns(let set):
+                    for n in set { seen[name, default: Seen()].observeDigits(of: n) }
                 default: break
                 }
-                seen[name] = entry
+            }
+        }
+
+        /// Takes into account every item `other` observed (for inference split over threads).
+        public mutating func merge(_ other: Inference) {
+            for (name, entry) in other.seen {
+                var merged = seen[name] ?? Seen()
+                merged.types |= entry.types
+                merged.maxFractionDigits = max(merged.maxFractionDigits, entry.maxFractionDigits)
+                merged.maxIntegerDigits = max(merged.maxIntegerDigits, entry.maxIntegerDigits)
+                seen[name] = merged
             }
         }
 
@@ -179,8 +207,9 @@ public struct ItemRowSchema: Sendable, Equatable {
         public var schema: ItemRowSchema {
             var columns: [Column] = []
             for name in keyNames + seen.keys.filter({ !keyNames.contains($0) }).sorted() {
-                guard name != ItemRowSchema.itemColumnName, let entry = seen[name], entry.types.count == 1,
-                      let type = entry.types.first else { continue }
+                guard name != ItemRowSchema.itemColumnName, let entry = seen[name], entry.types.nonzeroBitCount == 1
+                else { continue }
+                let type = Self.typeNames[entry.types.trailingZeroBitCount]
                 let fitsDecimal = entry.maxIntegerDigits + entry.maxFractionDigits <= 38
                 let source: Source
                 switch type {
@@ -198,5 +227,12 @@ public struct ItemRowSchema: Sendable, Equatable {
             }
             return ItemRowSchema(columns: columns)
         }
+    }
+}
+
+extension ItemRowSchema.Inference.Seen {
+    mutating func observeDigits(of n: Number) {
+        maxFractionDigits = max(maxFractionDigits, n.fractionDigitCount)
+        maxIntegerDigits = max(maxIntegerDigits, n.integerDigitCount)
     }
 }
