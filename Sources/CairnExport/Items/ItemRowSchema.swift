@@ -71,23 +71,18 @@ public struct ItemRowSchema: Sendable, Equatable {
 
     /// `item` as a row of `parquetColumns`.
     public func row(_ item: Item) throws -> [ParquetValue] {
-        var row: [ParquetValue] = []
-        row.reserveCapacity(columns.count + 1)
-        for column in columns {
-            guard let value = item[column.attribute] else {
-                row.append(.null)
-                continue
-            }
-            row.append(try Self.value(value, as: column.source, attribute: column.attribute))
-        }
-        row.append(.bytes(DynamoDBJSON.encode(item)))
-        return row
+        try makeRow(item, lenient: false)
     }
 
     /// `item` as a row of `parquetColumns(requiredKeys: false)`, where a value that does not
     /// fit its column (another type, or a number with more digits than its DECIMAL) is a null
     /// in that column; `_item` still has it. For schemas fixed before the items were seen.
     public func lenientRow(_ item: Item) -> [ParquetValue] {
+        // Lenient rows catch every value error, so only an impossible one could escape.
+        (try? makeRow(item, lenient: true)) ?? [ParquetValue](repeating: .null, count: columns.count) + [.bytes(DynamoDBJSON.encode(item))]
+    }
+
+    private func makeRow(_ item: Item, lenient: Bool) throws -> [ParquetValue] {
         var row: [ParquetValue] = []
         row.reserveCapacity(columns.count + 1)
         for column in columns {
@@ -95,7 +90,11 @@ public struct ItemRowSchema: Sendable, Equatable {
                 row.append(.null)
                 continue
             }
-            row.append((try? Self.value(value, as: column.source, attribute: column.attribute)) ?? .null)
+            do {
+                row.append(try Self.value(value, as: column.source, attribute: column.attribute))
+            } catch where lenient {
+                row.append(.null)
+            }
         }
         row.append(.bytes(DynamoDBJSON.encode(item)))
         return row

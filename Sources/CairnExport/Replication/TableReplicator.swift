@@ -78,7 +78,7 @@ public final class TableReplicator {
     /// Live data file → the storage keys of its items.
     private var keysOf: [String: [[UInt8]]] = [:]
     /// Storage key → the live data file that holds the item.
-    private var fileOf: [[UInt8]: String] = [:]
+    private var fileOf: [StorageKey: String] = [:]
     private var changeTable: ChangeTableAppender?
     private var closed = false
 
@@ -118,7 +118,7 @@ public final class TableReplicator {
                 let keyPath = joinPath(keyDirectory, path + ".keys")
                 let keys = try KeyListFile.decode(try fs.readFile(keyPath), file: keyPath)
                 keysOf[path] = keys
-                for key in keys { fileOf[key] = path }
+                for key in keys { fileOf[StorageKey(key)] = path }
             }
             if let changes = options.changeTableDirectory {
                 changeTable = try ChangeTableAppender(table: tableName, directory: changes, options: options)
@@ -158,9 +158,8 @@ public final class TableReplicator {
     /// stream holds up to now as one version; nil when there was nothing to apply.
     public func step(_ db: ItemDatabase) throws -> Commit? {
         guard !closed else { throw CairnError.closed("the replicator of \(directory) is closed") }
-        guard try db.describeTable(DescribeTableInput(tableName: tableName)).table.latestStreamArn != nil else {
-            throw CairnError.invalidArgument("table \(tableName) has no stream: enable one (update-table --stream-specification) to replicate it")
-        }
+        // Throws ValidationException for a table without an enabled stream (cheap: no count).
+        _ = try db.consumer(named: options.consumerName, of: tableName)
         var commit: Commit?
         if state.version < 0 {
             commit = try fullLoad(db)
@@ -227,7 +226,7 @@ public final class TableReplicator {
         let snapshot = try db.snapshot(ofTable: tableName)
         guard snapshot.sequence > applied else { return nil }
         // The records after the bookmark up to the snapshot, and the keys they change.
-        var changed = Set<[UInt8]>()
+        var changed = Set<StorageKey>()
         var orderedChanged: [(key: [UInt8], keys: Item)] = []
         var times: [Double] = []
         var after = applied
@@ -242,17 +241,17 @@ public final class TableReplicator {
                 after = sequence
                 times.append(record.dynamodb.approximateCreationDateTime)
                 let key = try snapshot.storageKey(of: record.dynamodb.keys)
-                if changed.insert(key).inserted { orderedChanged.append((key, record.dynamodb.keys)) }
+                if changed.insert(StorageKey(key)).inserted { orderedChanged.append((key, record.dynamodb.keys)) }
             }
         }
         guard !times.isEmpty else { return nil }
 
         // Each changed item's value at the snapshot (nil: deleted); new attributes add columns.
-        var values: [[UInt8]: Item] = [:]
+        var values: [StorageKey: Item] = [:]
         var inference = ItemRowSchema.Inference(keyAttributes: snapshot.keyAttributes)
         for (key, _) in orderedChanged {
             if let item = try snapshot.item(atStorageKey: key) {
-                values[key] = item
+                values[StorageKey(key)] = item
                 inference.observe(item)
             }
         }
@@ -269,16 +268,16 @@ public final class TableReplicator {
         let version = state.version + 1
 
         // Changed items and the untouched neighbours of rewritten files, in key order.
-        var rows: [[UInt8]] = Array(values.keys)
+        var rows: [[UInt8]] = values.keys.map(\.bytes)
         for path in touched {
-            for key in keysOf[path] ?? [] where !changed.contains(key) { rows.append(key) }
+            for key in keysOf[path] ?? [] where !changed.contains(StorageKey(key)) { rows.append(key) }
         }
         rows.sort { $0.lexicographicallyPrecedes($1) }
         var changeWriter = DataFileWriter(replicator: self, version: version, columns: columns, dataChange: true)
         for key in rows {
-            guard let item = try values[key] ?? snapshot.item(atStorageKey: key) else {
+            guard let item = try values[StorageKey(key)] ?? snapshot.item(atStorageKey: key) else {
                 throw CairnError.corruption(
-                    file: joinPath(directory, fileOf[key] ?? "?"), offset: 0,
+                    file: joinPath(directory, fileOf[StorageKey(key)] ?? "?"), offset: 0,
                     reason: "an item of this data file is not in table \(tableName) at sequence \(snapshot.sequence), and no change record removed it (was the stream trimmed past the bookmark \(applied)?)")
             }
             try changeWriter.append(key: key, row: schema.lenientRow(item))
@@ -290,7 +289,7 @@ public final class TableReplicator {
         for key in mergeKeys {
             guard let item = try snapshot.item(atStorageKey: key) else {
                 throw CairnError.corruption(
-                    file: joinPath(directory, fileOf[key] ?? "?"), offset: 0,
+                    file: joinPath(directory, fileOf[StorageKey(key)] ?? "?"), offset: 0,
                     reason: "an item of this data file is not in table \(tableName) at sequence \(snapshot.sequence), and no change record removed it")
             }
             try mergeWriter.append(key: key, row: schema.lenientRow(item))
@@ -336,12 +335,12 @@ public final class TableReplicator {
         try log.commit(version: version, actions: actions)
         state.apply(actions, version: version)
         for path in removed {
-            for key in keysOf[path] ?? [] where fileOf[key] == path { fileOf[key] = nil }
+            for key in keysOf[path] ?? [] where fileOf[StorageKey(key)] == path { fileOf[StorageKey(key)] = nil }
             keysOf[path] = nil
         }
         for file in added {
             keysOf[file.add.path] = file.keys
-            for key in file.keys { fileOf[key] = file.add.path }
+            for key in file.keys { fileOf[StorageKey(key)] = file.add.path }
         }
         for path in removed { try? options.fileSystem.removeFile(joinPath(keyDirectory, path + ".keys")) }
         guard version > 0, version % options.checkpointInterval == 0 else { return false }
@@ -442,4 +441,18 @@ public final class TableReplicator {
             return written
         }
     }
+}
+
+/// An item's storage key as a dictionary key, hashed in one call over its bytes (an array of
+/// bytes hashes byte by byte).
+struct StorageKey: Hashable {
+    let bytes: [UInt8]
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
+    static func == (a: StorageKey, b: StorageKey) -> Bool { a.bytes == b.bytes }
 }
