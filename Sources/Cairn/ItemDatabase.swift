@@ -155,6 +155,9 @@ public final class ItemDatabase: Sendable {
     /// Seconds since 1970, by `Options.clock`.
     func currentTime() -> Double { options.clock() }
 
+    /// The database's clock (`Options.clock`): the time stream records and TTL go by.
+    public var now: Date { Date(timeIntervalSince1970: options.clock()) }
+
     /// Reads the item stored under `key` (as of `snapshot`, default now).
     func readItem(_ key: [UInt8], snapshot: Snapshot? = nil) throws -> Item? {
         guard let bytes = try lsm.get(key, snapshot: snapshot) else { return nil }

@@ -31,10 +31,11 @@ public enum DynamoDBJSONExport {
     /// data file.
     public static func export(
         _ db: ItemDatabase, table tableName: String, to directory: String, itemsPerFile: Int = 1_000_000,
-        fileSystem fs: any FileSystem = PosixFileSystem(), progress: ((TableExport.Progress) -> Void)? = nil
+        fileSystem fs: any FileSystem = PosixFileSystem(), at time: Date? = nil, progress: ((TableExport.Progress) -> Void)? = nil
     ) throws -> Summary {
         let description = try db.describeTable(DescribeTableInput(tableName: tableName)).table
-        let snapshot = try db.snapshot(ofTable: tableName)
+        let view = try PointInTimeView(db, table: tableName, at: time)
+        let snapshot = view.snapshot
         let start = Date()
         let exportID = String(format: "%014lld-%08x", Int64(start.timeIntervalSince1970 * 1000), UInt32.random(in: 0...UInt32.max))
         for path in [directory, joinPath(directory, "AWSDynamoDB")] where !fs.fileExists(path) { try fs.createDirectory(path) }
@@ -64,7 +65,7 @@ public enum DynamoDBJSONExport {
             lines.removeAll(keepingCapacity: true)
             linesInFile = 0
         }
-        try snapshot.forEachItem { item in
+        try view.forEachItem(share: 0, of: 1) { item in
             lines += Array(#"{"Item":"#.utf8)
             DynamoDBJSON.appendMap(item, to: &lines)
             lines += Array("}\n".utf8)
@@ -95,7 +96,7 @@ public enum DynamoDBJSONExport {
         field("endTime", iso.string(from: Date()))
         field("tableArn", description.tableArn)
         field("tableId", description.tableId)
-        field("exportTime", iso.string(from: start))
+        field("exportTime", iso.string(from: time ?? start))
         field("s3Bucket", directory)
         field("s3Prefix", nil)
         field("s3SseAlgorithm", nil)

@@ -30,6 +30,9 @@ public enum TableExport {
         /// Writing uses fewer threads when each would have fewer items than this, so a small
         /// table is one file.
         public var minimumItemsPerThread = 100_000
+        /// Export the table as it was at this moment (nil: now), undoing later changes from the
+        /// stream's old images (`PointInTimeView`).
+        public var at: Date?
 
         public init() {}
     }
@@ -118,7 +121,8 @@ public enum TableExport {
         } else {
             try fs.createDirectory(directory)
         }
-        let snapshot = try db.snapshot(ofTable: tableName)
+        let view = try PointInTimeView(db, table: tableName, at: options.at)
+        let snapshot = view.snapshot
         let shares = max(1, min(options.threads, 64))
 
         // Pass 1: the columns, each thread inferring from its share.
@@ -128,7 +132,7 @@ public enum TableExport {
             { report(Progress(phase: .scanning, items: $0, totalItems: nil)) }
         }) { share -> ItemRowSchema.Inference in
             var inference = ItemRowSchema.Inference(keyAttributes: keys)
-            try snapshot.forEachItem(share: share, of: shares) { item in
+            try view.forEachItem(share: share, of: shares) { item in
                 inference.observe(item)
                 scanned.add()
             }
@@ -139,9 +143,11 @@ public enum TableExport {
         let total = scanned.value
         let schema = inference.schema
         let columns = schema.parquetColumns
-        let metadata: [(key: String, value: String)] = [
+        var metadata: [(key: String, value: String)] = [
             ("cairn.table", tableName), ("cairn.snapshot_sequence", String(snapshot.sequence)),
         ]
+        if let at = options.at { metadata.append(("cairn.export_time", String(at.timeIntervalSince1970))) }
+        let fileMetadata = metadata
 
         // Pass 2: the rows, each thread writing its share into temporary files of its own.
         let writers = max(1, min(shares, total / max(1, options.minimumItemsPerThread)))
@@ -154,7 +160,7 @@ public enum TableExport {
             func finishFile() throws {
                 guard let open = writer else { return }
                 writer = nil
-                let summary = try open.parquet.finish(metadata: metadata)
+                let summary = try open.parquet.finish(metadata: fileMetadata)
                 try open.file.close()
                 output.files.append((open.name, summary.bytes))
             }
@@ -163,7 +169,7 @@ public enum TableExport {
                 let file = try fs.newWritableFile(joinPath(directory, name))
                 writer = (file, try ParquetFileWriter(file: file, columns: columns, options: options.parquet), name)
             }
-            try snapshot.forEachItem(share: share, of: writers) { item in
+            try view.forEachItem(share: share, of: writers) { item in
                 if writer == nil { try openFile() }
                 try writer?.parquet.write(try schema.row(item))
                 output.items += 1

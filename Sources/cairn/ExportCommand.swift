@@ -18,7 +18,8 @@ struct ExportCommand: ParsableCommand {
             --format parquet (default) reads the table at one snapshot and writes part-NNNNN.parquet files \
             (typed columns for the key attributes and every attribute with one type, and _item, the whole \
             item in DynamoDB JSON), then _cairn_export.json, which lists them; the directory must be empty or \
-            new. --format dynamodb-json writes DynamoDB's Export-to-S3 layout under DIR/AWSDynamoDB/<ExportId>/ \
+            new. --at TIME exports the table as it was then, undoing later changes from its stream's old \
+            images (a NEW_AND_OLD_IMAGES stream enabled before TIME, within its 24-hour retention). --format dynamodb-json writes DynamoDB's Export-to-S3 layout under DIR/AWSDynamoDB/<ExportId>/ \
             (data/*.json.gz with one {"Item": ...} a line, manifest-files.json, manifest-summary.json), which \
             `cairn import` and DynamoDB's ImportTable read. Prints a JSON summary; its SnapshotSequence is \
             where the table's change stream takes over. Docs/parquet_writer.md has the layouts.
@@ -33,6 +34,8 @@ struct ExportCommand: ParsableCommand {
     var fromTime: String?
     @Option(name: .customLong("to-time"), help: "Incremental export: changes before this time (default: now).")
     var toTime: String?
+    @Option(name: .customLong("at"), help: "Export the table as it was at this time (ISO 8601 or seconds since 1970), from its stream's old images (within 24 hours).")
+    var atTime: String?
 
     /// A time as ISO 8601 (`2026-12-07T10:00:00Z`, fractions allowed) or seconds since 1970.
     static func parseTime(_ text: String, flag: String) throws -> Date {
@@ -54,6 +57,7 @@ struct ExportCommand: ParsableCommand {
         var options = TableExport.Options()
         options.format = format
         options.parquet.compression = codec
+        options.at = try atTime.map { try Self.parseTime($0, flag: "--at") }
         let showProgress = isatty(STDERR_FILENO) == 1
         try Session.runClosing(path: db) { session in
             let items = try session.itemsForReading()
@@ -66,6 +70,7 @@ struct ExportCommand: ParsableCommand {
             var fields: [(String, String)] = [("TableName", jsonString(tableName)), ("ExportFormat", jsonString(format.rawValue))]
             if fromTime != nil || toTime != nil {
                 guard format == .parquet else { throw CLIError("an incremental export (--from, --to-time) writes parquet") }
+                guard atTime == nil else { throw CLIError("--at is for a full export; --from and --to-time choose the changes of an incremental one") }
                 let from = try fromTime.map { try Self.parseTime($0, flag: "--from") }
                 let to = try toTime.map { try Self.parseTime($0, flag: "--to-time") }
                 let summary = try ChangeExport.export(items, table: tableName, to: directory, from: from, to: to, options: options, progress: report)
@@ -87,7 +92,7 @@ struct ExportCommand: ParsableCommand {
                     ("Files", "[" + summary.files.map(jsonString).joined(separator: ", ") + "]"),
                 ]
             case .dynamoDBJSON:
-                let summary = try DynamoDBJSONExport.export(items, table: tableName, to: directory, progress: report)
+                let summary = try DynamoDBJSONExport.export(items, table: tableName, to: directory, at: options.at, progress: report)
                 fields += [
                     ("ExportId", jsonString(summary.exportID)), ("ItemCount", "\(summary.itemCount)"),
                     ("BilledSizeBytes", "\(summary.bytes)"), ("SnapshotSequence", jsonString(String(summary.snapshotSequence))),

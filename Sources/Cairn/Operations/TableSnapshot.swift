@@ -42,7 +42,7 @@ public final class TableSnapshot: Sendable {
         }
         func bound(_ k: Int) -> [UInt8] {
             var key = KeySpace.tablePrefix(number)
-            KeySpace.appendBigEndian(UInt32(truncatingIfNeeded: (UInt64(k) << 32) / UInt64(shares)), to: &key)
+            KeySpace.appendBigEndian(Self.shareStart(k, of: shares), to: &key)
             return key
         }
         let from = share == 0 ? KeySpace.tablePrefix(number) : bound(share)
@@ -50,6 +50,23 @@ public final class TableSnapshot: Sendable {
         try lsm.forEachEntry(from: from, to: to, at: snapshot) { iterator in
             try body(try iterator.withValue { try ItemCodec.decode($0) })
         }
+    }
+
+    /// The first partition hash of share `k` of `shares`.
+    private static func shareStart(_ k: Int, of shares: Int) -> UInt32 {
+        UInt32(truncatingIfNeeded: (UInt64(k) << 32) / UInt64(shares))
+    }
+
+    /// The share of `shares` (as `forEachItem(share:of:)` splits the table) that holds the
+    /// item stored under `storageKey`.
+    public func share(ofStorageKey storageKey: [UInt8], of shares: Int) -> Int {
+        guard shares > 1, storageKey.count >= KeySpace.itemKeyPrefixSize else { return 0 }
+        var hash: UInt32 = 0
+        for byte in storageKey[5..<9] { hash = hash << 8 | UInt32(byte) }
+        var share = Int((UInt64(hash) * UInt64(shares)) >> 32)
+        while share + 1 < shares && hash >= Self.shareStart(share + 1, of: shares) { share += 1 }
+        while share > 0 && hash < Self.shareStart(share, of: shares) { share -= 1 }
+        return share
     }
 
     /// The key under which the table stores the item with `item`'s key attributes (other

@@ -22,6 +22,17 @@ public struct ChangeRecord: Sendable, Hashable {
     public var isTimeToLiveDeletion: Bool
 }
 
+/// A table's latest stream, as `ItemDatabase.streamInfo(of:)` describes it.
+public struct StreamInfo: Sendable, Hashable {
+    /// What each record holds.
+    public var viewType: StreamViewType
+    /// When the stream was enabled: changes before it have no record.
+    public var enabledAt: Date
+    public var isEnabled: Bool
+    /// How long records are kept (seconds; 24 hours by default).
+    public var retention: TimeInterval
+}
+
 /// Where a change stream starts.
 public enum ChangeStreamStart: Sendable, Hashable {
     /// At the oldest record kept.
@@ -121,6 +132,29 @@ extension ItemDatabase {
         }
         return try readChanges(table: table.number, stream: stream, keys: table.keyAttributes, after: after, limit: limit).records
             .map { Self.streamRecord($0.record, sequence: $0.sequence, table: table.number, stream: stream) }
+    }
+
+    /// What a table's latest stream keeps, for readers that must know whether the records
+    /// cover a span of time (nil: the table never had a stream).
+    public func streamInfo(of tableName: String) throws -> StreamInfo? {
+        let table = try catalog.table(named: tableName)
+        guard let stream = table.settings.stream else { return nil }
+        return StreamInfo(
+            viewType: stream.viewType, enabledAt: Date(timeIntervalSince1970: stream.createdAt), isEnabled: stream.enabled,
+            retention: options.streamRetention)
+    }
+
+    /// Up to `limit` changes of `tableName`'s latest stream (enabled or not) committed after
+    /// sequence number `after`, in commit order, typed (`ChangeRecord`); empty when there are
+    /// none yet. The synchronous, typed form of `streamRecords(of:after:limit:)`, for readers
+    /// that poll without DynamoDB Streams' shapes (the exporter).
+    public func changeRecords(of tableName: String, after: UInt64, limit: Int = 1000) throws -> [ChangeRecord] {
+        let table = try catalog.table(named: tableName)
+        guard let stream = table.settings.stream else {
+            throw DynamoDBError.validation("Table \(tableName) has no stream")
+        }
+        return try readChanges(table: table.number, stream: stream, keys: table.keyAttributes, after: after, limit: limit).records
+            .map { ChangeRecord($0.record, sequence: $0.sequence) }
     }
 
     /// Up to `limit` records of a stream after sequence `after`, in commit order across its

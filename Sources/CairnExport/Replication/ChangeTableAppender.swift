@@ -94,22 +94,22 @@ final class ChangeTableAppender {
         var count = 0
         var after = applied
         reading: while true {
-            let page = try db.streamRecords(of: tableName, after: after)
+            let page = try db.changeRecords(of: tableName, after: after, limit: 4096)
             guard !page.isEmpty else { break }
             for record in page {
-                guard let recordSequence = UInt64(record.dynamodb.sequenceNumber), recordSequence <= sequence else { break reading }
+                let recordSequence = record.sequenceNumber
+                guard recordSequence <= sequence else { break reading }
                 after = recordSequence
                 if open == nil {
                     let file = try fs.newWritableFile(joinPath(directory, name + ".tmp"))
                     open = (file, try ParquetFileWriter(file: file, columns: columns, options: options.parquet))
                 }
-                let data = record.dynamodb
                 var row: [ParquetValue] = [
                     .string(record.eventName.rawValue), .int64(Int64(bitPattern: recordSequence)),
-                    .int64(Int64((data.approximateCreationDateTime * 1_000_000).rounded())),
+                    .int64(Int64((record.approximateCreationDate.timeIntervalSince1970 * 1_000_000).rounded())),
                 ]
-                row += schema.lenientRow(data.newImage ?? data.keys)
-                row.append(data.oldImage.map { .bytes(DynamoDBJSON.encode($0)) } ?? .null)
+                row += schema.lenientRow(record.newImage ?? record.keys)
+                row.append(record.oldImage.map { .bytes(DynamoDBJSON.encode($0)) } ?? .null)
                 try open?.parquet.write(row)
                 count += 1
             }

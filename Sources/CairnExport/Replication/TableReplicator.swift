@@ -231,17 +231,14 @@ public final class TableReplicator {
         var times: [Double] = []
         var after = applied
         reading: while true {
-            let page = try db.streamRecords(of: tableName, after: after)
+            let page = try db.changeRecords(of: tableName, after: after, limit: 4096)
             guard !page.isEmpty else { break }
             for record in page {
-                guard let sequence = UInt64(record.dynamodb.sequenceNumber) else {
-                    throw CairnError.corruption(file: "stream of \(tableName)", offset: 0, reason: "record sequence number \(record.dynamodb.sequenceNumber)")
-                }
-                guard sequence <= snapshot.sequence else { break reading }
-                after = sequence
-                times.append(record.dynamodb.approximateCreationDateTime)
-                let key = try snapshot.storageKey(of: record.dynamodb.keys)
-                if changed.insert(StorageKey(key)).inserted { orderedChanged.append((key, record.dynamodb.keys)) }
+                guard record.sequenceNumber <= snapshot.sequence else { break reading }
+                after = record.sequenceNumber
+                times.append(record.approximateCreationDate.timeIntervalSince1970)
+                let key = try snapshot.storageKey(of: record.keys)
+                if changed.insert(StorageKey(key)).inserted { orderedChanged.append((key, record.keys)) }
             }
         }
         guard !times.isEmpty else { return nil }
@@ -267,34 +264,37 @@ public final class TableReplicator {
         let merging = small.count >= options.smallFilesToMerge ? small : []
         let version = state.version + 1
 
-        // Changed items and the untouched neighbours of rewritten files, in key order.
-        var rows: [[UInt8]] = values.keys.map(\.bytes)
-        for path in touched {
-            for key in keysOf[path] ?? [] where !changed.contains(StorageKey(key)) { rows.append(key) }
-        }
-        rows.sort { $0.lexicographicallyPrecedes($1) }
-        var changeWriter = DataFileWriter(replicator: self, version: version, columns: columns, dataChange: true)
-        for key in rows {
-            guard let item = try values[StorageKey(key)] ?? snapshot.item(atStorageKey: key) else {
-                throw CairnError.corruption(
-                    file: joinPath(directory, fileOf[StorageKey(key)] ?? "?"), offset: 0,
-                    reason: "an item of this data file is not in table \(tableName) at sequence \(snapshot.sequence), and no change record removed it (was the stream trimmed past the bookmark \(applied)?)")
+        // New files: the changed items with the untouched neighbours from small rewritten
+        // files; each large rewritten file's neighbours in files of their own (so a file that
+        // keeps being touched stays its size instead of growing with every step); the merged
+        // small files. Each in key order.
+        var added: [WrittenFile] = []
+        func write(_ keys: [[UInt8]], dataChange: Bool) throws {
+            guard !keys.isEmpty else { return }
+            var writer = DataFileWriter(replicator: self, version: version, columns: columns, dataChange: dataChange, firstIndex: added.count)
+            for key in keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                guard let item = try values[StorageKey(key)] ?? snapshot.item(atStorageKey: key) else {
+                    throw CairnError.corruption(
+                        file: joinPath(directory, fileOf[StorageKey(key)] ?? "?"), offset: 0,
+                        reason: "an item of this data file is not in table \(tableName) at sequence \(snapshot.sequence), and no change record removed it (was the stream trimmed past the bookmark \(applied)?)")
+                }
+                try writer.append(key: key, row: schema.lenientRow(item))
             }
-            try changeWriter.append(key: key, row: schema.lenientRow(item))
+            added += try writer.finish()
         }
-        var added = try changeWriter.finish()
-        var mergeWriter = DataFileWriter(replicator: self, version: version, columns: columns, dataChange: false, firstIndex: added.count)
-        var mergeKeys: [[UInt8]] = merging.flatMap { keysOf[$0] ?? [] }
-        mergeKeys.sort { $0.lexicographicallyPrecedes($1) }
-        for key in mergeKeys {
-            guard let item = try snapshot.item(atStorageKey: key) else {
-                throw CairnError.corruption(
-                    file: joinPath(directory, fileOf[StorageKey(key)] ?? "?"), offset: 0,
-                    reason: "an item of this data file is not in table \(tableName) at sequence \(snapshot.sequence), and no change record removed it")
-            }
-            try mergeWriter.append(key: key, row: schema.lenientRow(item))
+        var pooled: [[UInt8]] = values.keys.map(\.bytes)
+        var rowsWritten = pooled.count
+        var separate: [[[UInt8]]] = []
+        for path in touched.sorted() {
+            let neighbours = (keysOf[path] ?? []).filter { !changed.contains(StorageKey($0)) }
+            rowsWritten += neighbours.count
+            if neighbours.count < options.smallFileRows { pooled += neighbours } else { separate.append(neighbours) }
         }
-        added += try mergeWriter.finish()
+        try write(pooled, dataChange: true)
+        for neighbours in separate { try write(neighbours, dataChange: true) }
+        let mergeKeys: [[UInt8]] = merging.flatMap { keysOf[$0] ?? [] }
+        rowsWritten += mergeKeys.count
+        try write(mergeKeys, dataChange: false)
 
         let now = Self.milliseconds()
         var actions: [DeltaAction] = [
@@ -321,7 +321,7 @@ public final class TableReplicator {
         let checkpointed = try commit(version: version, actions: actions, added: added, removed: removed)
         return Commit(
             version: version, sequence: snapshot.sequence, isFullLoad: false, changes: times.count,
-            rowsWritten: rows.count + mergeKeys.count, filesAdded: added.count, filesRemoved: removed.count,
+            rowsWritten: rowsWritten, filesAdded: added.count, filesRemoved: removed.count,
             filesMerged: merging.count, changeTimes: times, checkpointed: checkpointed)
     }
 
