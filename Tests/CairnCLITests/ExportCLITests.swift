@@ -38,6 +38,11 @@ import Testing
         #expect(python.terminationStatus == 0)
         // In the table's Scan order (by partition hash), so compared as a set.
         #expect(printed.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").sorted() == ["A,x,1999.0", "B,y,2001.5", "C,z,-3.0"])
+        // --at needs a stream with old images: a one-line error naming it.
+        let at = try cli.cairn(["export", "--table-name", "Music", "--to", scratch.path + "/at", "--at", "2026-12-07T10:00:00Z"] + db)
+        #expect(at.status != 0 && at.stderr.contains("stream"), "\(at.stderr)")
+        let badTime = try cli.cairn(["export", "--table-name", "Music", "--to", scratch.path + "/at2", "--at", "yesterday"] + db)
+        #expect(badTime.status != 0 && badTime.stderr.contains("ISO 8601"))
         // A second export into the same directory: a one-line error and a non-zero status.
         let again = try cli.cairn(["export", "--table-name", "Music", "--to", out] + db)
         #expect(again.status != 0 && again.stderr.contains("not empty"))

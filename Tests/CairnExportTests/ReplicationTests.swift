@@ -199,6 +199,28 @@ import Testing
         #expect(ops == ["INSERT", "MODIFY", "REMOVE"])
     }
 
+    /// `run`: steps at an interval until told to stop, reporting each commit; writes made
+    /// while it runs reach the Delta table.
+    @Test func runReportsEachCommitUntilStopped() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-replicate-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let db = try Self.openDatabase(root + "/db")
+        defer { try? db.close() }
+        for i in 0..<20 { try Self.put(db, i, round: 0) }
+        let replicator = try TableReplicator(table: "orders", directory: root + "/delta", options: Self.smallOptions())
+        defer { replicator.close() }
+        var commits: [TableReplicator.Commit] = []
+        try replicator.run(db, interval: 0.01, shouldStop: { commits.count >= 3 }) { commit in
+            commits.append(commit)
+            // Each report is followed by more writes, which the next step applies.
+            for i in 0..<5 { try? Self.put(db, 100 + commits.count * 10 + i, round: commits.count) }
+        }
+        #expect(commits.map(\.version) == [0, 1, 2])
+        #expect(commits.map(\.isFullLoad) == [true, false, false])
+        #expect(commits.map(\.changes) == [20, 5, 5])
+        #expect(replicator.itemCount == 30)
+    }
+
     /// Crash points: the replicator's file system fails at its k-th change (a create, write,
     /// sync, rename, remove or directory sync) and loses what was not synced; a new replicator on
     /// what is left catches up. For every k the table is whole and equal to the base table:

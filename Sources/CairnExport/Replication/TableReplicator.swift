@@ -177,6 +177,25 @@ public final class TableReplicator {
         return commit
     }
 
+    /// Runs steps every `interval` seconds (each starting an interval after the previous
+    /// one started) until `shouldStop` returns true, checked between steps and every 100 ms
+    /// of the wait; `onCommit` gets each version committed (the progress report). For an
+    /// in-process replicator of a database this process writes; `cairn replicate` does the same
+    /// with a read-only open per step.
+    public func run(
+        _ db: ItemDatabase, interval: TimeInterval = 1, shouldStop: () -> Bool, onCommit: (Commit) -> Void = { _ in }
+    ) throws {
+        while !shouldStop() {
+            let started = Date()
+            if let commit = try step(db) { onCommit(commit) }
+            while !shouldStop() {
+                let remaining = interval - Date().timeIntervalSince(started)
+                guard remaining > 0 else { break }
+                Thread.sleep(forTimeInterval: min(remaining, 0.1))
+            }
+        }
+    }
+
     // MARK: The full load
 
     private func fullLoad(_ db: ItemDatabase) throws -> Commit {
