@@ -213,17 +213,35 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// The number in plain decimal notation without an exponent: "100", "-0.25", "0".
     public var description: String {
-        if isZero { return "0" }
-        var out = isNegative ? "-" : ""
-        let ascii = digits.map { Character(Unicode.Scalar($0 + UInt8(ascii: "0"))) }
-        if exponent <= 0 {
-            out += "0." + String(repeating: "0", count: -exponent) + String(ascii)
-        } else if exponent >= digits.count {
-            out += String(ascii) + String(repeating: "0", count: exponent - digits.count)
-        } else {
-            out += String(ascii[..<exponent]) + "." + String(ascii[exponent...])
+        var out: [UInt8] = []
+        appendText(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `description`'s ASCII bytes to `out` (for writers that build bytes, such as
+    /// DynamoDB JSON).
+    public func appendText(to out: inout [UInt8]) {
+        let zero = UInt8(ascii: "0")
+        if isZero {
+            out.append(zero)
+            return
         }
-        return out
+        out.reserveCapacity(out.count + digits.count + max(0, -exponent) + max(0, exponent - digits.count) + 3)
+        if isNegative { out.append(UInt8(ascii: "-")) }
+        if exponent <= 0 {
+            out.append(zero)
+            out.append(UInt8(ascii: "."))
+            for _ in 0..<(-exponent) { out.append(zero) }
+            for digit in digits { out.append(digit + zero) }
+        } else if exponent >= digits.count {
+            for digit in digits { out.append(digit + zero) }
+            for _ in 0..<(exponent - digits.count) { out.append(zero) }
+        } else {
+            for (i, digit) in digits.enumerated() {
+                if i == exponent { out.append(UInt8(ascii: ".")) }
+                out.append(digit + zero)
+            }
+        }
     }
 
     /// Numeric order.

@@ -22,11 +22,12 @@ enum DynamoDBJSON {
 
     static func appendMap(_ map: Item, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "{"))
-        for (i, key) in map.keys.sorted().enumerated() {
+        // Pairs sorted by name: one array, and no second lookup per attribute.
+        for (i, entry) in map.sorted(by: { $0.key < $1.key }).enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            appendString(key, to: &out)
+            appendString(entry.key, to: &out)
             out.append(UInt8(ascii: ":"))
-            if let value = map[key] { append(value, to: &out) }
+            append(entry.value, to: &out)
         }
         out.append(UInt8(ascii: "}"))
     }
@@ -41,7 +42,7 @@ enum DynamoDBJSON {
     static func append(_ value: AttributeValue, to out: inout [UInt8]) {
         switch value {
         case .s(let s): out.append(contentsOf: openS); appendString(s, to: &out)
-        case .n(let n): out.append(contentsOf: openN); appendString(n.description, to: &out)
+        case .n(let n): out.append(contentsOf: openN); appendNumber(n, to: &out)
         case .b(let b): out.append(contentsOf: openB); appendBase64String(b, to: &out)
         case .bool(let b): out.append(contentsOf: openBOOL); out.append(contentsOf: b ? trueBytes : falseBytes)
         case .null: out.append(contentsOf: openNULL); out.append(contentsOf: trueBytes)
@@ -64,7 +65,7 @@ enum DynamoDBJSON {
             out.append(contentsOf: openNS)
             for (i, element) in set.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                appendString(element.description, to: &out)
+                appendNumber(element, to: &out)
             }
             out.append(UInt8(ascii: "]"))
         case .bs(let set):
@@ -76,6 +77,14 @@ enum DynamoDBJSON {
             out.append(UInt8(ascii: "]"))
         }
         out.append(UInt8(ascii: "}"))
+    }
+
+    /// A number's text as a JSON string (digits, sign and point need no escape).
+    @inline(__always)
+    private static func appendNumber(_ n: Number, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        n.appendText(to: &out)
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Whether a byte must be escaped in a JSON string.
