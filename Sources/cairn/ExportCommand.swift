@@ -47,6 +47,21 @@ struct ExportCommand: ParsableCommand {
         throw ValidationError("\(flag) must be an ISO 8601 time (2026-12-07T10:00:00Z) or seconds since 1970, not \(text)")
     }
 
+    /// A progress bar for a terminal: `\rwriting [#########...........]  45% 450000 of 1000000 items`
+    /// (the scanning pass, whose total is not known yet, shows the count alone).
+    static func progressLine(_ progress: TableExport.Progress) -> String {
+        var line = "\r\(progress.phase.rawValue)"
+        if let total = progress.totalItems, total > 0 {
+            let fraction = min(1, Double(progress.items) / Double(total))
+            let filled = Int(fraction * 30)
+            line += " [" + String(repeating: "#", count: filled) + String(repeating: ".", count: 30 - filled) + "] "
+            line += String(format: "%3d%% %d of %d items", Int(fraction * 100), progress.items, total)
+        } else {
+            line += ": \(progress.items) items"
+        }
+        return line + (progress.phase == .done ? "\n" : "")
+    }
+
     func run() throws {
         guard let format = TableExport.Format(rawValue: format) else {
             throw ValidationError("--format must be one of: \(TableExport.Format.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -63,9 +78,7 @@ struct ExportCommand: ParsableCommand {
             let items = try session.itemsForReading()
             let report: (TableExport.Progress) -> Void = { progress in
                 guard showProgress else { return }
-                let total = progress.totalItems.map { " of \($0)" } ?? ""
-                let line = "\r\(progress.phase.rawValue): \(progress.items)\(total) items"
-                _ = (line + (progress.phase == .done ? "\n" : "")).withCString { write(STDERR_FILENO, $0, strlen($0)) }
+                _ = Self.progressLine(progress).withCString { write(STDERR_FILENO, $0, strlen($0)) }
             }
             var fields: [(String, String)] = [("TableName", jsonString(tableName)), ("ExportFormat", jsonString(format.rawValue))]
             if fromTime != nil || toTime != nil {
