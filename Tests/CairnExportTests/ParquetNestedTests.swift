@@ -457,7 +457,7 @@ extension ParquetEncodingTests {
         ])
         #expect(schema.map(\.logicalType) == [nil, .string, .map, nil, .string, .string, .list, nil, .list, nil, nil])
 
-        let builders = leaves.map { ColumnChunkBuilder(leaf: $0, options: ParquetWriterOptions()) }
+        var chunks = RowGroupBuilder(leaves: leaves, options: ParquetWriterOptions())
         let rows: [ParquetValue] = [
             .null,
             .group([.null, .null, .list([])]),
@@ -468,16 +468,16 @@ extension ParquetEncodingTests {
         ]
         for row in rows {
             try shredder.check(row)
-            shredder.shred(row, repetitionLevel: 0, into: builders)
+            shredder.shred(row, repetitionLevel: 0, into: &chunks)
         }
-        #expect(builders[0].definitionLevels == [0, 1, 2, 2])
-        #expect(builders[0].repetitionLevels == [])
-        #expect(builders[1].definitionLevels == [0, 1, 2, 3, 3])
-        #expect(builders[1].repetitionLevels == [0, 0, 0, 0, 1])
-        #expect(builders[2].definitionLevels == [0, 1, 2, 4, 3])
-        #expect(builders[2].repetitionLevels == [0, 0, 0, 0, 1])
+        #expect(chunks.levels(ofLeaf: 0).definition == [0, 1, 2, 2])
+        #expect(chunks.levels(ofLeaf: 0).repetition == [])
+        #expect(chunks.levels(ofLeaf: 1).definition == [0, 1, 2, 3, 3])
+        #expect(chunks.levels(ofLeaf: 1).repetition == [0, 0, 0, 0, 1])
+        #expect(chunks.levels(ofLeaf: 2).definition == [0, 1, 2, 4, 3])
+        #expect(chunks.levels(ofLeaf: 2).repetition == [0, 0, 0, 0, 1])
         // parts: null struct; empty outer list; one empty inner list; [[1, 2], [], [3]].
-        #expect(builders[3].definitionLevels == [0, 1, 2, 3, 3, 2, 3])
-        #expect(builders[3].repetitionLevels == [0, 0, 0, 0, 2, 1, 1])
+        #expect(chunks.levels(ofLeaf: 3).definition == [0, 1, 2, 3, 3, 2, 3])
+        #expect(chunks.levels(ofLeaf: 3).repetition == [0, 0, 0, 0, 2, 1, 1])
     }
 }

@@ -1,4 +1,4 @@
-/// One leaf (primitive) column of a file's schema: what a `ColumnChunkBuilder` builds a
+/// One leaf (primitive) column of a file's schema: what a `RowGroupBuilder` keeps a
 /// chunk of.
 struct ParquetLeaf: Sendable {
     /// The names from the root's child down to the leaf (`path_in_schema`).
@@ -46,6 +46,8 @@ final class ColumnShredder {
     let repetition: UInt32
     /// The node's leaves, among the file's.
     let leaves: Range<Int>
+    /// A leaf's check of its values (nil for a list, map or struct).
+    private let valueCheck: LeafValueCheck?
 
     /// Builds the tree of `column` under a parent at `definition` and `repetition`, appending
     /// its leaves to `leaves` and its schema elements, depth first, to `schema`.
@@ -110,6 +112,7 @@ final class ColumnShredder {
         self.definition = definition
         self.nullDefinition = parentDefinition
         self.leaves = first..<leaves.count
+        self.valueCheck = LeafValueCheck(kind)
     }
 
     /// Throws unless `value` fits the node (nothing is added: `write` checks a whole row
@@ -121,7 +124,9 @@ final class ColumnShredder {
         }
         switch (shape, value) {
         case (.leaf, _):
-            try ColumnChunkBuilder.checkValue(value, kind: kind, column: path)
+            guard valueCheck?.accepts(value) == true else {
+                throw LeafValueCheck.describeRefusal(value, kind: kind, column: path)
+            }
         case (.group(let children), .group(let values)):
             guard values.count == children.count else {
                 throw ExportError.encoding("column \(path) is a struct of \(children.count) children and got \(values.count) values")
@@ -158,36 +163,36 @@ final class ColumnShredder {
 
     /// Adds `value`, which `check` accepted, as level entries (and values) of the node's
     /// leaves, the first of them at repetition level `repetitionLevel`.
-    func shred(_ value: ParquetValue, repetitionLevel: UInt32, into builders: [ColumnChunkBuilder]) {
+    func shred(_ value: ParquetValue, repetitionLevel: UInt32, into chunks: inout RowGroupBuilder) {
         switch (shape, value) {
         case (_, .null):
-            for leaf in leaves { builders[leaf].appendNull(definition: nullDefinition, repetition: repetitionLevel) }
+            for leaf in leaves { chunks.appendNull(leaf: leaf, definition: nullDefinition, repetition: repetitionLevel) }
         case (.leaf(let leaf), _):
-            builders[leaf].appendValue(value, repetition: repetitionLevel)
+            chunks.appendValue(value, leaf: leaf, repetition: repetitionLevel)
         case (.group(let children), .group(let values)):
             for (child, childValue) in zip(children, values) {
-                child.shred(childValue, repetitionLevel: repetitionLevel, into: builders)
+                child.shred(childValue, repetitionLevel: repetitionLevel, into: &chunks)
             }
         case (.list(let element), .list(let elements)):
             guard !elements.isEmpty else {
                 // An empty list: its repeated group is not defined.
-                for leaf in leaves { builders[leaf].appendNull(definition: definition, repetition: repetitionLevel) }
+                for leaf in leaves { chunks.appendNull(leaf: leaf, definition: definition, repetition: repetitionLevel) }
                 return
             }
             var level = repetitionLevel
             for elementValue in elements {
-                element.shred(elementValue, repetitionLevel: level, into: builders)
+                element.shred(elementValue, repetitionLevel: level, into: &chunks)
                 level = repetition
             }
         case (.map(let key, let valueNode), .map(let entries)):
             guard !entries.isEmpty else {
-                for leaf in leaves { builders[leaf].appendNull(definition: definition, repetition: repetitionLevel) }
+                for leaf in leaves { chunks.appendNull(leaf: leaf, definition: definition, repetition: repetitionLevel) }
                 return
             }
             var level = repetitionLevel
             for entry in entries {
-                key.shred(entry.key, repetitionLevel: level, into: builders)
-                valueNode.shred(entry.value, repetitionLevel: level, into: builders)
+                key.shred(entry.key, repetitionLevel: level, into: &chunks)
+                valueNode.shred(entry.value, repetitionLevel: level, into: &chunks)
                 level = repetition
             }
         default:

@@ -2,11 +2,14 @@ import CLZ4
 import CZstd
 
 /// Compresses page bodies with a Parquet codec through the system libraries the engine links
-/// (libzstd, liblz4).
+/// (libzstd, liblz4), into one output buffer reused for every page, with one zstd context
+/// per file (`ZSTD_compressCCtx` with a reused context writes what `ZSTD_compress` writes,
+/// without setting up a context per page).
 struct PageCompressor {
     let codec: ParquetCompression
     let zstdLevel: Int32
     private var scratch: [UInt8] = []
+    private var zstd: ZstdContext?
 
     init(codec: ParquetCompression, zstdLevel: Int32) {
         self.codec = codec
@@ -22,39 +25,50 @@ struct PageCompressor {
         }
     }
 
-    /// `body` compressed, or `body` itself with no codec.
-    mutating func compress(_ body: [UInt8]) throws -> [UInt8] {
+    /// Calls `body` with `page` compressed (or `page` itself with no codec); the bytes are
+    /// valid only during the call.
+    mutating func compress<R>(_ page: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         switch codec {
         case .none:
-            return body
+            return try body(page)
         case .zstd:
-            let bound = ZSTD_compressBound(body.count)
+            if zstd == nil { zstd = try ZstdContext() }
+            guard let context = zstd?.context else { throw ExportError.encoding("zstd has no compression context") }
+            let bound = ZSTD_compressBound(page.count)
             if scratch.count < bound { scratch = [UInt8](repeating: 0, count: bound) }
             let level = zstdLevel
-            let written = body.withUnsafeBytes { src in
-                scratch.withUnsafeMutableBytes { dst in
-                    ZSTD_compress(dst.baseAddress, dst.count, src.baseAddress, src.count, level)
-                }
+            let written = scratch.withUnsafeMutableBytes { output in
+                ZSTD_compressCCtx(context, output.baseAddress, output.count, page.baseAddress, page.count, level)
             }
             guard ZSTD_isError(written) == 0 else {
-                throw ExportError.encoding("zstd could not compress a \(body.count)-byte page")
+                throw ExportError.encoding("zstd could not compress a \(page.count)-byte page")
             }
-            return Array(scratch[0..<written])
+            return try scratch.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0 ..< written])) }
         case .lz4Raw:
-            guard body.count <= Int(Int32.max) else { throw ExportError.encoding("page of \(body.count) bytes is too large for LZ4") }
-            let bound = Int(LZ4_compressBound(Int32(body.count)))
+            guard page.count <= Int(Int32.max) else { throw ExportError.encoding("page of \(page.count) bytes is too large for LZ4") }
+            let bound = Int(LZ4_compressBound(Int32(page.count)))
             if scratch.count < bound { scratch = [UInt8](repeating: 0, count: bound) }
-            let written = body.withUnsafeBytes { src in
-                scratch.withUnsafeMutableBytes { dst in
-                    LZ4_compress_default(
-                        src.baseAddress?.assumingMemoryBound(to: CChar.self), dst.baseAddress?.assumingMemoryBound(to: CChar.self),
-                        Int32(src.count), Int32(dst.count))
-                }
+            let written = scratch.withUnsafeMutableBytes { output in
+                LZ4_compress_default(
+                    page.baseAddress?.assumingMemoryBound(to: CChar.self), output.baseAddress?.assumingMemoryBound(to: CChar.self),
+                    Int32(page.count), Int32(output.count))
             }
-            guard written > 0 || body.isEmpty else {
-                throw ExportError.encoding("lz4 could not compress a \(body.count)-byte page")
+            guard written > 0 || page.isEmpty else {
+                throw ExportError.encoding("lz4 could not compress a \(page.count)-byte page")
             }
-            return Array(scratch[0..<Int(written)])
+            return try scratch.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0 ..< Int(written)])) }
         }
     }
+}
+
+/// A zstd compression context, freed with its owner.
+final class ZstdContext {
+    let context: OpaquePointer
+
+    init() throws {
+        guard let context = ZSTD_createCCtx() else { throw ExportError.encoding("zstd could not create a compression context") }
+        self.context = context
+    }
+
+    deinit { ZSTD_freeCCtx(context) }
 }

@@ -45,33 +45,70 @@ public struct ParquetWriterOptions: Sendable {
 /// repetition levels. `finish()` writes the last row group and the footer and syncs the file;
 /// the caller closes and renames it. Not thread-safe.
 public final class ParquetFileWriter {
+    public let columns: [ParquetColumn]
+    /// Everything the writer changes, in one struct: a call is one access to it (each stored
+    /// property of a class is checked for exclusive access at run time, on every access).
+    private var state: ParquetWriterState
+
+    /// Starts a file (writes the leading magic) with `columns`, in order.
+    public init(file: any WritableFile, columns: [ParquetColumn], options: ParquetWriterOptions = ParquetWriterOptions()) throws {
+        state = try ParquetWriterState(file: file, columns: columns, options: options)
+        self.columns = columns
+    }
+
+    /// Rows written so far.
+    public var rowsWritten: Int64 { state.rowCount }
+
+    /// Bytes written to the file so far (row groups already flushed).
+    public var bytesWritten: Int64 { state.bytesWritten }
+
+    /// Adds one row: a value per column, in the columns' order (`.null` for an absent value
+    /// of an optional column).
+    public func write(_ row: [ParquetValue]) throws {
+        try state.write(row)
+    }
+
+    /// Writes the row group being built, if it has rows.
+    public func flushRowGroup() throws {
+        try state.flushRowGroup()
+    }
+
+    /// Writes the last row group, the footer (with `metadata` as its key-value metadata) and
+    /// the trailing magic, and syncs the file.
+    @discardableResult
+    public func finish(metadata: [(key: String, value: String)] = []) throws -> ParquetFileSummary {
+        try state.finish(metadata: metadata)
+    }
+}
+
+/// A `ParquetFileWriter`'s workings: the columns' plans, the row group being built, the
+/// file's row groups so far.
+struct ParquetWriterState {
     /// How a top-level column's values reach its leaves.
     private enum ColumnPlan {
         /// A primitive column: its one leaf, one entry per row.
-        case flat(Int)
-        /// A list, map or struct column.
-        case nested(ColumnShredder)
+        case flat(leaf: Int, optional: Bool, check: LeafValueCheck)
+        /// A list, map or struct column: its shredder among `shredders`.
+        case nested(Int)
     }
 
-    public let columns: [ParquetColumn]
     private let options: ParquetWriterOptions
+    private let columns: [ParquetColumn]
     /// The leaf columns, depth first: one column chunk each per row group.
     private let leaves: [ParquetLeaf]
     /// The footer's schema: the root, then every column's elements depth first.
     private let schema: [Parquet.SchemaElement]
     private let plans: [ColumnPlan]
+    private let shredders: [ColumnShredder]
     private var sink: PageSink
-    private var compressor: PageCompressor
-    /// One per leaf.
-    private var builders: [ColumnChunkBuilder]
+    private var rowGroup: RowGroupBuilder
     private var rowGroups: [Parquet.RowGroupMetadata] = []
-    private var rowCount: Int64 = 0
+    private(set) var rowCount: Int64 = 0
     /// Rows in the row group being built.
     private var groupRowCount = 0
     private var finished = false
 
-    /// Starts a file (writes the leading magic) with `columns`, in order.
-    public init(file: any WritableFile, columns: [ParquetColumn], options: ParquetWriterOptions = ParquetWriterOptions()) throws {
+    init(file: any WritableFile, columns: [ParquetColumn], options: ParquetWriterOptions) throws {
         guard !columns.isEmpty else { throw ExportError.encoding("a Parquet file needs at least one column") }
         guard Set(columns.map(\.name)).count == columns.count else {
             throw ExportError.encoding("column names must be unique: \(columns.map(\.name))")
@@ -80,76 +117,79 @@ public final class ParquetFileWriter {
         var leaves: [ParquetLeaf] = []
         var schema = [Parquet.SchemaElement(name: "schema", childCount: Int32(clamping: columns.count))]
         var plans: [ColumnPlan] = []
+        var shredders: [ColumnShredder] = []
         for column in columns {
-            if column.kind.isPrimitive {
-                plans.append(.flat(leaves.count))
+            if column.kind.isPrimitive, let check = LeafValueCheck(column.kind) {
+                plans.append(.flat(leaf: leaves.count, optional: column.isOptional, check: check))
                 schema.append(ParquetColumn.leafElement(column.name, column.kind, column.isOptional ? .optional : .required))
                 leaves.append(ParquetLeaf(
                     path: [column.name], kind: column.kind, maxDefinition: column.isOptional ? 1 : 0, maxRepetition: 0))
             } else {
-                plans.append(.nested(ColumnShredder(column: column, leaves: &leaves, schema: &schema)))
+                plans.append(.nested(shredders.count))
+                shredders.append(ColumnShredder(column: column, leaves: &leaves, schema: &schema))
             }
         }
-        self.columns = columns
         self.options = options
+        self.columns = columns
         self.leaves = leaves
         self.schema = schema
         self.plans = plans
-        sink = PageSink(file: file, offset: 0)
-        compressor = PageCompressor(codec: options.compression, zstdLevel: options.zstdLevel)
-        builders = leaves.map { ColumnChunkBuilder(leaf: $0, options: options) }
+        self.shredders = shredders
+        sink = PageSink(file: file, offset: 0, compressor: PageCompressor(codec: options.compression, zstdLevel: options.zstdLevel))
+        rowGroup = RowGroupBuilder(leaves: leaves, options: options)
         try sink.write(Parquet.magic)
     }
 
-    /// Rows written so far.
-    public var rowsWritten: Int64 { rowCount }
+    var bytesWritten: Int64 { sink.offset }
 
-    /// Bytes written to the file so far (row groups already flushed).
-    public var bytesWritten: Int64 { sink.offset }
-
-    /// Adds one row: a value per column, in the columns' order (`.null` for an absent value
-    /// of an optional column).
-    public func write(_ row: [ParquetValue]) throws {
+    mutating func write(_ row: [ParquetValue]) throws {
         guard !finished else { throw ExportError.finished }
-        guard row.count == columns.count else {
-            throw ExportError.encoding("a row has \(row.count) values for \(columns.count) columns")
+        guard row.count == plans.count else {
+            throw ExportError.encoding("a row has \(row.count) values for \(plans.count) columns")
         }
         // Every value is checked before any is added, so a refused row changes nothing.
-        for (plan, value) in zip(plans, row) {
+        for (column, plan) in plans.enumerated() {
             switch plan {
-            case .flat(let leaf): try builders[leaf].check(value)
-            case .nested(let shredder): try shredder.check(value)
+            case .flat(_, let optional, let check):
+                if case .null = row[column] {
+                    guard optional else { throw ExportError.encoding("column \(columns[column].name) is REQUIRED and got a null") }
+                } else if !check.accepts(row[column]) {
+                    throw LeafValueCheck.describeRefusal(row[column], kind: columns[column].kind, column: columns[column].name)
+                }
+            case .nested(let shredder):
+                try shredders[shredder].check(row[column])
             }
         }
-        for (plan, value) in zip(plans, row) {
+        for (column, plan) in plans.enumerated() {
             switch plan {
-            case .flat(let leaf): builders[leaf].append(value)
-            case .nested(let shredder): shredder.shred(value, repetitionLevel: 0, into: builders)
+            case .flat(let leaf, _, _):
+                if case .null = row[column] {
+                    rowGroup.appendNull(leaf: leaf, definition: 0, repetition: 0)
+                } else {
+                    rowGroup.appendValue(row[column], leaf: leaf, repetition: 0)
+                }
+            case .nested(let shredder):
+                shredders[shredder].shred(row[column], repetitionLevel: 0, into: &rowGroup)
             }
         }
         rowCount += 1
         groupRowCount += 1
-        if groupRowCount >= options.rowGroupRows || builders.reduce(0, { $0 + $1.bufferedBytes }) >= options.rowGroupBytes {
+        if groupRowCount >= options.rowGroupRows || rowGroup.bufferedBytes >= options.rowGroupBytes {
             try flushRowGroup()
         }
     }
 
-    /// Writes the row group being built, if it has rows.
-    public func flushRowGroup() throws {
+    mutating func flushRowGroup() throws {
         guard !finished else { throw ExportError.finished }
         guard groupRowCount > 0 else { return }
-        var chunks: [Parquet.ColumnChunkMetadata] = []
-        for builder in builders { chunks.append(try builder.writePages(to: &sink, compressor: &compressor)) }
+        let chunks = try rowGroup.writeChunks(options: options, to: &sink)
         rowGroups.append(Parquet.RowGroupMetadata(
             columns: chunks, rowCount: Int64(groupRowCount), ordinal: Int16(truncatingIfNeeded: rowGroups.count)))
-        builders = leaves.map { ColumnChunkBuilder(leaf: $0, options: options) }
+        rowGroup = RowGroupBuilder(leaves: leaves, options: options)
         groupRowCount = 0
     }
 
-    /// Writes the last row group, the footer (with `metadata` as its key-value metadata) and
-    /// the trailing magic, and syncs the file.
-    @discardableResult
-    public func finish(metadata: [(key: String, value: String)] = []) throws -> ParquetFileSummary {
+    mutating func finish(metadata: [(key: String, value: String)]) throws -> ParquetFileSummary {
         try flushRowGroup()
         finished = true
         let footer = Parquet.FileMetadata(

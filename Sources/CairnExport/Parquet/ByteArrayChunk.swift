@@ -1,0 +1,240 @@
+/// The values of one BYTE_ARRAY leaf column (string, JSON, binary) in the row group being
+/// built: as `FixedWidthChunk`, entry numbers into a dictionary until it outgrows
+/// `dictionaryPageBytes`, then PLAIN. Byte arrays live in flat buffers (`data` with
+/// `offsets`), never one array per value; the minimum and maximum are compared in place and
+/// copied only when they change.
+struct ByteArrayChunk {
+    private(set) var levels: ChunkLevels
+    /// Non-null values.
+    private(set) var valueCount = 0
+    /// The bytes of every value, for row-group sizing.
+    private var plainByteCount = 0
+    /// Once PLAIN: value `i` is `data[offsets[i] ..< offsets[i + 1]]`.
+    private var data: [UInt8] = []
+    private var offsets: [Int] = [0]
+    /// Whether values are dictionary entries (`indices`), not yet PLAIN.
+    private var dictionaryOn = true
+    /// Entry `e` is `dictionaryData[dictionaryOffsets[e] ..< dictionaryOffsets[e + 1]]`.
+    private var dictionaryData: [UInt8] = []
+    private var dictionaryOffsets: [Int] = [0]
+    private var table = DictionaryHashTable()
+    /// The entry number of each value, while the dictionary is on.
+    private(set) var indices: [UInt32] = []
+    /// The dictionary page's PLAIN bytes (a 4-byte length and the bytes per entry), counting
+    /// the value that overflowed it.
+    private var dictionaryPageBytes = 0
+    private let dictionaryLimit: Int
+    private let seed: UInt64
+    private var minimum: [UInt8] = []
+    private var maximum: [UInt8] = []
+    private var hasStatistics = false
+
+    init(levels: ChunkLevels, dictionaryLimit: Int, seed: UInt64) {
+        self.levels = levels
+        self.dictionaryLimit = dictionaryLimit
+        self.seed = seed
+    }
+
+    /// What the chunk counts toward its row group's size: every value's bytes, the levels,
+    /// and 4 bytes per entry number while the dictionary is on.
+    var bufferedBytes: Int {
+        plainByteCount + levels.bufferedBytes + (dictionaryOn ? indices.count * 4 : 0)
+    }
+
+    // MARK: Adding values
+
+    mutating func appendNull(definition: UInt32, repetition: UInt32) {
+        levels.addNull(definition: definition, repetition: repetition)
+    }
+
+    /// Adds a value; returns how much `bufferedBytes` changed.
+    mutating func append(_ bytes: [UInt8], repetition: UInt32) -> Int {
+        bytes.withUnsafeBytes { append($0, repetition: repetition) }
+    }
+
+    /// Adds a value; returns how much `bufferedBytes` changed (less than nothing when the
+    /// dictionary is dropped).
+    mutating func append(_ bytes: UnsafeRawBufferPointer, repetition: UInt32) -> Int {
+        levels.addValue(repetition: repetition)
+        valueCount += 1
+        plainByteCount += bytes.count
+        let grown = bytes.count + levels.levelsPerEntry
+        guard dictionaryOn else {
+            data.append(contentsOf: bytes)
+            offsets.append(data.count)
+            updateStatistics(bytes)
+            return grown
+        }
+        // A run of equal values (a partition key over its sort keys) takes the last entry
+        // without hashing.
+        if let last = indices.last, dictionaryEntry(Int(last), equals: bytes) {
+            indices.append(last)
+            return grown + 4
+        }
+        let hash = DictionaryHashing.hash(bytes, seed: seed)
+        let lookup = table.lookup(hash: hash) { dictionaryEntry($0, equals: bytes) }
+        switch lookup {
+        case .found(let entry):
+            indices.append(entry)
+            return grown + 4
+        case .absent(let slot):
+            dictionaryPageBytes += 4 + bytes.count
+            let entry = dictionaryOffsets.count - 1
+            if dictionaryPageBytes > dictionaryLimit || entry >= DictionaryHashTable.maxEntries {
+                let dropped = 4 * indices.count
+                fallBackToPlain()
+                data.append(contentsOf: bytes)
+                offsets.append(data.count)
+                updateStatistics(bytes)
+                return grown - dropped
+            }
+            table.insert(entry, hash: hash, at: slot)
+            indices.append(UInt32(truncatingIfNeeded: entry))
+            dictionaryData.append(contentsOf: bytes)
+            dictionaryOffsets.append(dictionaryData.count)
+            updateStatistics(bytes)
+            return grown + 4
+        }
+    }
+
+    /// Whether dictionary entry `entry` holds `bytes`.
+    @inline(__always)
+    private func dictionaryEntry(_ entry: Int, equals bytes: UnsafeRawBufferPointer) -> Bool {
+        let start = dictionaryOffsets[entry], end = dictionaryOffsets[entry + 1]
+        guard end - start == bytes.count else { return false }
+        return dictionaryData.withUnsafeBytes { Self.equal(UnsafeRawBufferPointer(rebasing: $0[start ..< end]), bytes) }
+    }
+
+    /// Ends the dictionary: the values so far become PLAIN.
+    private mutating func fallBackToPlain() {
+        data.reserveCapacity(plainByteCount)
+        offsets.reserveCapacity(valueCount + 1)
+        dictionaryData.withUnsafeBytes { entries in
+            for index in indices {
+                let entry = Int(index)
+                data.append(contentsOf: UnsafeRawBufferPointer(rebasing: entries[dictionaryOffsets[entry] ..< dictionaryOffsets[entry + 1]]))
+                offsets.append(data.count)
+            }
+        }
+        dictionaryOn = false
+        dictionaryData = []
+        dictionaryOffsets = [0]
+        table = DictionaryHashTable()
+        indices = []
+    }
+
+    // MARK: Statistics
+
+    /// Unsigned bytewise order, shorter first on a common prefix (also UTF-8's code point order).
+    private mutating func updateStatistics(_ value: UnsafeRawBufferPointer) {
+        guard hasStatistics else {
+            minimum = Array(value)
+            maximum = minimum
+            hasStatistics = true
+            return
+        }
+        if minimum.withUnsafeBytes({ Self.compare(value, $0) }) < 0 {
+            minimum.removeAll(keepingCapacity: true)
+            minimum.append(contentsOf: value)
+        }
+        if maximum.withUnsafeBytes({ Self.compare(value, $0) }) > 0 {
+            maximum.removeAll(keepingCapacity: true)
+            maximum.append(contentsOf: value)
+        }
+    }
+
+    /// -1, 0 or 1 as `a` sorts before, with or after `b`: 8 bytes at a time as big-endian words
+    /// (the last word of the common length read again from 8 bytes before its end).
+    static func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        let common = min(a.count, b.count)
+        var i = 0
+        while i + 8 <= common {
+            let x = UInt64(bigEndian: a.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            let y = UInt64(bigEndian: b.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            if x != y { return x < y ? -1 : 1 }
+            i += 8
+        }
+        if i < common {
+            if common >= 8 {
+                // The bytes before `common - 8` are equal: comparing from there is comparing the rest.
+                let x = UInt64(bigEndian: a.loadUnaligned(fromByteOffset: common - 8, as: UInt64.self))
+                let y = UInt64(bigEndian: b.loadUnaligned(fromByteOffset: common - 8, as: UInt64.self))
+                if x != y { return x < y ? -1 : 1 }
+            } else {
+                while i < common {
+                    if a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
+                    i += 1
+                }
+            }
+        }
+        return a.count < b.count ? -1 : (a.count > b.count ? 1 : 0)
+    }
+
+    /// Whether `a` and `b` hold the same bytes.
+    @inline(__always)
+    static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        let n = a.count
+        guard n == b.count else { return false }
+        if n >= 8 {
+            var i = 0
+            while i + 8 < n {
+                if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+                    return false
+                }
+                i += 8
+            }
+            // The last 8 bytes (overlapping those compared when `n` is not a multiple of 8).
+            return a.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        }
+        if n >= 4 {
+            return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
+                && a.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == b.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+        }
+        for i in 0 ..< n where a[i] != b[i] { return false }
+        return true
+    }
+}
+
+extension ByteArrayChunk: ColumnChunkValues {
+    static var physicalType: Parquet.PhysicalType { .byteArray }
+
+    mutating func finishDictionary(maxDistinctRatio: Double) -> Int? {
+        let entries = dictionaryOffsets.count - 1
+        if dictionaryOn && entries > 0 && entries <= Int(Double(max(valueCount, 1)) * maxDistinctRatio) {
+            return entries
+        }
+        if dictionaryOn { fallBackToPlain() }
+        return nil
+    }
+
+    var dictionaryPageSize: Int { 4 * (dictionaryOffsets.count - 1) + dictionaryData.count }
+
+    func writeDictionaryPage(into out: inout ByteWriter) {
+        Self.writePlain(dictionaryData, dictionaryOffsets, 0 ..< dictionaryOffsets.count - 1, into: &out)
+    }
+
+    func plainSize(ofValue index: Int) -> Int { 4 + offsets[index + 1] - offsets[index] }
+
+    func plainSize(ofValues range: Range<Int>) -> Int { 4 * range.count + offsets[range.upperBound] - offsets[range.lowerBound] }
+
+    func writePlain(_ range: Range<Int>, into out: inout ByteWriter) {
+        Self.writePlain(data, offsets, range, into: &out)
+    }
+
+    /// Values `range` of `data` (with `offsets`) in PLAIN form: a u32 little-endian length and
+    /// the bytes, each.
+    private static func writePlain(_ data: [UInt8], _ offsets: [Int], _ range: Range<Int>, into out: inout ByteWriter) {
+        data.withUnsafeBytes { bytes in
+            for i in range {
+                let value = UnsafeRawBufferPointer(rebasing: bytes[offsets[i] ..< offsets[i + 1]])
+                out.appendUInt32(littleEndian: UInt32(truncatingIfNeeded: value.count))
+                out.append(value)
+            }
+        }
+    }
+
+    func statistics() -> Parquet.Statistics {
+        Parquet.Statistics(
+            nullCount: Int64(levels.nullCount), min: hasStatistics ? minimum : nil, max: hasStatistics ? maximum : nil)
+    }
+}
