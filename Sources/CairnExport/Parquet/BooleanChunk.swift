@@ -41,6 +41,8 @@ extension BooleanChunk: ColumnChunkValues {
 
     func writeDictionaryPage(into out: inout ByteWriter) {}
 
+    static var fixedPlainSize: Int? { 1 }
+
     func plainSize(ofValue index: Int) -> Int { 1 }
 
     func plainSize(ofValues range: Range<Int>) -> Int { (range.count + 7) / 8 }

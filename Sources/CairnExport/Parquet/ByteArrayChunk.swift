@@ -49,20 +49,22 @@ struct ByteArrayChunk {
 
     /// Adds a value; returns how much `bufferedBytes` changed.
     mutating func append(_ bytes: [UInt8], repetition: UInt32) -> Int {
-        bytes.withUnsafeBytes { append($0, repetition: repetition) }
+        bytes.withUnsafeBufferPointer { append($0, repetition: repetition) }
     }
 
     /// Adds a value; returns how much `bufferedBytes` changed (less than nothing when the
-    /// dictionary is dropped).
-    mutating func append(_ bytes: UnsafeRawBufferPointer, repetition: UInt32) -> Int {
+    /// dictionary is dropped). (Typed bytes: `Array.append(contentsOf:)` copies them with one
+    /// memcpy, where raw bytes go through a slower generic path.)
+    mutating func append(_ value: UnsafeBufferPointer<UInt8>, repetition: UInt32) -> Int {
         levels.addValue(repetition: repetition)
         valueCount += 1
-        plainByteCount += bytes.count
-        let grown = bytes.count + levels.levelsPerEntry
+        plainByteCount += value.count
+        let grown = value.count + levels.levelsPerEntry
+        let bytes = UnsafeRawBufferPointer(value)
         guard dictionaryOn else {
-            data.append(contentsOf: bytes)
+            updateStatistics(value)
+            data.append(contentsOf: value)
             offsets.append(data.count)
-            updateStatistics(bytes)
             return grown
         }
         // A run of equal values (a partition key over its sort keys) takes the last entry
@@ -78,21 +80,21 @@ struct ByteArrayChunk {
             indices.append(entry)
             return grown + 4
         case .absent(let slot):
-            dictionaryPageBytes += 4 + bytes.count
+            dictionaryPageBytes += 4 + value.count
             let entry = dictionaryOffsets.count - 1
             if dictionaryPageBytes > dictionaryLimit || entry >= DictionaryHashTable.maxEntries {
                 let dropped = 4 * indices.count
                 fallBackToPlain()
-                data.append(contentsOf: bytes)
+                updateStatistics(value)
+                data.append(contentsOf: value)
                 offsets.append(data.count)
-                updateStatistics(bytes)
                 return grown - dropped
             }
             table.insert(entry, hash: hash, at: slot)
             indices.append(UInt32(truncatingIfNeeded: entry))
-            dictionaryData.append(contentsOf: bytes)
+            dictionaryData.append(contentsOf: value)
             dictionaryOffsets.append(dictionaryData.count)
-            updateStatistics(bytes)
+            updateStatistics(value)
             return grown + 4
         }
     }
@@ -109,10 +111,10 @@ struct ByteArrayChunk {
     private mutating func fallBackToPlain() {
         data.reserveCapacity(plainByteCount)
         offsets.reserveCapacity(valueCount + 1)
-        dictionaryData.withUnsafeBytes { entries in
+        dictionaryData.withUnsafeBufferPointer { entries in
             for index in indices {
                 let entry = Int(index)
-                data.append(contentsOf: UnsafeRawBufferPointer(rebasing: entries[dictionaryOffsets[entry] ..< dictionaryOffsets[entry + 1]]))
+                data.append(contentsOf: UnsafeBufferPointer(rebasing: entries[dictionaryOffsets[entry] ..< dictionaryOffsets[entry + 1]]))
                 offsets.append(data.count)
             }
         }
@@ -125,21 +127,23 @@ struct ByteArrayChunk {
 
     // MARK: Statistics
 
-    /// Unsigned bytewise order, shorter first on a common prefix (also UTF-8's code point order).
-    private mutating func updateStatistics(_ value: UnsafeRawBufferPointer) {
+    /// Unsigned bytewise order, shorter first on a common prefix (also UTF-8's code point
+    /// order). The maximum is compared first: a value above it cannot be below the minimum.
+    private mutating func updateStatistics(_ value: UnsafeBufferPointer<UInt8>) {
+        let bytes = UnsafeRawBufferPointer(value)
         guard hasStatistics else {
             minimum = Array(value)
             maximum = minimum
             hasStatistics = true
             return
         }
-        if minimum.withUnsafeBytes({ Self.compare(value, $0) }) < 0 {
-            minimum.removeAll(keepingCapacity: true)
-            minimum.append(contentsOf: value)
-        }
-        if maximum.withUnsafeBytes({ Self.compare(value, $0) }) > 0 {
+        let order = maximum.withUnsafeBytes { Self.compare(bytes, $0) }
+        if order > 0 {
             maximum.removeAll(keepingCapacity: true)
             maximum.append(contentsOf: value)
+        } else if order < 0 && minimum.withUnsafeBytes({ Self.compare(bytes, $0) }) < 0 {
+            minimum.removeAll(keepingCapacity: true)
+            minimum.append(contentsOf: value)
         }
     }
 
@@ -213,6 +217,8 @@ extension ByteArrayChunk: ColumnChunkValues {
         Self.writePlain(dictionaryData, dictionaryOffsets, 0 ..< dictionaryOffsets.count - 1, into: &out)
     }
 
+    static var fixedPlainSize: Int? { nil }
+
     func plainSize(ofValue index: Int) -> Int { 4 + offsets[index + 1] - offsets[index] }
 
     func plainSize(ofValues range: Range<Int>) -> Int { 4 * range.count + offsets[range.upperBound] - offsets[range.lowerBound] }
@@ -224,11 +230,16 @@ extension ByteArrayChunk: ColumnChunkValues {
     /// Values `range` of `data` (with `offsets`) in PLAIN form: a u32 little-endian length and
     /// the bytes, each.
     private static func writePlain(_ data: [UInt8], _ offsets: [Int], _ range: Range<Int>, into out: inout ByteWriter) {
+        let size = 4 * range.count + offsets[range.upperBound] - offsets[range.lowerBound]
         data.withUnsafeBytes { bytes in
-            for i in range {
-                let value = UnsafeRawBufferPointer(rebasing: bytes[offsets[i] ..< offsets[i + 1]])
-                out.appendUInt32(littleEndian: UInt32(truncatingIfNeeded: value.count))
-                out.append(value)
+            out.appendBulk(size) { target in
+                var at = 0
+                for i in range {
+                    let start = offsets[i], count = offsets[i + 1] - start
+                    target.storeBytes(of: UInt32(truncatingIfNeeded: count).littleEndian, toByteOffset: at, as: UInt32.self)
+                    if let source = bytes.baseAddress, count > 0 { (target + at + 4).copyMemory(from: source + start, byteCount: count) }
+                    at += 4 + count
+                }
             }
         }
     }

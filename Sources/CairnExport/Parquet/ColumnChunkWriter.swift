@@ -14,6 +14,8 @@ protocol ColumnChunkValues {
     /// Bytes of the dictionary page's body.
     var dictionaryPageSize: Int { get }
     func writeDictionaryPage(into out: inout ByteWriter)
+    /// PLAIN bytes of every value, when they all have the same (nil for byte arrays).
+    static var fixedPlainSize: Int? { get }
     /// PLAIN bytes of value `index` (PLAIN chunks only).
     func plainSize(ofValue index: Int) -> Int
     /// PLAIN bytes of values `range` (PLAIN chunks only).
@@ -55,18 +57,29 @@ enum ColumnChunkWriter {
         let entryCount = levels.entryCount
         // Entries [entryStart, entry) and values [valueStart, value) of the page being cut; a
         // page ends only where a row starts (repetition level 0), so no row spans two pages.
+        // A value counts its PLAIN bytes toward `dataPageBytes`, or 1 with a dictionary.
+        let valueSize = useDictionary ? 1 : Chunk.fixedPlainSize
         var entryStart = 0, valueStart = 0, value = 0, entry = 0
         var pageRows = 0, pageBytes = 0
         while entry < entryCount {
-            if maxDefinition == 0 || levels.definition[entry] == maxDefinition {
-                pageBytes += useDictionary ? 1 : chunk.plainSize(ofValue: value)
-                value += 1
-            }
-            entry += 1
-            let rowEnds = entry == entryCount || maxRepetition == 0 || levels.repetition[entry] == 0
-            if rowEnds { pageRows += 1 }
-            guard entry == entryCount || (rowEnds && (pageRows >= options.pageRowLimit || pageBytes >= options.dataPageBytes)) else {
-                continue
+            if maxDefinition == 0 && maxRepetition == 0, let valueSize {
+                // Every entry is a row with a value of the same size: the page's end is known.
+                let rowsToBytes = options.dataPageBytes <= 0 ? 0 : (options.dataPageBytes - 1) / valueSize + 1
+                let rows = max(1, min(options.pageRowLimit, rowsToBytes))
+                entry = min(entryCount, entry + rows)
+                value = entry
+            } else {
+                // Entry by entry: a page ends after the entry that reaches a limit and ends a row.
+                while entry < entryCount {
+                    if maxDefinition == 0 || levels.definition[entry] == maxDefinition {
+                        pageBytes += valueSize ?? chunk.plainSize(ofValue: value)
+                        value += 1
+                    }
+                    entry += 1
+                    let rowEnds = entry == entryCount || maxRepetition == 0 || levels.repetition[entry] == 0
+                    if rowEnds { pageRows += 1 }
+                    if rowEnds && (pageRows >= options.pageRowLimit || pageBytes >= options.dataPageBytes) { break }
+                }
             }
             let entries = entryStart ..< entry, values = valueStart ..< value
             var bound = 0

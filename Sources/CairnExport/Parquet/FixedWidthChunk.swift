@@ -92,10 +92,19 @@ struct FixedWidthChunk<Value: FixedWidthParquetValue> {
         indices = []
     }
 
+    /// The maximum is compared first: a value above it cannot be below the minimum.
     private mutating func updateStatistics(_ value: Value) {
         guard value.countsInStatistics else { return }
-        if minimum.map({ value.sortsBefore($0) }) ?? true { minimum = value }
-        if maximum.map({ $0.sortsBefore(value) }) ?? true { maximum = value }
+        guard let maximum, let minimum else {
+            minimum = value
+            maximum = value
+            return
+        }
+        if maximum.sortsBefore(value) {
+            self.maximum = value
+        } else if value.sortsBefore(minimum) {
+            self.minimum = value
+        }
     }
 }
 
@@ -115,6 +124,8 @@ extension FixedWidthChunk: ColumnChunkValues {
     func writeDictionaryPage(into out: inout ByteWriter) {
         dictionary.withUnsafeBufferPointer { Self.writePlain($0, into: &out) }
     }
+
+    static var fixedPlainSize: Int? { Value.plainWidth }
 
     func plainSize(ofValue index: Int) -> Int { Value.plainWidth }
 

@@ -46,9 +46,13 @@ public struct ParquetWriterOptions: Sendable {
 /// the caller closes and renames it. Not thread-safe.
 public final class ParquetFileWriter {
     public let columns: [ParquetColumn]
-    /// Everything the writer changes, in one struct: a call is one access to it (each stored
-    /// property of a class is checked for exclusive access at run time, on every access).
-    private var state: ParquetWriterState
+    /// Everything the writer changes, in one struct, so that a call is one access to a stored
+    /// property of the class. That access is not checked for exclusivity at run time (the
+    /// check costs about as much as adding a row's values): the writer is not thread-safe
+    /// and not `Sendable`, and calls no code of its caller's while it holds the access (its
+    /// file's `append` and `sync` aside, which must not call back into the writer), so no
+    /// two accesses can overlap.
+    @exclusivity(unchecked) private var state: ParquetWriterState
 
     /// Starts a file (writes the leading magic) with `columns`, in order.
     public init(file: any WritableFile, columns: [ParquetColumn], options: ParquetWriterOptions = ParquetWriterOptions()) throws {
