@@ -23,6 +23,19 @@ public enum ChangeExport {
         public var lastSequence: UInt64
     }
 
+    /// A change as a row of `changeColumns` + `schema`'s columns + `_old_item`: `_op`, `_seq`,
+    /// `_commit_ts`, the new image's columns (the keys for REMOVE; a value that does not fit
+    /// its column is null there), `_item`, and the old image in DynamoDB JSON.
+    static func row(_ record: ChangeRecord, schema: ItemRowSchema) -> [ParquetValue] {
+        var row: [ParquetValue] = [
+            .string(record.eventName.rawValue), .int64(Int64(bitPattern: record.sequenceNumber)),
+            .int64(Int64((record.approximateCreationDate.timeIntervalSince1970 * 1_000_000).rounded())),
+        ]
+        row += schema.lenientRow(record.newImage ?? record.keys)
+        row.append(record.oldImage.map { .bytes(DynamoDBJSON.encode($0)) } ?? .null)
+        return row
+    }
+
     /// The fixed columns before the item's.
     static let changeColumns = [
         ParquetColumn("_op", .string, optional: false),
@@ -37,30 +50,16 @@ public enum ChangeExport {
         options: TableExport.Options = TableExport.Options(), progress: ((TableExport.Progress) -> Void)? = nil
     ) throws -> Summary {
         let fs = options.fileSystem
-        if fs.fileExists(directory) {
-            let present = try fs.listDirectory(directory)
-            guard present.isEmpty else {
-                throw ExportError.encoding("\(directory) is not empty (\(present.count) entries): an export needs an empty or new directory")
-            }
-        } else {
-            try fs.createDirectory(directory)
-        }
+        try ExportSupport.prepareEmptyDirectory(directory, fileSystem: fs)
         let keys = try db.describeTable(DescribeTableInput(tableName: tableName)).table.keySchema.map(\.attributeName)
         // Changes committed after this call started are not part of the export.
         let end = db.storage.latestSequenceNumber
         let fromSeconds = from?.timeIntervalSince1970 ?? -.infinity
         let toSeconds = to?.timeIntervalSince1970 ?? .infinity
-        func forEachChange(_ body: (StreamRecord) throws -> Void) throws {
-            var after: UInt64 = 0
-            while true {
-                let page = try db.streamRecords(of: tableName, after: after)
-                guard !page.isEmpty else { return }
-                for record in page {
-                    guard let sequence = UInt64(record.dynamodb.sequenceNumber), sequence <= end else { return }
-                    after = sequence
-                    let time = record.dynamodb.approximateCreationDateTime
-                    if time >= fromSeconds && time < toSeconds { try body(record) }
-                }
+        func forEachChange(_ body: (ChangeRecord) throws -> Void) throws {
+            try ExportSupport.forEachChange(db, table: tableName, after: 0, through: end) { record in
+                let time = record.approximateCreationDate.timeIntervalSince1970
+                if time >= fromSeconds && time < toSeconds { try body(record) }
             }
         }
 
@@ -68,7 +67,7 @@ public enum ChangeExport {
         var inference = ItemRowSchema.Inference(keyNames: keys)
         var total = 0
         try forEachChange { record in
-            inference.observe(record.dynamodb.newImage ?? record.dynamodb.keys)
+            inference.observe(record.newImage ?? record.keys)
             total += 1
         }
         let schema = inference.schema
@@ -97,16 +96,10 @@ public enum ChangeExport {
         }
         try forEachChange { record in
             if writer == nil { try openFile() }
-            let data = record.dynamodb
-            let sequence = UInt64(data.sequenceNumber) ?? 0
+            let sequence = record.sequenceNumber
             if first == 0 { first = sequence }
             last = sequence
-            var row: [ParquetValue] = [
-                .string(record.eventName.rawValue), .int64(Int64(bitPattern: sequence)),
-                .int64(Int64((data.approximateCreationDateTime * 1_000_000).rounded())),
-            ]
-            row += try schema.row(data.newImage ?? data.keys)
-            row.append(data.oldImage.map { .bytes(DynamoDBJSON.encode($0)) } ?? .null)
+            let row = Self.row(record, schema: schema)
             try writer?.parquet.write(row)
             written += 1
             if written % 100_000 == 0 { progress?(TableExport.Progress(phase: .writing, items: written, totalItems: total)) }

@@ -47,21 +47,14 @@ struct PointInTimeView: Sendable {
         self.snapshot = snapshot
         let moment = time.timeIntervalSince1970
         var overlay: [StorageKey: Item?] = [:]
-        var after: UInt64 = 0
-        reading: while true {
-            let page = try db.changeRecords(of: tableName, after: after, limit: 4096)
-            guard !page.isEmpty else { break }
-            for record in page {
-                guard record.sequenceNumber <= snapshot.sequence else { break reading }
-                after = record.sequenceNumber
-                guard record.approximateCreationDate.timeIntervalSince1970 > moment else { continue }
-                let key = StorageKey(try snapshot.storageKey(of: record.keys))
-                guard overlay[key] == nil else { continue }
-                if record.eventName != .insert && record.oldImage == nil {
-                    throw CairnError.invalidArgument("a \(record.eventName.rawValue) record after the export time has no old image")
-                }
-                overlay[key] = .some(record.eventName == .insert ? nil : record.oldImage)
+        try ExportSupport.forEachChange(db, table: tableName, after: 0, through: snapshot.sequence) { record in
+            guard record.approximateCreationDate.timeIntervalSince1970 > moment else { return }
+            let key = StorageKey(try snapshot.storageKey(of: record.keys))
+            guard overlay[key] == nil else { return }
+            if record.eventName != .insert && record.oldImage == nil {
+                throw CairnError.invalidArgument("a \(record.eventName.rawValue) record after the export time has no old image")
             }
+            overlay[key] = .some(record.eventName == .insert ? nil : record.oldImage)
         }
         // Items deleted since: not in the snapshot, so added to their share.
         var restored: [(key: [UInt8], item: Item)] = []

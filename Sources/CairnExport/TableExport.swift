@@ -113,14 +113,7 @@ public enum TableExport {
             throw ExportError.encoding("TableExport writes Parquet; DynamoDBJSONExport writes \(options.format.rawValue)")
         }
         guard options.itemsPerFile > 0 else { throw ExportError.encoding("itemsPerFile must be positive") }
-        if fs.fileExists(directory) {
-            let present = try fs.listDirectory(directory)
-            guard present.isEmpty else {
-                throw ExportError.encoding("\(directory) is not empty (\(present.count) entries): an export needs an empty or new directory")
-            }
-        } else {
-            try fs.createDirectory(directory)
-        }
+        try ExportSupport.prepareEmptyDirectory(directory, fileSystem: fs)
         let view = try PointInTimeView(db, table: tableName, at: options.at)
         let snapshot = view.snapshot
         let shares = max(1, min(options.threads, 64))

@@ -70,9 +70,12 @@ public struct DeltaLog: Sendable {
     public static func checkpointName(_ version: Int64) -> String { String(format: "%020lld.checkpoint.parquet", version) }
 
     /// The commit versions present in the log, ascending.
-    public func versions() throws -> [Int64] {
-        guard fileSystem.fileExists(logDirectory) else { return [] }
-        return try fileSystem.listDirectory(logDirectory).compactMap { name -> Int64? in
+    public func versions() throws -> [Int64] { try versions(in: logDirectory) }
+
+    /// The versions of the `<20 digits>.json` files in `directory`, ascending.
+    private func versions(in directory: String) throws -> [Int64] {
+        guard fileSystem.fileExists(directory) else { return [] }
+        return try fileSystem.listDirectory(directory).compactMap { name -> Int64? in
             guard name.hasSuffix(".json"), name.utf8.count == 25 else { return nil }
             return Int64(name.prefix(20))
         }.sorted()
@@ -108,13 +111,7 @@ public struct DeltaLog: Sendable {
         return state
     }
 
-    private func stateVersions() throws -> [Int64] {
-        guard fileSystem.fileExists(stateDirectory) else { return [] }
-        return try fileSystem.listDirectory(stateDirectory).compactMap { name -> Int64? in
-            guard name.hasSuffix(".json"), name.utf8.count == 25 else { return nil }
-            return Int64(name.prefix(20))
-        }.sorted()
-    }
+    private func stateVersions() throws -> [Int64] { try versions(in: stateDirectory) }
 
     /// Writes commit `version` with `actions`, only if no commit of that version exists (the
     /// log's mutual exclusion; the caller also holds the lock): a temporary file, synced,

@@ -92,27 +92,13 @@ final class ChangeTableAppender {
         let columns = Self.columns(schema)
         var open: (file: any WritableFile, parquet: ParquetFileWriter)?
         var count = 0
-        var after = applied
-        reading: while true {
-            let page = try db.changeRecords(of: tableName, after: after, limit: 4096)
-            guard !page.isEmpty else { break }
-            for record in page {
-                let recordSequence = record.sequenceNumber
-                guard recordSequence <= sequence else { break reading }
-                after = recordSequence
-                if open == nil {
-                    let file = try fs.newWritableFile(joinPath(directory, name + ".tmp"))
-                    open = (file, try ParquetFileWriter(file: file, columns: columns, options: options.parquet))
-                }
-                var row: [ParquetValue] = [
-                    .string(record.eventName.rawValue), .int64(Int64(bitPattern: recordSequence)),
-                    .int64(Int64((record.approximateCreationDate.timeIntervalSince1970 * 1_000_000).rounded())),
-                ]
-                row += schema.lenientRow(record.newImage ?? record.keys)
-                row.append(record.oldImage.map { .bytes(DynamoDBJSON.encode($0)) } ?? .null)
-                try open?.parquet.write(row)
-                count += 1
+        try ExportSupport.forEachChange(db, table: tableName, after: applied, through: sequence) { record in
+            if open == nil {
+                let file = try fs.newWritableFile(joinPath(directory, name + ".tmp"))
+                open = (file, try ParquetFileWriter(file: file, columns: columns, options: options.parquet))
             }
+            try open?.parquet.write(ChangeExport.row(record, schema: schema))
+            count += 1
         }
         var actions: [DeltaAction] = [
             .commitInfo(timestamp: now, operation: "WRITE", parameters: [

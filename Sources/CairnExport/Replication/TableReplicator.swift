@@ -248,17 +248,10 @@ public final class TableReplicator {
         var changed = Set<StorageKey>()
         var orderedChanged: [(key: [UInt8], keys: Item)] = []
         var times: [Double] = []
-        var after = applied
-        reading: while true {
-            let page = try db.changeRecords(of: tableName, after: after, limit: 4096)
-            guard !page.isEmpty else { break }
-            for record in page {
-                guard record.sequenceNumber <= snapshot.sequence else { break reading }
-                after = record.sequenceNumber
-                times.append(record.approximateCreationDate.timeIntervalSince1970)
-                let key = try snapshot.storageKey(of: record.keys)
-                if changed.insert(StorageKey(key)).inserted { orderedChanged.append((key, record.keys)) }
-            }
+        try ExportSupport.forEachChange(db, table: tableName, after: applied, through: snapshot.sequence) { record in
+            times.append(record.approximateCreationDate.timeIntervalSince1970)
+            let key = try snapshot.storageKey(of: record.keys)
+            if changed.insert(StorageKey(key)).inserted { orderedChanged.append((key, record.keys)) }
         }
         guard !times.isEmpty else { return nil }
 
