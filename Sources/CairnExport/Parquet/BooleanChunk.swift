@@ -2,7 +2,7 @@
 /// dictionary), one bit per value in pages.
 struct BooleanChunk {
     private(set) var levels: ChunkLevels
-    private var values: [Bool] = []
+    private var values = ColumnBuffer<Bool>()
     private var minimum: Bool?
     private var maximum: Bool?
 
@@ -19,21 +19,19 @@ struct BooleanChunk {
         levels.addNull(definition: definition, repetition: repetition)
     }
 
-    /// Adds a value; returns how much `bufferedBytes` grew.
-    mutating func append(_ value: Bool, repetition: UInt32) -> Int {
+    mutating func append(_ value: Bool, repetition: UInt32) {
         levels.addValue(repetition: repetition)
         values.append(value)
         // false sorts before true.
         if minimum == nil || (minimum == true && !value) { minimum = value }
         if maximum == nil || (maximum == false && value) { maximum = value }
-        return levels.levelsPerEntry + (values.count % 8 == 0 ? 1 : 0)
     }
 }
 
 extension BooleanChunk: ColumnChunkValues {
     static var physicalType: Parquet.PhysicalType { .boolean }
 
-    var indices: [UInt32] { [] }
+    var indices: ColumnBuffer<UInt32> { ColumnBuffer() }
 
     mutating func finishDictionary(maxDistinctRatio: Double) -> Int? { nil }
 

@@ -10,16 +10,16 @@ struct ByteArrayChunk {
     /// The bytes of every value, for row-group sizing.
     private var plainByteCount = 0
     /// Once PLAIN: value `i` is `data[offsets[i] ..< offsets[i + 1]]`.
-    private var data: [UInt8] = []
-    private var offsets: [Int] = [0]
+    private var data = ColumnBuffer<UInt8>()
+    private var offsets = ColumnBuffer<Int>()
     /// Whether values are dictionary entries (`indices`), not yet PLAIN.
     private var dictionaryOn = true
     /// Entry `e` is `dictionaryData[dictionaryOffsets[e] ..< dictionaryOffsets[e + 1]]`.
-    private var dictionaryData: [UInt8] = []
-    private var dictionaryOffsets: [Int] = [0]
+    private var dictionaryData = ColumnBuffer<UInt8>()
+    private var dictionaryOffsets = ColumnBuffer<Int>()
     private var table = DictionaryHashTable()
     /// The entry number of each value, while the dictionary is on.
-    private(set) var indices: [UInt32] = []
+    private(set) var indices = ColumnBuffer<UInt32>()
     /// The dictionary page's PLAIN bytes (a 4-byte length and the bytes per entry), counting
     /// the value that overflowed it.
     private var dictionaryPageBytes = 0
@@ -33,6 +33,8 @@ struct ByteArrayChunk {
         self.levels = levels
         self.dictionaryLimit = dictionaryLimit
         self.seed = seed
+        offsets.append(0)
+        dictionaryOffsets.append(0)
     }
 
     /// What the chunk counts toward its row group's size: every value's bytes, the levels,
@@ -47,56 +49,73 @@ struct ByteArrayChunk {
         levels.addNull(definition: definition, repetition: repetition)
     }
 
-    /// Adds a value; returns how much `bufferedBytes` changed.
-    mutating func append(_ bytes: [UInt8], repetition: UInt32) -> Int {
+    mutating func append(_ bytes: [UInt8], repetition: UInt32) {
         bytes.withUnsafeBufferPointer { append($0, repetition: repetition) }
     }
 
-    /// Adds a value; returns how much `bufferedBytes` changed (less than nothing when the
-    /// dictionary is dropped). (Typed bytes: `Array.append(contentsOf:)` copies them with one
-    /// memcpy, where raw bytes go through a slower generic path.)
-    mutating func append(_ value: UnsafeBufferPointer<UInt8>, repetition: UInt32) -> Int {
+    /// (Typed bytes: `Array.append(contentsOf:)` copies them with one memcpy, where raw bytes
+    /// go through a slower generic path.)
+    mutating func append(_ value: UnsafeBufferPointer<UInt8>, repetition: UInt32) {
         levels.addValue(repetition: repetition)
         valueCount += 1
         plainByteCount += value.count
-        let grown = value.count + levels.levelsPerEntry
         let bytes = UnsafeRawBufferPointer(value)
         guard dictionaryOn else {
             updateStatistics(value)
             data.append(contentsOf: value)
             offsets.append(data.count)
-            return grown
+            return
         }
         // A run of equal values (a partition key over its sort keys) takes the last entry
         // without hashing.
         if let last = indices.last, dictionaryEntry(Int(last), equals: bytes) {
             indices.append(last)
-            return grown + 4
+            return
         }
         let hash = DictionaryHashing.hash(bytes, seed: seed)
         let lookup = table.lookup(hash: hash) { dictionaryEntry($0, equals: bytes) }
         switch lookup {
         case .found(let entry):
             indices.append(entry)
-            return grown + 4
         case .absent(let slot):
             dictionaryPageBytes += 4 + value.count
             let entry = dictionaryOffsets.count - 1
             if dictionaryPageBytes > dictionaryLimit || entry >= DictionaryHashTable.maxEntries {
-                let dropped = 4 * indices.count
                 fallBackToPlain()
                 updateStatistics(value)
                 data.append(contentsOf: value)
                 offsets.append(data.count)
-                return grown - dropped
+            } else {
+                table.insert(entry, hash: hash, at: slot)
+                indices.append(UInt32(truncatingIfNeeded: entry))
+                dictionaryData.append(contentsOf: value)
+                dictionaryOffsets.append(dictionaryData.count)
+                updateStatistics(value)
             }
-            table.insert(entry, hash: hash, at: slot)
-            indices.append(UInt32(truncatingIfNeeded: entry))
-            dictionaryData.append(contentsOf: value)
-            dictionaryOffsets.append(dictionaryData.count)
-            updateStatistics(value)
-            return grown + 4
         }
+    }
+
+    /// The dictionary entry equal to `value` (a `.bytes`), if the dictionary is on and holds
+    /// it. Reads only, so that a caller can look a value up where it lies and add it with
+    /// `appendEntry`: Swift copies (retains) a value it reads across a write of memory.
+    @inline(__always)
+    func dictionaryEntry(of value: ParquetValue) -> UInt32? {
+        guard dictionaryOn, case .bytes(let bytes) = value else { return nil }
+        return bytes.withUnsafeBytes { bytes in
+            if let last = indices.last, dictionaryEntry(Int(last), equals: bytes) { return last }
+            let hash = DictionaryHashing.hash(bytes, seed: seed)
+            if case .found(let entry) = table.lookup(hash: hash, isEntry: { dictionaryEntry($0, equals: bytes) }) { return entry }
+            return nil
+        }
+    }
+
+    /// Adds a value that is dictionary entry `entry` (as `dictionaryEntry(of:)` found it).
+    @inline(__always)
+    mutating func appendEntry(_ entry: UInt32, repetition: UInt32) {
+        levels.addValue(repetition: repetition)
+        valueCount += 1
+        plainByteCount += dictionaryOffsets[Int(entry) + 1] - dictionaryOffsets[Int(entry)]
+        indices.append(entry)
     }
 
     /// Whether dictionary entry `entry` holds `bytes`.
@@ -104,7 +123,7 @@ struct ByteArrayChunk {
     private func dictionaryEntry(_ entry: Int, equals bytes: UnsafeRawBufferPointer) -> Bool {
         let start = dictionaryOffsets[entry], end = dictionaryOffsets[entry + 1]
         guard end - start == bytes.count else { return false }
-        return dictionaryData.withUnsafeBytes { Self.equal(UnsafeRawBufferPointer(rebasing: $0[start ..< end]), bytes) }
+        return dictionaryData.withUnsafeBufferPointer { Self.equal(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: $0[start ..< end])), bytes) }
     }
 
     /// Ends the dictionary: the values so far become PLAIN.
@@ -119,10 +138,11 @@ struct ByteArrayChunk {
             }
         }
         dictionaryOn = false
-        dictionaryData = []
-        dictionaryOffsets = [0]
+        dictionaryData = ColumnBuffer()
+        dictionaryOffsets = ColumnBuffer()
+        dictionaryOffsets.append(0)
         table = DictionaryHashTable()
-        indices = []
+        indices = ColumnBuffer()
     }
 
     // MARK: Statistics
@@ -229,9 +249,11 @@ extension ByteArrayChunk: ColumnChunkValues {
 
     /// Values `range` of `data` (with `offsets`) in PLAIN form: a u32 little-endian length and
     /// the bytes, each.
-    private static func writePlain(_ data: [UInt8], _ offsets: [Int], _ range: Range<Int>, into out: inout ByteWriter) {
+    private static func writePlain(
+        _ data: ColumnBuffer<UInt8>, _ offsets: ColumnBuffer<Int>, _ range: Range<Int>, into out: inout ByteWriter
+    ) {
         let size = 4 * range.count + offsets[range.upperBound] - offsets[range.lowerBound]
-        data.withUnsafeBytes { bytes in
+        data.withUnsafeBufferPointer { bytes in
             out.appendBulk(size) { target in
                 var at = 0
                 for i in range {

@@ -7,19 +7,16 @@ struct ChunkLevels {
     /// Highest repetition level: the REPEATED nodes on the leaf's path.
     let maxRepetition: UInt32
     /// Per entry, when `maxDefinition` > 0.
-    private(set) var definition: [UInt32] = []
+    private(set) var definition = ColumnBuffer<UInt32>()
     /// Per entry, when `maxRepetition` > 0: 0 starts a row.
-    private(set) var repetition: [UInt32] = []
+    private(set) var repetition = ColumnBuffer<UInt32>()
     private(set) var entryCount = 0
     /// Entries below `maxDefinition` (nulls, and null or empty lists and maps above the leaf).
     private(set) var nullCount = 0
-    /// Levels stored per entry (0, 1 or 2): what an entry adds to `bufferedBytes`.
-    let levelsPerEntry: Int
 
     init(maxDefinition: UInt32, maxRepetition: UInt32) {
         self.maxDefinition = maxDefinition
         self.maxRepetition = maxRepetition
-        levelsPerEntry = (maxDefinition > 0 ? 1 : 0) + (maxRepetition > 0 ? 1 : 0)
     }
 
     /// An entry with a value (at the maximum definition level).

@@ -6,7 +6,7 @@ protocol ColumnChunkValues {
     /// Non-null values.
     var valueCount: Int { get }
     /// The entry number of each value, when the chunk is written with its dictionary.
-    var indices: [UInt32] { get }
+    var indices: ColumnBuffer<UInt32> { get }
     /// Decides the chunk's encoding at the end of its row group: the dictionary's entry count
     /// when it is written (it stayed within its limit and holds at most `maxDistinctRatio` of
     /// the values), else nil, and then the values are PLAIN.
@@ -118,7 +118,7 @@ enum ColumnChunkWriter {
 
     /// Levels `range` as a data page v1 has them: a u32 little-endian length and the hybrid
     /// encoding.
-    private static func writeLevels(_ levels: [UInt32], _ range: Range<Int>, bitWidth: Int, into out: inout ByteWriter) {
+    private static func writeLevels(_ levels: ColumnBuffer<UInt32>, _ range: Range<Int>, bitWidth: Int, into out: inout ByteWriter) {
         let lengthAt = out.count
         out.appendUInt32(littleEndian: 0)
         levels.withUnsafeBufferPointer { all in

@@ -116,28 +116,33 @@ final class ColumnShredder {
     }
 
     /// Throws unless `value` fits the node (nothing is added: `write` checks a whole row
-    /// before it adds any of it).
-    func check(_ value: ParquetValue) throws {
+    /// before it adds any of it). Adds to `bound` at least what adding it would add to its
+    /// leaves' buffered bytes: per entry its PLAIN bytes, 4 of dictionary index and 2 of levels.
+    func check(_ value: ParquetValue, bound: inout Int) throws {
         if case .null = value {
             guard isOptional else { throw ExportError.encoding("column \(path) is REQUIRED and got a null") }
+            bound += 2 * leaves.count
             return
         }
         switch (shape, value) {
         case (.leaf, _):
-            guard valueCheck?.accepts(value) == true else {
+            guard let size = valueCheck?.acceptedSize(value) else {
                 throw LeafValueCheck.describeRefusal(value, kind: kind, column: path)
             }
+            bound += size + 4 + 2
         case (.group(let children), .group(let values)):
             guard values.count == children.count else {
                 throw ExportError.encoding("column \(path) is a struct of \(children.count) children and got \(values.count) values")
             }
-            for (child, childValue) in zip(children, values) { try child.check(childValue) }
+            for (child, childValue) in zip(children, values) { try child.check(childValue, bound: &bound) }
         case (.list(let element), .list(let elements)):
-            for elementValue in elements { try element.check(elementValue) }
+            if elements.isEmpty { bound += 2 * leaves.count }
+            for elementValue in elements { try element.check(elementValue, bound: &bound) }
         case (.map(let key, let valueNode), .map(let entries)):
+            if entries.isEmpty { bound += 2 * leaves.count }
             for entry in entries {
-                try key.check(entry.key)
-                try valueNode.check(entry.value)
+                try key.check(entry.key, bound: &bound)
+                try valueNode.check(entry.value, bound: &bound)
             }
             try Self.checkUniqueKeys(entries, path: path)
         default:

@@ -12,13 +12,13 @@ struct FixedWidthChunk<Value: FixedWidthParquetValue> {
     /// Non-null values.
     private(set) var valueCount = 0
     /// The values, once the chunk is PLAIN (empty while the dictionary is on).
-    private var values: [Value] = []
+    private var values = ColumnBuffer<Value>()
     /// Whether values are dictionary entries (`indices`), not yet PLAIN.
     private var dictionaryOn = true
     private var dictionary: [Value] = []
     private var table = DictionaryHashTable()
     /// The entry number of each value, while the dictionary is on.
-    private(set) var indices: [UInt32] = []
+    private(set) var indices = ColumnBuffer<UInt32>()
     /// The dictionary page's PLAIN bytes, counting the value that overflowed it.
     private var dictionaryPageBytes = 0
     private let dictionaryLimit: Int
@@ -44,16 +44,13 @@ struct FixedWidthChunk<Value: FixedWidthParquetValue> {
         levels.addNull(definition: definition, repetition: repetition)
     }
 
-    /// Adds a value; returns how much `bufferedBytes` changed (less than nothing when the
-    /// dictionary is dropped).
-    mutating func append(_ value: Value, repetition: UInt32) -> Int {
+    mutating func append(_ value: Value, repetition: UInt32) {
         levels.addValue(repetition: repetition)
         valueCount += 1
-        let grown = Value.plainWidth + levels.levelsPerEntry
         guard dictionaryOn else {
             values.append(value)
             updateStatistics(value)
-            return grown
+            return
         }
         let hash = value.dictionaryHash(seed: seed)
         let lookup = dictionary.withUnsafeBufferPointer { entries in
@@ -62,21 +59,17 @@ struct FixedWidthChunk<Value: FixedWidthParquetValue> {
         switch lookup {
         case .found(let entry):
             indices.append(entry)
-            return grown + 4
         case .absent(let slot):
             dictionaryPageBytes += Value.plainWidth
             if dictionaryPageBytes > dictionaryLimit || dictionary.count >= DictionaryHashTable.maxEntries {
-                let dropped = 4 * indices.count
                 fallBackToPlain()
                 values.append(value)
-                updateStatistics(value)
-                return grown - dropped
+            } else {
+                table.insert(dictionary.count, hash: hash, at: slot)
+                indices.append(UInt32(truncatingIfNeeded: dictionary.count))
+                dictionary.append(value)
             }
-            table.insert(dictionary.count, hash: hash, at: slot)
-            indices.append(UInt32(truncatingIfNeeded: dictionary.count))
-            dictionary.append(value)
             updateStatistics(value)
-            return grown + 4
         }
     }
 
@@ -89,7 +82,7 @@ struct FixedWidthChunk<Value: FixedWidthParquetValue> {
         dictionaryOn = false
         dictionary = []
         table = DictionaryHashTable()
-        indices = []
+        indices = ColumnBuffer()
     }
 
     /// The maximum is compared first: a value above it cannot be below the minimum.

@@ -4,7 +4,7 @@
 /// A chunk keeps values typed and makes their PLAIN bytes only when it writes a page, so
 /// adding a value copies no bytes. Two values are the same dictionary entry when their PLAIN
 /// bytes are equal (`0.0` and `-0.0` are two entries; NaNs with the same bits are one).
-protocol FixedWidthParquetValue: Sendable {
+protocol FixedWidthParquetValue: Sendable, BitwiseCopyable {
     static var physicalType: Parquet.PhysicalType { get }
     /// Bytes of the PLAIN form.
     static var plainWidth: Int { get }

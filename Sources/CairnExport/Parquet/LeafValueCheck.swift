@@ -25,24 +25,26 @@ enum LeafValueCheck: Sendable, Equatable {
         }
     }
 
-    /// Whether non-null `value` fits.
+    /// The PLAIN bytes of non-null `value` if it fits (a boolean counts 1), else nil: what
+    /// adding it can add to its chunk's buffered bytes, besides its levels and 4 bytes of
+    /// dictionary index.
     @inline(__always)
-    func accepts(_ value: ParquetValue) -> Bool {
+    func acceptedSize(_ value: ParquetValue) -> Int? {
         switch self {
         case .boolean:
-            if case .boolean = value { return true }
+            if case .boolean = value { return 1 }
         case .int32:
-            if case .int32 = value { return true }
+            if case .int32 = value { return 4 }
         case .int64:
-            if case .int64 = value { return true }
+            if case .int64 = value { return 8 }
         case .double:
-            if case .double = value { return true }
+            if case .double = value { return 8 }
         case .bytes:
-            if case .bytes(let bytes) = value { return bytes.count <= Int(Int32.max) }
+            if case .bytes(let bytes) = value, bytes.count <= Int(Int32.max) { return bytes.count }
         case .decimal(let limit):
-            if case .decimal(let unscaled) = value { return unscaled.magnitude < limit }
+            if case .decimal(let unscaled) = value, unscaled.magnitude < limit { return 16 }
         }
-        return false
+        return nil
     }
 
     /// The error for a value of `column` (of primitive `kind`) that `accepts` refused.

@@ -87,14 +87,25 @@ public final class ParquetFileWriter {
 
 /// A `ParquetFileWriter`'s workings: the columns' plans, the row group being built, the
 /// file's row groups so far.
+///
+/// A row is checked whole when it is written, then kept (a reference to the caller's array)
+/// with the rows after it, and the rows kept are added a column at a time, every
+/// `pendingRows` rows: adding a column's values in one loop runs far less code per value than
+/// adding a row's values one column after another. Where row groups end does not change: the
+/// rows kept are added as soon as they might fill the row group (`pendingBound`), and the
+/// row that fills it is added by itself.
 struct ParquetWriterState {
     /// How a top-level column's values reach its leaves.
     private enum ColumnPlan {
-        /// A primitive column: its one leaf, one entry per row.
+        /// A primitive column: its one leaf, one entry per row (with a definition level when
+        /// optional).
         case flat(leaf: Int, optional: Bool, check: LeafValueCheck)
         /// A list, map or struct column: its shredder among `shredders`.
         case nested(Int)
     }
+
+    /// Rows kept before they are added.
+    static let pendingRows = 256
 
     private let options: ParquetWriterOptions
     private let columns: [ParquetColumn]
@@ -106,9 +117,15 @@ struct ParquetWriterState {
     private let shredders: [ColumnShredder]
     private var sink: PageSink
     private var rowGroup: RowGroupBuilder
+    /// The row group's buffered bytes when its rows were last added.
+    private var bufferedBytes = 0
+    /// Rows written (checked) but not added to the row group yet.
+    private var pending: [[ParquetValue]] = []
+    /// At least the bytes the pending rows will add to the row group's buffered bytes.
+    private var pendingBound = 0
     private var rowGroups: [Parquet.RowGroupMetadata] = []
     private(set) var rowCount: Int64 = 0
-    /// Rows in the row group being built.
+    /// Rows in the row group being built (pending ones included).
     private var groupRowCount = 0
     private var finished = false
 
@@ -141,6 +158,7 @@ struct ParquetWriterState {
         self.shredders = shredders
         sink = PageSink(file: file, offset: 0, compressor: PageCompressor(codec: options.compression, zstdLevel: options.zstdLevel))
         rowGroup = RowGroupBuilder(leaves: leaves, options: options)
+        pending.reserveCapacity(Self.pendingRows)
         try sink.write(Parquet.magic)
     }
 
@@ -151,45 +169,62 @@ struct ParquetWriterState {
         guard row.count == plans.count else {
             throw ExportError.encoding("a row has \(row.count) values for \(plans.count) columns")
         }
-        // Every value is checked before any is added, so a refused row changes nothing.
+        // Every value is checked before the row is kept, so a refused row changes nothing.
+        // An entry adds at most its PLAIN bytes, 4 bytes of dictionary index and its levels.
+        var bound = 0
         for (column, plan) in plans.enumerated() {
             switch plan {
             case .flat(_, let optional, let check):
                 if case .null = row[column] {
                     guard optional else { throw ExportError.encoding("column \(columns[column].name) is REQUIRED and got a null") }
-                } else if !check.accepts(row[column]) {
+                    bound += 1
+                } else if let size = check.acceptedSize(row[column]) {
+                    bound += size + 4 + 1
+                } else {
                     throw LeafValueCheck.describeRefusal(row[column], kind: columns[column].kind, column: columns[column].name)
                 }
             case .nested(let shredder):
-                try shredders[shredder].check(row[column])
+                try shredders[shredder].check(row[column], bound: &bound)
             }
         }
+        pending.append(row)
+        pendingBound += bound
+        rowCount += 1
+        groupRowCount += 1
+        let groupFull = groupRowCount >= options.rowGroupRows
+        if pending.count >= Self.pendingRows || groupFull || bufferedBytes + pendingBound >= options.rowGroupBytes {
+            // The rows before this one could not fill the row group (else they would have been
+            // added): if it is full now, this row filled it.
+            addPendingRows()
+            if groupFull || bufferedBytes >= options.rowGroupBytes { try flushRowGroup() }
+        }
+    }
+
+    /// Adds the pending rows to the row group, a column at a time.
+    private mutating func addPendingRows() {
+        guard !pending.isEmpty else { return }
         for (column, plan) in plans.enumerated() {
             switch plan {
             case .flat(let leaf, _, _):
-                if case .null = row[column] {
-                    rowGroup.appendNull(leaf: leaf, definition: 0, repetition: 0)
-                } else {
-                    rowGroup.appendValue(row[column], leaf: leaf, repetition: 0)
-                }
+                rowGroup.appendColumn(pending, column: column, leaf: leaf)
             case .nested(let shredder):
-                shredders[shredder].shred(row[column], repetitionLevel: 0, into: &rowGroup)
+                for row in pending { shredders[shredder].shred(row[column], repetitionLevel: 0, into: &rowGroup) }
             }
         }
-        rowCount += 1
-        groupRowCount += 1
-        if groupRowCount >= options.rowGroupRows || rowGroup.bufferedBytes >= options.rowGroupBytes {
-            try flushRowGroup()
-        }
+        pending.removeAll(keepingCapacity: true)
+        pendingBound = 0
+        bufferedBytes = rowGroup.bufferedBytes
     }
 
     mutating func flushRowGroup() throws {
         guard !finished else { throw ExportError.finished }
         guard groupRowCount > 0 else { return }
+        addPendingRows()
         let chunks = try rowGroup.writeChunks(options: options, to: &sink)
         rowGroups.append(Parquet.RowGroupMetadata(
             columns: chunks, rowCount: Int64(groupRowCount), ordinal: Int16(truncatingIfNeeded: rowGroups.count)))
         rowGroup = RowGroupBuilder(leaves: leaves, options: options)
+        bufferedBytes = 0
         groupRowCount = 0
     }
 

@@ -1,6 +1,6 @@
 /// The column chunks of the row group being built: one per leaf column, each kept in an array
 /// of its own physical type (so adding a value runs code specialized for the type, with no
-/// class or existential in between), and the bytes they buffer for row-group sizing.
+/// class or existential in between).
 struct RowGroupBuilder {
     /// Where a leaf's chunk is: its store and its position there.
     private enum Slot {
@@ -9,17 +9,12 @@ struct RowGroupBuilder {
 
     let leaves: [ParquetLeaf]
     private let slots: [Slot]
-    /// Per leaf, the levels an entry stores (`ChunkLevels.levelsPerEntry`).
-    private let levelsPerEntry: [Int]
     private var booleans: [BooleanChunk] = []
     private var int32s: [FixedWidthChunk<Int32>] = []
     private var int64s: [FixedWidthChunk<Int64>] = []
     private var doubles: [FixedWidthChunk<Double>] = []
     private var decimals: [FixedWidthChunk<ParquetDecimal128>] = []
     private var byteArrays: [ByteArrayChunk] = []
-    /// The sum of the chunks' `bufferedBytes`, kept as values arrive (each append says how
-    /// much its chunk's changed).
-    private(set) var bufferedBytes = 0
 
     init(leaves: [ParquetLeaf], options: ParquetWriterOptions) {
         self.leaves = leaves
@@ -51,39 +46,118 @@ struct RowGroupBuilder {
             }
         }
         self.slots = slots
-        levelsPerEntry = leaves.map { ChunkLevels(maxDefinition: $0.maxDefinition, maxRepetition: $0.maxRepetition).levelsPerEntry }
+    }
+
+    /// The sum of the chunks' `bufferedBytes`, for row-group sizing.
+    var bufferedBytes: Int {
+        booleans.reduce(0) { $0 + $1.bufferedBytes } + int32s.reduce(0) { $0 + $1.bufferedBytes }
+            + int64s.reduce(0) { $0 + $1.bufferedBytes } + doubles.reduce(0) { $0 + $1.bufferedBytes }
+            + decimals.reduce(0) { $0 + $1.bufferedBytes } + byteArrays.reduce(0) { $0 + $1.bufferedBytes }
     }
 
     // MARK: Adding entries
 
+    /// Adds the values of column `column` of `rows` to flat leaf `leaf` (a top-level primitive
+    /// column: one entry per row, `.null` at definition level 0), in order. The values were
+    /// checked (`LeafValueCheck`). A column at a time, the chunk's code runs in one loop over
+    /// the chunk, and each value's payload is read in place (no copy of the enum).
+    mutating func appendColumn(_ rows: [[ParquetValue]], column: Int, leaf: Int) {
+        switch slots[leaf] {
+        case .boolean(let k):
+            Self.update(&booleans[k]) { chunk in
+                for row in rows {
+                    switch row[column] {
+                    case .boolean(let v): chunk.append(v, repetition: 0)
+                    case .null: chunk.appendNull(definition: 0, repetition: 0)
+                    default: break
+                    }
+                }
+            }
+        case .int32(let k):
+            Self.update(&int32s[k]) { chunk in
+                for row in rows {
+                    switch row[column] {
+                    case .int32(let v): chunk.append(v, repetition: 0)
+                    case .null: chunk.appendNull(definition: 0, repetition: 0)
+                    default: break
+                    }
+                }
+            }
+        case .int64(let k):
+            Self.update(&int64s[k]) { chunk in
+                for row in rows {
+                    switch row[column] {
+                    case .int64(let v): chunk.append(v, repetition: 0)
+                    case .null: chunk.appendNull(definition: 0, repetition: 0)
+                    default: break
+                    }
+                }
+            }
+        case .double(let k):
+            Self.update(&doubles[k]) { chunk in
+                for row in rows {
+                    switch row[column] {
+                    case .double(let v): chunk.append(v, repetition: 0)
+                    case .null: chunk.appendNull(definition: 0, repetition: 0)
+                    default: break
+                    }
+                }
+            }
+        case .decimal(let k):
+            Self.update(&decimals[k]) { chunk in
+                for row in rows {
+                    switch row[column] {
+                    case .decimal(let v): chunk.append(ParquetDecimal128(unscaled: v), repetition: 0)
+                    case .null: chunk.appendNull(definition: 0, repetition: 0)
+                    default: break
+                    }
+                }
+            }
+        case .byteArray(let k):
+            Self.update(&byteArrays[k]) { chunk in
+                for row in rows {
+                    // A value already in the dictionary is found in place and added as its
+                    // entry, never copied (`ByteArrayChunk.dictionaryEntry(of:)`).
+                    if let entry = chunk.dictionaryEntry(of: row[column]) {
+                        chunk.appendEntry(entry, repetition: 0)
+                        continue
+                    }
+                    switch row[column] {
+                    case .bytes(let v): chunk.append(v, repetition: 0)
+                    case .null: chunk.appendNull(definition: 0, repetition: 0)
+                    default: break
+                    }
+                }
+            }
+        }
+    }
+
+    /// Calls `body` with `chunk` (one access to the array element holding it, for a loop).
+    @inline(__always)
+    private static func update<Chunk>(_ chunk: inout Chunk, _ body: (inout Chunk) -> Void) {
+        body(&chunk)
+    }
+
     /// Adds an entry with non-null `value` (which the leaf's `LeafValueCheck` accepted) at the
     /// leaf's maximum definition level.
-    @inline(__always)
     mutating func appendValue(_ value: ParquetValue, leaf: Int, repetition: UInt32) {
         switch slots[leaf] {
         case .boolean(let k):
-            guard case .boolean(let v) = value else { return }
-            bufferedBytes += booleans[k].append(v, repetition: repetition)
+            if case .boolean(let v) = value { booleans[k].append(v, repetition: repetition) }
         case .int32(let k):
-            guard case .int32(let v) = value else { return }
-            bufferedBytes += int32s[k].append(v, repetition: repetition)
+            if case .int32(let v) = value { int32s[k].append(v, repetition: repetition) }
         case .int64(let k):
-            guard case .int64(let v) = value else { return }
-            bufferedBytes += int64s[k].append(v, repetition: repetition)
+            if case .int64(let v) = value { int64s[k].append(v, repetition: repetition) }
         case .double(let k):
-            guard case .double(let v) = value else { return }
-            bufferedBytes += doubles[k].append(v, repetition: repetition)
+            if case .double(let v) = value { doubles[k].append(v, repetition: repetition) }
         case .decimal(let k):
-            guard case .decimal(let v) = value else { return }
-            bufferedBytes += decimals[k].append(ParquetDecimal128(unscaled: v), repetition: repetition)
+            if case .decimal(let v) = value { decimals[k].append(ParquetDecimal128(unscaled: v), repetition: repetition) }
         case .byteArray(let k):
-            guard case .bytes(let v) = value else { return }
-            bufferedBytes += byteArrays[k].append(v, repetition: repetition)
+            if case .bytes(let v) = value { byteArrays[k].append(v, repetition: repetition) }
         }
     }
 
     /// Adds an entry without a value: a null defined up to `definition` (below the maximum).
-    @inline(__always)
     mutating func appendNull(leaf: Int, definition: UInt32, repetition: UInt32) {
         switch slots[leaf] {
         case .boolean(let k): booleans[k].appendNull(definition: definition, repetition: repetition)
@@ -93,8 +167,6 @@ struct RowGroupBuilder {
         case .decimal(let k): decimals[k].appendNull(definition: definition, repetition: repetition)
         case .byteArray(let k): byteArrays[k].appendNull(definition: definition, repetition: repetition)
         }
-        // A null adds only its levels to the chunk's buffered bytes: one each it stores.
-        bufferedBytes += levelsPerEntry[leaf]
     }
 
     /// The levels of leaf `leaf` so far.
@@ -128,3 +200,4 @@ struct RowGroupBuilder {
         return chunks
     }
 }
+
