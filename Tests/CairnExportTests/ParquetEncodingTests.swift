@@ -37,17 +37,19 @@ import Testing
         #expect(out == [0x03, 0b1000_1000, 0b1100_0110, 0b1111_1010])
     }
 
+    /// Widths 1...32 (one word per group up to 8 bits, a running word beyond), runs of every
+    /// length, against the reference decoder.
     @Test func repeatedRunsAndMixedRunsDecodeToTheInput() {
         var out: [UInt8] = []
         RLEHybridEncoder.encode([UInt32](repeating: 1, count: 100), bitWidth: 1, into: &out)
         #expect(out == [200, 0x01, 0x01])  // varint(100 << 1) = 0xc8 0x01, then the value
         var state: UInt64 = 12345
         for trial in 0..<300 {
-            let width = 1 + trial % 12
+            let width = 1 + trial % 32
             var values: [UInt32] = []
             while values.count < 1 + trial * 3 {
                 state = state &* 6_364_136_223_846_793_005 &+ 1
-                let value = UInt32(truncatingIfNeeded: state >> 40) & ((1 << UInt32(width)) - 1)
+                let value = UInt32(truncatingIfNeeded: state >> 16) & (UInt32.max >> UInt32(32 - width))
                 let repeats = (state >> 20) % 4 == 0 ? Int((state >> 8) % 30) : 1
                 values += [UInt32](repeating: value, count: repeats)
             }

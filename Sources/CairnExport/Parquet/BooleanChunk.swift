@@ -43,6 +43,10 @@ extension BooleanChunk: ColumnChunkValues {
 
     func plainSize(ofValue index: Int) -> Int { 1 }
 
+    func plainValuesOnPage(from start: Int, maxCount: Int, maxBytes: Int) -> Int {
+        min(maxCount, max(1, maxBytes))
+    }
+
     func plainSize(ofValues range: Range<Int>) -> Int { (range.count + 7) / 8 }
 
     /// One bit per value, least significant bit first.

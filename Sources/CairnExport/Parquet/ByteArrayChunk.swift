@@ -241,6 +241,17 @@ extension ByteArrayChunk: ColumnChunkValues {
 
     func plainSize(ofValue index: Int) -> Int { 4 + offsets[index + 1] - offsets[index] }
 
+    func plainValuesOnPage(from start: Int, maxCount: Int, maxBytes: Int) -> Int {
+        offsets.withUnsafeBufferPointer { offsets in
+            var bytes = 0
+            for count in 1 ..< maxCount {
+                bytes += 4 + offsets[start + count] - offsets[start + count - 1]
+                if bytes >= maxBytes { return count }
+            }
+            return maxCount
+        }
+    }
+
     func plainSize(ofValues range: Range<Int>) -> Int { 4 * range.count + offsets[range.upperBound] - offsets[range.lowerBound] }
 
     func writePlain(_ range: Range<Int>, into out: inout ByteWriter) {

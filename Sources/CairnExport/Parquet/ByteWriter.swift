@@ -37,6 +37,17 @@ struct ByteWriter {
     /// The low `byteCount` (0...8) bytes of `value`, least significant first.
     @inline(__always)
     mutating func appendLittleEndian(_ value: UInt64, byteCount: Int) {
+        guard byteCount >= 0 && byteCount <= 8 else {
+            overflowed = true
+            return
+        }
+        if buffer.count - count >= 8 {
+            // All 8 bytes in one store; those past `byteCount` are not counted (the next
+            // write covers them).
+            buffer.storeBytes(of: value.littleEndian, toByteOffset: count, as: UInt64.self)
+            count += byteCount
+            return
+        }
         guard let at = claim(byteCount) else { return }
         if byteCount == 8 {
             buffer.storeBytes(of: value.littleEndian, toByteOffset: at, as: UInt64.self)

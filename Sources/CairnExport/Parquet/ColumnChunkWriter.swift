@@ -18,6 +18,9 @@ protocol ColumnChunkValues {
     static var fixedPlainSize: Int? { get }
     /// PLAIN bytes of value `index` (PLAIN chunks only).
     func plainSize(ofValue index: Int) -> Int
+    /// How many values from `start` (at most `maxCount`, at least 1) a page of PLAIN values
+    /// takes: up to the one whose bytes bring the page to `maxBytes` (PLAIN chunks only).
+    func plainValuesOnPage(from start: Int, maxCount: Int, maxBytes: Int) -> Int
     /// PLAIN bytes of values `range` (PLAIN chunks only).
     func plainSize(ofValues range: Range<Int>) -> Int
     func writePlain(_ range: Range<Int>, into out: inout ByteWriter)
@@ -62,12 +65,32 @@ enum ColumnChunkWriter {
         var entryStart = 0, valueStart = 0, value = 0, entry = 0
         var pageRows = 0, pageBytes = 0
         while entry < entryCount {
-            if maxDefinition == 0 && maxRepetition == 0, let valueSize {
-                // Every entry is a row with a value of the same size: the page's end is known.
-                let rowsToBytes = options.dataPageBytes <= 0 ? 0 : (options.dataPageBytes - 1) / valueSize + 1
-                let rows = max(1, min(options.pageRowLimit, rowsToBytes))
-                entry = min(entryCount, entry + rows)
-                value = entry
+            if maxRepetition == 0 && maxDefinition == 0 {
+                // Every entry is a row with a value: the page takes rows up to `pageRowLimit`,
+                // or to the value that brings it to `dataPageBytes`.
+                let maxCount = min(max(1, options.pageRowLimit), entryCount - entry)
+                let count: Int
+                if let valueSize {
+                    let toBytes = options.dataPageBytes <= 0 ? 1 : (options.dataPageBytes - 1) / valueSize + 1
+                    count = min(maxCount, toBytes)
+                } else {
+                    count = chunk.plainValuesOnPage(from: value, maxCount: maxCount, maxBytes: options.dataPageBytes)
+                }
+                entry += count
+                value += count
+            } else if maxRepetition == 0 {
+                // Every entry is a row, some without a value.
+                levels.definition.withUnsafeBufferPointer { definition in
+                    while entry < entryCount {
+                        if definition[entry] == maxDefinition {
+                            pageBytes += valueSize ?? chunk.plainSize(ofValue: value)
+                            value += 1
+                        }
+                        entry += 1
+                        pageRows += 1
+                        if pageRows >= options.pageRowLimit || pageBytes >= options.dataPageBytes { break }
+                    }
+                }
             } else {
                 // Entry by entry: a page ends after the entry that reaches a limit and ends a row.
                 while entry < entryCount {
@@ -76,7 +99,7 @@ enum ColumnChunkWriter {
                         value += 1
                     }
                     entry += 1
-                    let rowEnds = entry == entryCount || maxRepetition == 0 || levels.repetition[entry] == 0
+                    let rowEnds = entry == entryCount || levels.repetition[entry] == 0
                     if rowEnds { pageRows += 1 }
                     if rowEnds && (pageRows >= options.pageRowLimit || pageBytes >= options.dataPageBytes) { break }
                 }

@@ -15,7 +15,7 @@ struct FixedWidthChunk<Value: FixedWidthParquetValue> {
     private var values = ColumnBuffer<Value>()
     /// Whether values are dictionary entries (`indices`), not yet PLAIN.
     private var dictionaryOn = true
-    private var dictionary: [Value] = []
+    private var dictionary = ColumnBuffer<Value>()
     private var table = DictionaryHashTable()
     /// The entry number of each value, while the dictionary is on.
     private(set) var indices = ColumnBuffer<UInt32>()
@@ -44,6 +44,7 @@ struct FixedWidthChunk<Value: FixedWidthParquetValue> {
         levels.addNull(definition: definition, repetition: repetition)
     }
 
+    @inline(__always)
     mutating func append(_ value: Value, repetition: UInt32) {
         levels.addValue(repetition: repetition)
         valueCount += 1
@@ -53,24 +54,27 @@ struct FixedWidthChunk<Value: FixedWidthParquetValue> {
             return
         }
         let hash = value.dictionaryHash(seed: seed)
-        let lookup = dictionary.withUnsafeBufferPointer { entries in
-            table.lookup(hash: hash) { entries[$0].hasSamePlainBytes(as: value) }
-        }
-        switch lookup {
+        switch table.lookup(hash: hash, isEntry: { dictionary[$0].hasSamePlainBytes(as: value) }) {
         case .found(let entry):
             indices.append(entry)
         case .absent(let slot):
-            dictionaryPageBytes += Value.plainWidth
-            if dictionaryPageBytes > dictionaryLimit || dictionary.count >= DictionaryHashTable.maxEntries {
-                fallBackToPlain()
-                values.append(value)
-            } else {
-                table.insert(dictionary.count, hash: hash, at: slot)
-                indices.append(UInt32(truncatingIfNeeded: dictionary.count))
-                dictionary.append(value)
-            }
-            updateStatistics(value)
+            addNew(value, hash: hash, slot: slot)
         }
+    }
+
+    /// Adds a value new to the dictionary: as a new entry, or, when the dictionary would
+    /// outgrow its limit, as the first of the PLAIN values.
+    private mutating func addNew(_ value: Value, hash: UInt64, slot: Int) {
+        dictionaryPageBytes += Value.plainWidth
+        if dictionaryPageBytes > dictionaryLimit || dictionary.count >= DictionaryHashTable.maxEntries {
+            fallBackToPlain()
+            values.append(value)
+        } else {
+            table.insert(dictionary.count, hash: hash, at: slot)
+            indices.append(UInt32(truncatingIfNeeded: dictionary.count))
+            dictionary.append(value)
+        }
+        updateStatistics(value)
     }
 
     /// Ends the dictionary: the values so far become PLAIN.
@@ -80,7 +84,7 @@ struct FixedWidthChunk<Value: FixedWidthParquetValue> {
             for index in indices { values.append(entries[Int(index)]) }
         }
         dictionaryOn = false
-        dictionary = []
+        dictionary = ColumnBuffer()
         table = DictionaryHashTable()
         indices = ColumnBuffer()
     }
@@ -121,6 +125,10 @@ extension FixedWidthChunk: ColumnChunkValues {
     static var fixedPlainSize: Int? { Value.plainWidth }
 
     func plainSize(ofValue index: Int) -> Int { Value.plainWidth }
+
+    func plainValuesOnPage(from start: Int, maxCount: Int, maxBytes: Int) -> Int {
+        min(maxCount, maxBytes <= 0 ? 1 : (maxBytes - 1) / Value.plainWidth + 1)
+    }
 
     func plainSize(ofValues range: Range<Int>) -> Int { range.count * Value.plainWidth }
 

@@ -88,21 +88,47 @@ enum RLEHybridEncoder {
         out.appendVarint(UInt64(groups) << 1 | 1)
         guard bitWidth > 0 else { return }
         let width = UInt64(bitWidth)
-        // Bits gather in `accumulator` (its low `bits` bits) and leave 8 bytes at a time.
-        var accumulator: UInt64 = 0
-        var bits: UInt64 = 0
-        for k in 0..<(groups * 8) {
-            let value = k < count ? UInt64(values[start + k]) : 0
-            accumulator |= value &<< bits
-            bits += width
-            if bits >= 64 {
-                out.appendLittleEndian(accumulator, byteCount: 8)
-                bits -= 64
-                // The value's bits that did not fit (none when it ended exactly at bit 64).
-                accumulator = bits == 0 ? 0 : value &>> (width - bits)
+        let fullGroups = count / 8
+        if bitWidth <= 8 {
+            // A group of 8 values is `bitWidth` (≤ 8) bytes: one word.
+            for group in 0 ..< fullGroups {
+                let first = start + 8 * group
+                var packed: UInt64 = 0
+                for k in 0 ..< 8 { packed |= UInt64(values[first + k]) &<< (UInt64(k) &* width) }
+                out.appendLittleEndian(packed, byteCount: bitWidth)
+            }
+        } else {
+            // Bits gather in `accumulator` (its low `bits` bits) and leave 8 bytes at a time.
+            var accumulator: UInt64 = 0
+            var bits: UInt64 = 0
+            for k in 0 ..< fullGroups * 8 {
+                let value = UInt64(values[start + k])
+                accumulator |= value &<< bits
+                bits += width
+                if bits >= 64 {
+                    out.appendLittleEndian(accumulator, byteCount: 8)
+                    bits -= 64
+                    // The value's bits that did not fit (none when it ended exactly at bit 64).
+                    accumulator = bits == 0 ? 0 : value &>> (width - bits)
+                }
+            }
+            // 8 values of `bitWidth` bits are a whole number of bytes.
+            out.appendLittleEndian(accumulator, byteCount: Int(bits / 8))
+        }
+        if fullGroups < groups {
+            // The last group, padded with zeros: at most 8 x 32 bits, bit by bit into bytes.
+            var accumulator: UInt64 = 0
+            var bits: UInt64 = 0
+            for k in 0 ..< 8 {
+                let index = start + 8 * fullGroups + k
+                accumulator |= (index < start + count ? UInt64(values[index]) : 0) &<< bits
+                bits += width
+                while bits >= 8 {
+                    out.append(UInt8(truncatingIfNeeded: accumulator))
+                    accumulator >>= 8
+                    bits -= 8
+                }
             }
         }
-        // groups * 8 * bitWidth bits is a whole number of bytes.
-        out.appendLittleEndian(accumulator, byteCount: Int(bits / 8))
     }
 }
