@@ -61,6 +61,7 @@ import Testing
     @Test func benchmarkRowsGiveTheSameBytes() throws {
         let rows = Self.benchmarkRows(30_000)
         var small = ParquetWriterOptions()
+        small.encodingThreads = 1
         small.dictionaryPageBytes = 20_000
         small.pageRowLimit = 1_000
         small.dataPageBytes = 6_000
@@ -81,7 +82,8 @@ import Testing
     ]
 
     /// Every primitive kind, optional and required, with NaN, signed zeros, infinities, empty
-    /// strings, extreme integers and decimals; and nested columns (lists, maps, structs).
+    /// strings, extreme integers and decimals; and nested columns (lists, maps, structs); with
+    /// 1, 2 and 3 encoding threads.
     @Test func everyKindGivesTheSameBytes() throws {
         let columns = [
             ParquetColumn("b", .boolean), ParquetColumn("i", .int32, optional: false), ParquetColumn("l", .int64),
@@ -137,6 +139,8 @@ import Testing
         for (k, compression) in ParquetCompression.allCases.enumerated() {
             var options = ParquetWriterOptions()
             options.compression = compression
+            // One encoding thread, two (the default) or three: the same file.
+            options.encodingThreads = k + 1
             results.append(Self.fingerprint(try Self.write(columns, rows, options)))
             options.dictionaryPageBytes = [64, 700, 3_000][k]
             options.dictionaryMaxDistinctRatio = [0.5, 0.1, 0.9][k]

@@ -28,11 +28,20 @@ protocol ColumnChunkValues {
 }
 
 /// Writes a leaf's column chunk for its row group: an optional dictionary page, then data
-/// pages (v1) cut where rows start (Docs/parquet_writer.md, "Pages"), and returns its footer
-/// metadata.
+/// pages (v1) cut where rows start (Docs/parquet_writer.md, "Pages").
 enum ColumnChunkWriter {
-    static func write<Chunk: ColumnChunkValues>(
-        _ chunk: inout Chunk, leaf: ParquetLeaf, options: ParquetWriterOptions, to sink: inout PageSink
+    /// The chunk's pages, built with `encoder`, and its footer metadata.
+    static func encode<Chunk: ColumnChunkValues>(
+        _ chunk: inout Chunk, leaf: ParquetLeaf, options: ParquetWriterOptions, with encoder: inout PageEncoder
+    ) throws -> EncodedChunk {
+        _ = encoder.takePages()
+        let metadata = try write(&chunk, leaf: leaf, options: options, to: &encoder)
+        return EncodedChunk(bytes: encoder.takePages(), metadata: metadata)
+    }
+
+    /// Writes the pages to `sink` and returns the metadata (offsets from the chunk's start).
+    private static func write<Chunk: ColumnChunkValues>(
+        _ chunk: inout Chunk, leaf: ParquetLeaf, options: ParquetWriterOptions, to sink: inout PageEncoder
     ) throws -> Parquet.ColumnChunkMetadata {
         let dictionaryCount = chunk.finishDictionary(maxDistinctRatio: options.dictionaryMaxDistinctRatio)
         let useDictionary = dictionaryCount != nil

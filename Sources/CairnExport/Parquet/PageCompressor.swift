@@ -27,7 +27,7 @@ struct PageCompressor {
 
     /// Calls `body` with `page` compressed (or `page` itself with no codec); the bytes are
     /// valid only during the call.
-    mutating func compress<R>(_ page: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    mutating func compress<R>(_ page: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
         switch codec {
         case .none:
             return try body(page)
@@ -43,20 +43,21 @@ struct PageCompressor {
             guard ZSTD_isError(written) == 0 else {
                 throw ExportError.encoding("zstd could not compress a \(page.count)-byte page")
             }
-            return try scratch.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0 ..< written])) }
+            return try scratch.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[0 ..< written])) }
         case .lz4Raw:
             guard page.count <= Int(Int32.max) else { throw ExportError.encoding("page of \(page.count) bytes is too large for LZ4") }
             let bound = Int(LZ4_compressBound(Int32(page.count)))
             if scratch.count < bound { scratch = [UInt8](repeating: 0, count: bound) }
             let written = scratch.withUnsafeMutableBytes { output in
                 LZ4_compress_default(
-                    page.baseAddress?.assumingMemoryBound(to: CChar.self), output.baseAddress?.assumingMemoryBound(to: CChar.self),
+                    UnsafeRawPointer(page.baseAddress)?.assumingMemoryBound(to: CChar.self),
+                    output.baseAddress?.assumingMemoryBound(to: CChar.self),
                     Int32(page.count), Int32(output.count))
             }
             guard written > 0 || page.isEmpty else {
                 throw ExportError.encoding("lz4 could not compress a \(page.count)-byte page")
             }
-            return try scratch.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0 ..< Int(written)])) }
+            return try scratch.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[0 ..< Int(written)])) }
         }
     }
 }

@@ -1,21 +1,14 @@
 import CairnLSM
 
-/// Where pages go: the file, with its running offset, the codec, and one page body buffer
-/// reused for every page (grown to the largest page's bound, never shrunk).
+/// Where a file's bytes go: the file, with its running offset.
 struct PageSink {
     let file: any WritableFile
     private(set) var offset: Int64
-    private var compressor: PageCompressor
-    private var body: [UInt8] = []
 
-    init(file: any WritableFile, offset: Int64, compressor: PageCompressor) {
+    init(file: any WritableFile, offset: Int64) {
         self.file = file
         self.offset = offset
-        self.compressor = compressor
     }
-
-    /// The footer's name for the codec.
-    var parquetCodec: Parquet.Codec { compressor.parquetCodec }
 
     /// Writes raw bytes (the magic, the footer).
     mutating func write(_ bytes: [UInt8]) throws {
@@ -23,54 +16,20 @@ struct PageSink {
         offset += Int64(bytes.count)
     }
 
-    /// Builds a page body of at most `bodyBound` bytes with `fill`, compresses it and writes
-    /// it after its page header; returns the sizes the column chunk's metadata counts (header
-    /// included). `valueCount` is the page's entries (a dictionary page's: its entries).
-    mutating func writePage(
-        type: Parquet.PageType, valueCount: Int, encoding: Parquet.Encoding, bodyBound: Int,
-        fill: (inout ByteWriter) -> Void
-    ) throws -> (uncompressed: Int64, compressed: Int64) {
-        guard let values = Int32(exactly: valueCount) else {
-            throw ExportError.encoding("a page of \(valueCount) values is over Parquet's limit of \(Int32.max)")
-        }
-        if body.count < bodyBound { body = [UInt8](repeating: 0, count: max(bodyBound, body.count * 2)) }
-        return try Self.writePage(
-            type: type, values: values, encoding: encoding, fill: fill,
-            body: &body, compressor: &compressor, file: file, offset: &offset)
+    /// Writes a column chunk that `PageEncoder` built; returns its metadata with the page
+    /// offsets moved from the chunk's start to where it lands in the file.
+    mutating func write(_ chunk: EncodedChunk) throws -> Parquet.ColumnChunkMetadata {
+        var metadata = chunk.metadata
+        metadata.dataPageOffset += offset
+        metadata.dictionaryPageOffset = metadata.dictionaryPageOffset.map { $0 + offset }
+        try write(chunk.bytes)
+        return metadata
     }
+}
 
-    /// `writePage`'s work, on the sink's parts as separate arguments so the body can be read
-    /// while the compressor writes its own buffer.
-    private static func writePage(
-        type: Parquet.PageType, values: Int32, encoding: Parquet.Encoding, fill: (inout ByteWriter) -> Void,
-        body: inout [UInt8], compressor: inout PageCompressor, file: any WritableFile, offset: inout Int64
-    ) throws -> (uncompressed: Int64, compressed: Int64) {
-        var used = 0
-        var overflowed = false
-        body.withUnsafeMutableBytes { buffer in
-            var writer = ByteWriter(buffer)
-            fill(&writer)
-            used = writer.count
-            overflowed = writer.overflowed
-        }
-        guard !overflowed else {
-            throw ExportError.encoding("a \(type) page outgrew the bound computed for it (a writer bug)")
-        }
-        return try body.withUnsafeBytes { buffer in
-            let page = UnsafeRawBufferPointer(rebasing: buffer[0 ..< used])
-            return try compressor.compress(page) { compressed in
-                guard let uncompressedSize = Int32(exactly: page.count), let compressedSize = Int32(exactly: compressed.count) else {
-                    throw ExportError.encoding("a page of \(page.count) bytes is over Parquet's 2 GiB page limit")
-                }
-                let header = Parquet.PageHeader(
-                    type: type, uncompressedSize: uncompressedSize, compressedSize: compressedSize,
-                    valueCount: values, encoding: encoding
-                ).encoded()
-                try file.append(header)
-                try file.append(compressed)
-                offset += Int64(header.count + compressed.count)
-                return (Int64(header.count + page.count), Int64(header.count + compressed.count))
-            }
-        }
-    }
+/// A column chunk's pages, in memory, and its metadata with page offsets counted from the
+/// chunk's first byte.
+struct EncodedChunk: Sendable {
+    var bytes: [UInt8]
+    var metadata: Parquet.ColumnChunkMetadata
 }

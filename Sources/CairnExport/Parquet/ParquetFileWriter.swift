@@ -21,6 +21,10 @@ public struct ParquetWriterOptions: Sendable {
     public var dataPageBytes = 1 << 20
     /// ... or this many rows.
     public var pageRowLimit = 20_000
+    /// Threads that encode and compress a row group's column chunks once it is complete:
+    /// the writer's own and, above 1, others, each taking whole chunks. The file is the same
+    /// for any number.
+    public var encodingThreads = 2
     /// A column chunk's dictionary may grow to this many bytes; past it the chunk is PLAIN.
     public var dictionaryPageBytes = 1 << 20
     /// A dictionary is used only when it holds at most this share of the chunk's values.
@@ -116,6 +120,8 @@ struct ParquetWriterState {
     private let plans: [ColumnPlan]
     private let shredders: [ColumnShredder]
     private var sink: PageSink
+    /// One per encoding thread.
+    private var encoders: [PageEncoder]
     private var rowGroup: RowGroupBuilder
     /// The row group's buffered bytes when its rows were last added.
     private var bufferedBytes = 0
@@ -156,7 +162,10 @@ struct ParquetWriterState {
         self.schema = schema
         self.plans = plans
         self.shredders = shredders
-        sink = PageSink(file: file, offset: 0, compressor: PageCompressor(codec: options.compression, zstdLevel: options.zstdLevel))
+        sink = PageSink(file: file, offset: 0)
+        encoders = (0 ..< max(1, options.encodingThreads)).map { _ in
+            PageEncoder(compressor: PageCompressor(codec: options.compression, zstdLevel: options.zstdLevel))
+        }
         rowGroup = RowGroupBuilder(leaves: leaves, options: options)
         pending.reserveCapacity(Self.pendingRows)
         try sink.write(Parquet.magic)
@@ -220,7 +229,7 @@ struct ParquetWriterState {
         guard !finished else { throw ExportError.finished }
         guard groupRowCount > 0 else { return }
         addPendingRows()
-        let chunks = try rowGroup.writeChunks(options: options, to: &sink)
+        let chunks = try rowGroup.writeChunks(options: options, encoders: &encoders, to: &sink)
         rowGroups.append(Parquet.RowGroupMetadata(
             columns: chunks, rowCount: Int64(groupRowCount), ordinal: Int16(truncatingIfNeeded: rowGroups.count)))
         rowGroup = RowGroupBuilder(leaves: leaves, options: options)

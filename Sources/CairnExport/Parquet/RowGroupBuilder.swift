@@ -1,3 +1,5 @@
+import Foundation
+
 /// The column chunks of the row group being built: one per leaf column, each kept in an array
 /// of its own physical type (so adding a value runs code specialized for the type, with no
 /// class or existential in between).
@@ -183,21 +185,118 @@ struct RowGroupBuilder {
 
     // MARK: Writing
 
-    /// Writes every leaf's chunk, in the leaves' order, to `sink`; returns their metadata.
-    mutating func writeChunks(options: ParquetWriterOptions, to sink: inout PageSink) throws -> [Parquet.ColumnChunkMetadata] {
-        var chunks: [Parquet.ColumnChunkMetadata] = []
-        chunks.reserveCapacity(leaves.count)
-        for (leaf, slot) in zip(leaves, slots) {
-            switch slot {
-            case .boolean(let k): chunks.append(try ColumnChunkWriter.write(&booleans[k], leaf: leaf, options: options, to: &sink))
-            case .int32(let k): chunks.append(try ColumnChunkWriter.write(&int32s[k], leaf: leaf, options: options, to: &sink))
-            case .int64(let k): chunks.append(try ColumnChunkWriter.write(&int64s[k], leaf: leaf, options: options, to: &sink))
-            case .double(let k): chunks.append(try ColumnChunkWriter.write(&doubles[k], leaf: leaf, options: options, to: &sink))
-            case .decimal(let k): chunks.append(try ColumnChunkWriter.write(&decimals[k], leaf: leaf, options: options, to: &sink))
-            case .byteArray(let k): chunks.append(try ColumnChunkWriter.write(&byteArrays[k], leaf: leaf, options: options, to: &sink))
+    /// A leaf's chunk, whatever its type.
+    private enum AnyChunk {
+        case boolean(BooleanChunk), int32(FixedWidthChunk<Int32>), int64(FixedWidthChunk<Int64>)
+        case double(FixedWidthChunk<Double>), decimal(FixedWidthChunk<ParquetDecimal128>), byteArray(ByteArrayChunk)
+
+        /// Roughly the work of encoding it.
+        var bufferedBytes: Int {
+            switch self {
+            case .boolean(let chunk): return chunk.bufferedBytes
+            case .int32(let chunk): return chunk.bufferedBytes
+            case .int64(let chunk): return chunk.bufferedBytes
+            case .double(let chunk): return chunk.bufferedBytes
+            case .decimal(let chunk): return chunk.bufferedBytes
+            case .byteArray(let chunk): return chunk.bufferedBytes
             }
         }
-        return chunks
+
+        func encode(leaf: ParquetLeaf, options: ParquetWriterOptions, with encoder: inout PageEncoder) throws -> EncodedChunk {
+            switch self {
+            case .boolean(var chunk): return try ColumnChunkWriter.encode(&chunk, leaf: leaf, options: options, with: &encoder)
+            case .int32(var chunk): return try ColumnChunkWriter.encode(&chunk, leaf: leaf, options: options, with: &encoder)
+            case .int64(var chunk): return try ColumnChunkWriter.encode(&chunk, leaf: leaf, options: options, with: &encoder)
+            case .double(var chunk): return try ColumnChunkWriter.encode(&chunk, leaf: leaf, options: options, with: &encoder)
+            case .decimal(var chunk): return try ColumnChunkWriter.encode(&chunk, leaf: leaf, options: options, with: &encoder)
+            case .byteArray(var chunk): return try ColumnChunkWriter.encode(&chunk, leaf: leaf, options: options, with: &encoder)
+            }
+        }
+    }
+
+    /// The chunks, in the leaves' order.
+    private var chunks: [AnyChunk] {
+        slots.map { slot in
+            switch slot {
+            case .boolean(let k): return .boolean(booleans[k])
+            case .int32(let k): return .int32(int32s[k])
+            case .int64(let k): return .int64(int64s[k])
+            case .double(let k): return .double(doubles[k])
+            case .decimal(let k): return .decimal(decimals[k])
+            case .byteArray(let k): return .byteArray(byteArrays[k])
+            }
+        }
+    }
+
+    /// Encodes every leaf's chunk (`ColumnChunkWriter`) and writes them, in the leaves' order,
+    /// to `sink`; returns their metadata. The builder is spent after it.
+    ///
+    /// With one encoder, each chunk is written as soon as it is encoded. With more, the chunks
+    /// are shared among as many threads, the largest first, each to the thread with the least
+    /// work so far, and written once all are encoded: the bytes are the same either way.
+    mutating func writeChunks(
+        options: ParquetWriterOptions, encoders: inout [PageEncoder], to sink: inout PageSink
+    ) throws -> [Parquet.ColumnChunkMetadata] {
+        let chunks = self.chunks
+        byteArrays = []; int64s = []; int32s = []; doubles = []; decimals = []; booleans = []
+        var written: [Parquet.ColumnChunkMetadata] = []
+        written.reserveCapacity(chunks.count)
+        guard encoders.count > 1 && chunks.count > 1 else {
+            for (leaf, chunk) in zip(leaves, chunks) {
+                written.append(try sink.write(try chunk.encode(leaf: leaf, options: options, with: &encoders[0])))
+            }
+            return written
+        }
+        let jobs = zip(leaves, chunks).map { ChunkJob(leaf: $0, chunk: $1) }
+        let workers = encoders.map { EncodingWorker(encoder: $0) }
+        for job in jobs.sorted(by: { $0.work > $1.work }) {
+            var least = 0
+            for w in workers.indices where workers[w].work < workers[least].work { least = w }
+            workers[least].jobs.append(job)
+            workers[least].work += job.work
+        }
+        DispatchQueue.concurrentPerform(iterations: workers.count) { w in workers[w].run(options: options) }
+        encoders = workers.map(\.encoder)
+        for job in jobs {
+            guard let result = job.result else { throw ExportError.encoding("column \(job.leaf.dottedPath) was not encoded") }
+            written.append(try sink.write(try result.get()))
+        }
+        return written
+    }
+
+    /// One chunk to encode on a worker thread, and what came of it.
+    ///
+    /// `@unchecked Sendable`: a job is touched by one thread at a time: the writer's thread
+    /// before and after `DispatchQueue.concurrentPerform`, which returns once every worker has
+    /// finished, and during it the one worker it was given to.
+    private final class ChunkJob: @unchecked Sendable {
+        let leaf: ParquetLeaf
+        let chunk: AnyChunk
+        let work: Int
+        var result: Result<EncodedChunk, any Error>?
+
+        init(leaf: ParquetLeaf, chunk: AnyChunk) {
+            self.leaf = leaf
+            self.chunk = chunk
+            work = chunk.bufferedBytes
+        }
+    }
+
+    /// A thread's jobs and its encoder (`@unchecked Sendable` as `ChunkJob`).
+    private final class EncodingWorker: @unchecked Sendable {
+        var encoder: PageEncoder
+        var jobs: [ChunkJob] = []
+        var work = 0
+
+        init(encoder: PageEncoder) {
+            self.encoder = encoder
+        }
+
+        func run(options: ParquetWriterOptions) {
+            for job in jobs {
+                job.result = Result { try job.chunk.encode(leaf: job.leaf, options: options, with: &encoder) }
+            }
+        }
     }
 }
 
