@@ -15,10 +15,12 @@ struct BooleanChunk {
     /// What the chunk counts toward its row group's size: a bit per value, and the levels.
     var bufferedBytes: Int { values.count / 8 + levels.bufferedBytes }
 
+    /// Adds an entry without a value: a null defined up to `definition`.
     mutating func appendNull(definition: UInt32, repetition: UInt32) {
         levels.addNull(definition: definition, repetition: repetition)
     }
 
+    /// Adds an entry with a value, at the maximum definition level.
     mutating func append(_ value: Bool, repetition: UInt32) {
         levels.addValue(repetition: repetition)
         values.append(value)

@@ -45,16 +45,19 @@ struct ByteArrayChunk {
 
     // MARK: Adding values
 
+    /// Adds an entry without a value: a null defined up to `definition`.
     mutating func appendNull(definition: UInt32, repetition: UInt32) {
         levels.addNull(definition: definition, repetition: repetition)
     }
 
+    /// Adds an entry with a value, at the maximum definition level.
     mutating func append(_ bytes: [UInt8], repetition: UInt32) {
         bytes.withUnsafeBufferPointer { append($0, repetition: repetition) }
     }
 
-    /// (Typed bytes: `Array.append(contentsOf:)` copies them with one memcpy, where raw bytes
-    /// go through a slower generic path.)
+    /// Adds an entry with a value: its dictionary entry (a new one if need be), or, once the
+    /// chunk is PLAIN, its bytes. (The bytes are typed, not raw: appending them is then one
+    /// memcpy.)
     mutating func append(_ value: UnsafeBufferPointer<UInt8>, repetition: UInt32) {
         levels.addValue(repetition: repetition)
         valueCount += 1

@@ -40,10 +40,13 @@ struct FixedWidthChunk<Value: FixedWidthParquetValue> {
 
     // MARK: Adding values
 
+    /// Adds an entry without a value: a null defined up to `definition`.
     mutating func appendNull(definition: UInt32, repetition: UInt32) {
         levels.addNull(definition: definition, repetition: repetition)
     }
 
+    /// Adds an entry with a value, at the maximum definition level: its dictionary entry, or,
+    /// once the chunk is PLAIN, the value.
     @inline(__always)
     mutating func append(_ value: Value, repetition: UInt32) {
         levels.addValue(repetition: repetition)

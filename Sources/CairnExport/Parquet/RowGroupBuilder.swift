@@ -61,8 +61,9 @@ struct RowGroupBuilder {
 
     /// Adds the values of column `column` of `rows` to flat leaf `leaf` (a top-level primitive
     /// column: one entry per row, `.null` at definition level 0), in order. The values were
-    /// checked (`LeafValueCheck`). A column at a time, the chunk's code runs in one loop over
-    /// the chunk, and each value's payload is read in place (no copy of the enum).
+    /// checked (`LeafValueCheck`), so no value of another kind reaches the `default` cases. A
+    /// column at a time, the chunk's code runs in one loop over the chunk, and each value's
+    /// payload is read in place (no copy of the enum).
     mutating func appendColumn(_ rows: [[ParquetValue]], column: Int, leaf: Int) {
         switch slots[leaf] {
         case .boolean(let k):
