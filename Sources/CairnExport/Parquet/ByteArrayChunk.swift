@@ -98,26 +98,39 @@ struct ByteArrayChunk {
         }
     }
 
-    /// The dictionary entry equal to `value` (a `.bytes`), if the dictionary is on and holds
-    /// it. Reads only, so that a caller can look a value up where it lies and add it with
-    /// `appendEntry`: Swift copies (retains) a value it reads across a write of memory.
+    /// The dictionary entry equal to `value` (a `.bytes`) and its size, if the dictionary is
+    /// on and holds it. Reads only, so that a caller can look a value up where it lies and
+    /// add it with `appendEntry`: Swift copies (retains) a value it reads across a write of
+    /// memory.
     @inline(__always)
-    func dictionaryEntry(of value: ParquetValue) -> UInt32? {
+    func dictionaryEntry(of value: ParquetValue) -> (entry: UInt32, size: Int)? {
         guard dictionaryOn, case .bytes(let bytes) = value else { return nil }
-        return bytes.withUnsafeBytes { bytes in
-            if let last = indices.last, dictionaryEntry(Int(last), equals: bytes) { return last }
-            let hash = DictionaryHashing.hash(bytes, seed: seed)
-            if case .found(let entry) = table.lookup(hash: hash, isEntry: { dictionaryEntry($0, equals: bytes) }) { return entry }
-            return nil
+        let size = bytes.count
+        let entry: UInt32? = bytes.withUnsafeBytes { bytes in
+            dictionaryOffsets.withUnsafeBufferPointer { offsets in
+                dictionaryData.withUnsafeBufferPointer { data in
+                    let entries = UnsafeRawBufferPointer(data)
+                    func holds(_ entry: Int) -> Bool {
+                        let start = offsets[entry], end = offsets[entry + 1]
+                        return end - start == bytes.count && Self.equal(UnsafeRawBufferPointer(rebasing: entries[start ..< end]), bytes)
+                    }
+                    if let last = indices.last, holds(Int(last)) { return last }
+                    let hash = DictionaryHashing.hash(bytes, seed: seed)
+                    if case .found(let entry) = table.lookup(hash: hash, isEntry: holds) { return entry }
+                    return nil
+                }
+            }
         }
+        return entry.map { ($0, size) }
     }
 
-    /// Adds a value that is dictionary entry `entry` (as `dictionaryEntry(of:)` found it).
+    /// Adds a value of `size` bytes that is dictionary entry `entry` (as
+    /// `dictionaryEntry(of:)` found it).
     @inline(__always)
-    mutating func appendEntry(_ entry: UInt32, repetition: UInt32) {
+    mutating func appendEntry(_ entry: UInt32, size: Int, repetition: UInt32) {
         levels.addValue(repetition: repetition)
         valueCount += 1
-        plainByteCount += dictionaryOffsets[Int(entry) + 1] - dictionaryOffsets[Int(entry)]
+        plainByteCount += size
         indices.append(entry)
     }
 

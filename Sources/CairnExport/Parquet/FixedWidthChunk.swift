@@ -57,7 +57,10 @@ struct FixedWidthChunk<Value: FixedWidthParquetValue> {
             return
         }
         let hash = value.dictionaryHash(seed: seed)
-        switch table.lookup(hash: hash, isEntry: { dictionary[$0].hasSamePlainBytes(as: value) }) {
+        let lookup = dictionary.withUnsafeBufferPointer { entries in
+            table.lookup(hash: hash) { entries[$0].hasSamePlainBytes(as: value) }
+        }
+        switch lookup {
         case .found(let entry):
             indices.append(entry)
         case .absent(let slot):

@@ -121,8 +121,8 @@ struct RowGroupBuilder {
                 for row in rows {
                     // A value already in the dictionary is found in place and added as its
                     // entry, never copied (`ByteArrayChunk.dictionaryEntry(of:)`).
-                    if let entry = chunk.dictionaryEntry(of: row[column]) {
-                        chunk.appendEntry(entry, repetition: 0)
+                    if let found = chunk.dictionaryEntry(of: row[column]) {
+                        chunk.appendEntry(found.entry, size: found.size, repetition: 0)
                         continue
                     }
                     switch row[column] {
