@@ -139,7 +139,7 @@ import Testing
         for (k, compression) in ParquetCompression.allCases.enumerated() {
             var options = ParquetWriterOptions()
             options.compression = compression
-            // One encoding thread, two (the default) or three: the same file.
+            // One encoding thread (the default), two or three: the same file.
             options.encodingThreads = k + 1
             results.append(Self.fingerprint(try Self.write(columns, rows, options)))
             options.dictionaryPageBytes = [64, 700, 3_000][k]

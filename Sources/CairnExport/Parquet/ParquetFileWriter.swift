@@ -22,9 +22,11 @@ public struct ParquetWriterOptions: Sendable {
     /// ... or this many rows.
     public var pageRowLimit = 20_000
     /// Threads that encode and compress a row group's column chunks once it is complete:
-    /// the writer's own and, above 1, others, each taking whole chunks. The file is the same
-    /// for any number.
-    public var encodingThreads = 2
+    /// the writer's own and, above 1, others, each taking whole chunks, whose pages are then
+    /// held in memory until all are done (with 1, each chunk is written as soon as it is
+    /// encoded). The file is the same for any number. 1 by default: on two shared cores
+    /// (where it was measured) a second thread did not pay reliably.
+    public var encodingThreads = 1
     /// A column chunk's dictionary may grow to this many bytes; past it the chunk is PLAIN.
     public var dictionaryPageBytes = 1 << 20
     /// A dictionary is used only when it holds at most this share of the chunk's values.
