@@ -3,8 +3,8 @@ import CZstd
 
 /// Compresses page bodies with a Parquet codec through the system libraries the engine links
 /// (libzstd, liblz4), into one output buffer reused for every page, with one zstd context
-/// per file (`ZSTD_compressCCtx` with a reused context writes what `ZSTD_compress` writes,
-/// without setting up a context per page).
+/// per compressor, that is per `PageEncoder` (`ZSTD_compressCCtx` with a reused context
+/// writes what `ZSTD_compress` writes, without setting up a context per page).
 struct PageCompressor {
     let codec: ParquetCompression
     let zstdLevel: Int32

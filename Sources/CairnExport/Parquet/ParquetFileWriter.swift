@@ -73,7 +73,9 @@ public final class ParquetFileWriter {
     public var bytesWritten: Int64 { state.bytesWritten }
 
     /// Adds one row: a value per column, in the columns' order (`.null` for an absent value
-    /// of an optional column).
+    /// of an optional column). The row is checked whole now (a refused row changes nothing);
+    /// its values reach their columns with the rows after it, up to 256 rows later, so the
+    /// writer keeps a reference to the array until then.
     public func write(_ row: [ParquetValue]) throws {
         try state.write(row)
     }
