@@ -135,11 +135,17 @@ import Testing
     }
 
     static func readBack(_ path: String) throws -> ReadBack {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Support/read_parquet.py").path
+        let data = try runSupportScript("read_parquet.py", [path], needs: "pyarrow duckdb polars")
+        return try JSONDecoder().decode(ReadBack.self, from: data)
+    }
+
+    /// Runs Support/`script` with python3 and `arguments`; returns its standard output, or
+    /// throws with its standard error (naming the packages it `needs`) when it fails.
+    static func runSupportScript(_ script: String, _ arguments: [String], needs packages: String) throws -> Data {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/" + script).path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, path]
+        process.arguments = ["python3", path] + arguments
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
@@ -148,9 +154,9 @@ import Testing
         let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw ExportError.encoding("read_parquet.py failed (pyarrow, duckdb and polars must be installed: python3 -m pip install pyarrow duckdb polars): \(errorText)")
+            throw ExportError.encoding("\(script) failed (it needs: python3 -m pip install \(packages)): \(errorText)")
         }
-        return try JSONDecoder().decode(ReadBack.self, from: data)
+        return data
     }
 
     @Test(arguments: ParquetCompression.allCases)

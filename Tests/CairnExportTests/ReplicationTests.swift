@@ -21,20 +21,8 @@ import Testing
     }
 
     static func readDelta(_ paths: [String], fromCheckpoint: Bool = false) throws -> [String: DeltaRead] {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/read_delta.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script] + (fromCheckpoint ? ["--from-checkpoint"] : []) + paths
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ExportError.encoding("read_delta.py failed (deltalake must be installed: python3 -m pip install deltalake): \(errorText)")
-        }
+        let data = try ParquetReadBackTests.runSupportScript(
+            "read_delta.py", (fromCheckpoint ? ["--from-checkpoint"] : []) + paths, needs: "deltalake")
         return try JSONDecoder().decode([String: DeltaRead].self, from: data)
     }
 
@@ -62,14 +50,7 @@ import Testing
     }
 
     static func scanAll(_ db: ItemDatabase, _ table: String) throws -> [Item] {
-        var items: [Item] = []
-        var start: Item?
-        repeat {
-            let page = try db.scan(ScanInput(tableName: table, exclusiveStartKey: start))
-            items += page.items ?? []
-            start = page.lastEvaluatedKey
-        } while start != nil
-        return items
+        try DynamoDBJSONExportTests.scanAll(db, table)
     }
 
     /// Equal as multisets (the Delta table's order is its files').
@@ -289,6 +270,56 @@ import Testing
                 #expect(Self.sameItems(items, expected), "\(dump): \(items.count) rows, \(expected.count) items")
             }
         }
+    }
+
+    /// Damaged replication metadata is a typed corruption error naming the file, never a
+    /// crash or a silently wrong table: a flipped bit in a key list, a missing commit in the
+    /// middle of the log, a commit line that is not an action, and a data file the log names
+    /// that is gone.
+    @Test func damagedReplicationFilesAreCorruptionErrors() throws {
+        let db = try Self.openDatabase("/db", fileSystem: MemoryFileSystem())
+        defer { try? db.close() }
+        let fs = MemoryFileSystem()
+        try fs.createDirectory("/delta")
+        let replicator = try TableReplicator(table: "orders", directory: "/delta", options: Self.smallOptions(fs))
+        for r in 0...2 {
+            try Self.round(db, r)
+            _ = try replicator.step(db)
+        }
+        replicator.close()
+        let state = try DeltaLog(directory: "/delta", fileSystem: fs).load()
+        let file = try #require(state.files.keys.sorted().first)
+
+        func expectCorruption(_ image: MemoryFileSystem, naming fragment: String, _ label: String) {
+            do {
+                let opened = try TableReplicator(table: "orders", directory: "/delta", options: Self.smallOptions(image))
+                opened.close()
+                Issue.record("\(label): opened without an error")
+            } catch let error as CairnError {
+                guard case .corruption(let path, _, _) = error, path.contains(fragment) else {
+                    Issue.record("\(label): \(error), expected corruption in a file named like \(fragment)")
+                    return
+                }
+            } catch {
+                Issue.record("\(label): \(error) is not a CairnError")
+            }
+        }
+        // A flipped bit in a live file's key list.
+        let flipped = fs.processCrashClone()
+        try flipped.flipBit(path: "/delta/_cairn/keys/\(file).keys", byteOffset: 10, bit: 3)
+        expectCorruption(flipped, naming: "\(file).keys", "key list bit flip")
+        // Version 1 missing while 2 is present.
+        let gap = fs.processCrashClone()
+        try gap.removeFile("/delta/_delta_log/" + DeltaLog.commitName(1))
+        expectCorruption(gap, naming: DeltaLog.commitName(1), "missing commit")
+        // A commit whose line is not an action.
+        let garbled = fs.processCrashClone()
+        try garbled.overwrite(path: "/delta/_delta_log/" + DeltaLog.commitName(2), at: 0, bytes: Array("{not json".utf8))
+        expectCorruption(garbled, naming: DeltaLog.commitName(2), "garbled commit")
+        // A data file the log names is gone.
+        let lost = fs.processCrashClone()
+        try lost.removeFile("/delta/" + file)
+        expectCorruption(lost, naming: file, "missing data file")
     }
 
     /// Copies a directory tree from a memory file system to disk.
