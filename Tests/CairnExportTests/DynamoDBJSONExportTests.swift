@@ -34,6 +34,18 @@ import Testing
         return items
     }
 
+    /// Binary values in DynamoDB JSON are standard base64 with padding: equal to Foundation's
+    /// for every length (each tail of 0, 1 or 2 bytes), appended after what is already there.
+    @Test func base64IsFoundationsAtEveryLength() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0...67 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            var out = Array("{\"B\":".utf8)
+            DynamoDBJSON.appendBase64(bytes, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == "{\"B\":" + Data(bytes).base64EncodedString(), "length \(length)")
+        }
+    }
+
     @Test func exportThenImportGivesTheSameItems() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-ddbjson-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }

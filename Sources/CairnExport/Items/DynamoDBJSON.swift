@@ -134,28 +134,32 @@ enum DynamoDBJSON {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// Standard base64 with padding, appended.
+    /// Standard base64 with padding, appended: the output's room is made once, then written
+    /// through one pointer (no capacity check per character).
     static func appendBase64(_ bytes: [UInt8], to out: inout [UInt8]) {
-        let alphabet = base64Alphabet
-        out.reserveCapacity(out.count + (bytes.count + 2) / 3 * 4)
+        let count = bytes.count
+        guard count > 0 else { return }
+        let encodedCount = (count + 2) / 3 * 4
+        let start = out.count
+        out.append(contentsOf: repeatElement(UInt8(ascii: "="), count: encodedCount))
         bytes.withUnsafeBufferPointer { input in
-            alphabet.withUnsafeBufferPointer { table in
-                var i = 0
-                let count = input.count
-                while i + 2 < count {
-                    let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
-                    out.append(table[Int(n >> 18)]); out.append(table[Int(n >> 12 & 63)])
-                    out.append(table[Int(n >> 6 & 63)]); out.append(table[Int(n & 63)])
-                    i += 3
-                }
-                if i + 1 == count {
-                    let n = UInt32(input[i]) << 16
-                    out.append(table[Int(n >> 18)]); out.append(table[Int(n >> 12 & 63)])
-                    out.append(UInt8(ascii: "=")); out.append(UInt8(ascii: "="))
-                } else if i + 2 == count {
-                    let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8
-                    out.append(table[Int(n >> 18)]); out.append(table[Int(n >> 12 & 63)])
-                    out.append(table[Int(n >> 6 & 63)]); out.append(UInt8(ascii: "="))
+            base64Alphabet.withUnsafeBufferPointer { table in
+                out.withUnsafeMutableBufferPointer { buffer in
+                    var o = start
+                    var i = 0
+                    while i + 2 < count {
+                        let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
+                        buffer[o] = table[Int(n >> 18)]; buffer[o + 1] = table[Int(n >> 12 & 63)]
+                        buffer[o + 2] = table[Int(n >> 6 & 63)]; buffer[o + 3] = table[Int(n & 63)]
+                        i += 3
+                        o += 4
+                    }
+                    // The last one or two bytes; the padding '=' is already in place.
+                    if i < count {
+                        let n = UInt32(input[i]) << 16 | (i + 1 < count ? UInt32(input[i + 1]) << 8 : 0)
+                        buffer[o] = table[Int(n >> 18)]; buffer[o + 1] = table[Int(n >> 12 & 63)]
+                        if i + 1 < count { buffer[o + 2] = table[Int(n >> 6 & 63)] }
+                    }
                 }
             }
         }

@@ -38,7 +38,7 @@ final class CairnItemEngine: ItemBenchEngine, @unchecked Sendable {
             "streamlatency: one consumer Task iterating changes(of: items, from: .latest) beside the writer thread",
             "index workloads: CreateTable with the indexes (GSI i: HASH g_i S, RANGE sk, named gsi<i>; LSI lsi1: HASH pk, RANGE g1; putitemgsi0: none, only pk and sk defined); items carry g1...g<n> (12-byte strings); EVENTUAL indexes are kept by the background updater (woken by each write; indexUpdateInterval \(ItemDatabase.Options().indexUpdateInterval) s fallback), STRONG ones and the LSI in the item's batch; eventual puts end with catchUpIndexes() inside the timed run",
             "queryindex: Query IndexName gsi1, g1 = :g (projection ALL); gsilag: Query IndexName gsi1 (KEYS_ONLY, g1 unique per item) until the item shows",
-            "exportparquet: Scan requests (no Limit: 1 MB pages) following LastEvaluatedKey, then CairnExport's TableExport.export (Parquet, \(ParquetWriterOptions().compression.rawValue) level \(ParquetWriterOptions().zstdLevel), \(TableExport.Options().itemsPerFile) items per file, one thread); parquetwrite: CairnExport's ParquetFileWriter with its default options (ZSTD level \(ParquetWriterOptions().zstdLevel), row groups of \(ParquetWriterOptions().rowGroupRows) rows) through PosixFileSystem; replicatelag: KEYS_ONLY stream, CairnExport's TableReplicator with its default options (files of \(TableReplicator.Options().targetFileRows) items, merges of \(TableReplicator.Options().smallFilesToMerge) files under \(TableReplicator.Options().smallFileRows), checkpoints every \(TableReplicator.Options().checkpointInterval) versions), one step a second on its own thread",
+            "exportparquet: Scan requests (no Limit: 1 MB pages) following LastEvaluatedKey, then CairnExport's TableExport.export (Parquet, \(ParquetWriterOptions().compression.rawValue) level \(ParquetWriterOptions().zstdLevel), \(TableExport.Options().itemsPerFile) items per file, \(TableExport.Options().threads) threads (one per core), then again on one thread (in the note)); parquetwrite: CairnExport's ParquetFileWriter with its default options (ZSTD level \(ParquetWriterOptions().zstdLevel), row groups of \(ParquetWriterOptions().rowGroupRows) rows) through PosixFileSystem; replicatelag: KEYS_ONLY stream, CairnExport's TableReplicator with its default options (files of \(TableReplicator.Options().targetFileRows) items, merges of \(TableReplicator.Options().smallFilesToMerge) files under \(TableReplicator.Options().smallFileRows), checkpoints every \(TableReplicator.Options().checkpointInterval) versions), one step a second on its own thread",
         ]
     }
 
@@ -219,8 +219,10 @@ final class CairnItemEngine: ItemBenchEngine, @unchecked Sendable {
         return (items, pages)
     }
 
-    func exportParquet(to directory: String) throws -> BenchExportSummary {
-        let summary = try TableExport.export(db, table: "items", to: directory, options: TableExport.Options())
+    func exportParquet(to directory: String, threads: Int?) throws -> BenchExportSummary {
+        var options = TableExport.Options()
+        if let threads { options.threads = threads }
+        let summary = try TableExport.export(db, table: "items", to: directory, options: options)
         return BenchExportSummary(
             items: summary.itemCount, files: summary.files.count, bytes: summary.bytes,
             columns: summary.schema.parquetColumns.map { "\($0.name) \($0.kind.name)" }.joined(separator: ", "))

@@ -164,8 +164,9 @@ protocol ItemBenchEngine: AnyObject, Sendable {
     /// Reads the whole table with Scan requests through the item API, following
     /// LastEvaluatedKey with ExclusiveStartKey until the last page; returns the items and pages.
     func scanAll() throws -> (items: Int, pages: Int)
-    /// Exports the whole table as Parquet into `directory` (empty or absent).
-    func exportParquet(to directory: String) throws -> BenchExportSummary
+    /// Exports the whole table as Parquet into `directory` (empty or absent), on `threads`
+    /// threads (nil: the exporter's default, one per core).
+    func exportParquet(to directory: String, threads: Int?) throws -> BenchExportSummary
     /// A Delta Lake replicator of the table into `directory` (CairnExport's TableReplicator):
     /// each call of the closure is one step (nil when there was nothing to commit).
     func makeReplicator(directory: String) throws -> BenchReplicator
@@ -206,7 +207,7 @@ extension ItemBenchEngine {
         throw BenchError("\(Self.name): no full-table Scan in this adapter")
     }
 
-    func exportParquet(to directory: String) throws -> BenchExportSummary {
+    func exportParquet(to directory: String, threads: Int?) throws -> BenchExportSummary {
         throw BenchError("\(Self.name): no Parquet export")
     }
 
