@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Cairn", targets: ["Cairn"]),
         .library(name: "CairnExport", targets: ["CairnExport"]),
         .executable(name: "cairn", targets: ["cairn"]),
+        .executable(name: "cairn-stress", targets: ["cairn-stress"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
@@ -44,11 +45,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The reliability harness (Docs/reliability.md): random operations against an expected
+        // state, and kill -9 cycles of them.
+        .executableTarget(
+            name: "cairn-stress",
+            dependencies: ["CairnLSM", "Cairn", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .testTarget(name: "CairnLSMTests", dependencies: ["CairnLSM"]),
         .testTarget(name: "CairnTests", dependencies: ["Cairn"]),
         // Support/ holds the Python reader the tests run (pyarrow, DuckDB).
         .testTarget(name: "CairnExportTests", dependencies: ["CairnExport", "Cairn", "CairnLSM"], exclude: ["Support"]),
-        // The cairn tool: its parsers (unit tests) and the built binary (driven like a user).
-        .testTarget(name: "CairnCLITests", dependencies: ["cairn"]),
+        // The cairn tool: its parsers (unit tests) and the built binaries (driven like a user).
+        .testTarget(name: "CairnCLITests", dependencies: ["cairn", "cairn-stress"]),
     ]
 )

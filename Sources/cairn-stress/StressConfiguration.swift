@@ -1,0 +1,65 @@
+import CairnLSM
+
+/// The engine options of a stress run, all drawn from its seed (RocksDB's db_crashtest.py
+/// varies its options per run the same way): tiny memtables and files so that flushes and
+/// compactions run all the time, block sizes, compression, bloom filters, cache sizes, and
+/// whether writes are synced.
+struct StressConfiguration: Sendable, CustomStringConvertible {
+    var writeBufferSize: Int
+    var blockSize: Int
+    var blockRestartInterval: Int
+    var compression: CompressionType
+    var bloomBitsPerKey: Int
+    var blockCacheCapacity: Int
+    var targetFileSize: Int
+    var maxBytesForLevelBase: Int
+    var level0FileNumCompactionTrigger: Int
+    var maxOpenFiles: Int
+    var mapTableFiles: Bool
+    var syncWrites: Bool
+    /// Values carry 0...maxFiller bytes after their header.
+    var maxFiller: Int
+
+    init(seed: UInt64) {
+        // Its own stream, so that a change in how the workload draws does not change options.
+        var random = SplitMix64(seed: seed ^ 0x6F70_7469_6F6E_73)
+        func pick<T>(_ choices: [T]) -> T { choices[Int(random.next() % UInt64(choices.count))] }
+        writeBufferSize = pick([16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20])
+        blockSize = pick([256, 1024, 4096, 16384])
+        blockRestartInterval = pick([1, 4, 16])
+        compression = pick(CompressionType.allCases)
+        bloomBitsPerKey = pick([0, 4, 10])
+        blockCacheCapacity = pick([0, 64 << 10, 8 << 20])
+        targetFileSize = pick([32 << 10, 128 << 10, 1 << 20])
+        maxBytesForLevelBase = pick([128 << 10, 512 << 10, 4 << 20])
+        level0FileNumCompactionTrigger = pick([2, 4, 8])
+        maxOpenFiles = pick([16, 1000])
+        mapTableFiles = pick([true, false])
+        syncWrites = pick([true, false, false, false])
+        maxFiller = pick([0, 24, 200, 2000])
+    }
+
+    func options(fileSystem: any FileSystem = PosixFileSystem()) -> Options {
+        var options = Options()
+        options.fileSystem = fileSystem
+        options.writeBufferSize = writeBufferSize
+        options.blockSize = blockSize
+        options.blockRestartInterval = blockRestartInterval
+        options.compression = compression
+        options.bloomBitsPerKey = bloomBitsPerKey
+        options.blockCacheCapacity = blockCacheCapacity
+        options.targetFileSize = targetFileSize
+        options.maxBytesForLevelBase = maxBytesForLevelBase
+        options.level0FileNumCompactionTrigger = level0FileNumCompactionTrigger
+        options.maxOpenFiles = maxOpenFiles
+        options.mapTableFiles = mapTableFiles
+        return options
+    }
+
+    var description: String {
+        "writeBufferSize \(writeBufferSize), blockSize \(blockSize), restarts \(blockRestartInterval), "
+            + "compression \(compression), bloom \(bloomBitsPerKey) bits/key, block cache \(blockCacheCapacity), "
+            + "targetFileSize \(targetFileSize), level base \(maxBytesForLevelBase), L0 trigger \(level0FileNumCompactionTrigger), "
+            + "maxOpenFiles \(maxOpenFiles), mapped tables \(mapTableFiles), sync \(syncWrites), values 8+0...\(maxFiller) bytes"
+    }
+}
