@@ -23,6 +23,9 @@ struct CrashStress: ParsableCommand {
     @Option(help: "Keys in the key space (first run only).")
     var keys = 10_000
 
+    @Option(help: "What to stress, kv or items (first run only).")
+    var layer: StressLayer = .kv
+
     @Option(help: "Threads of operations in each child (1 to 8).")
     var threads = 2
 
@@ -42,10 +45,10 @@ struct CrashStress: ParsableCommand {
         let runSeed: UInt64
         do {
             // Create the database and the expected state (or check the seed) before the first child.
-            let session = try StressSession.open(target, seed: seed, keys: keys)
+            let session = try StressSession.open(target, seed: seed, keys: keys, layer: layer)
             runSeed = session.state.seed
-            try session.db.close()
-            printLine("cairn-stress crash: seed \(runSeed) (reproduce: --seed \(runSeed)); \(cycles) cycles; \(session.state.keyCount) keys; \(threads) threads; \(session.configuration)")
+            try session.workload.close()
+            printLine("cairn-stress crash: seed \(runSeed) (reproduce: --seed \(runSeed)); layer \(session.layerName); \(cycles) cycles; \(session.state.keyCount) keys; \(threads) threads; \(session.configuration)")
         } catch let error as CairnError {
             printLine("cairn-stress: \(error)")
             throw ExitCode(2)
@@ -86,9 +89,8 @@ struct CrashStress: ParsableCommand {
             }
             do {
                 let session = try StressSession.open(target, seed: runSeed, keys: keys)
-                let stress = KeyValueStress(db: session.db, state: session.state, configuration: session.configuration)
-                let result = try stress.verifyAll(settle: true)
-                try session.db.close()
+                let result = try session.workload.verifyAll(settle: true)
+                try session.workload.close()
                 let operations = session.state.totalOperations
                 totals.operations = operations
                 totals.keys += result.keys

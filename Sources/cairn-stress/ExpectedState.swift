@@ -22,7 +22,8 @@ final class ExpectedState: @unchecked Sendable {
     /// "CSTE": Cairn STress Expected state.
     static let magic: [UInt8] = Array("CSTE".utf8)
     static let version: UInt32 = 1
-    /// Magic, version, key count, seed; then, from byte 64, eight operation counters.
+    /// Magic, version, key count, seed, layer, stream position; from byte 64, eight operation
+    /// counters.
     static let headerSize = 128
     /// The counters of acknowledged operations, one per thread (so no two threads share one).
     static let counterSlots = 8
@@ -182,6 +183,19 @@ final class ExpectedState: @unchecked Sendable {
 
     func setOperations(_ count: UInt64, ofThread thread: Int) {
         mapping.storeBytes(of: count.littleEndian, toByteOffset: 64 + 8 * (thread % Self.counterSlots), as: UInt64.self)
+    }
+
+    /// The layer under stress (0: the engine's keys and values, 1: a table's items), fixed
+    /// when the file is made.
+    var layer: UInt8 {
+        get { mapping.load(fromByteOffset: 20, as: UInt8.self) }
+        set { mapping.storeBytes(of: newValue, toByteOffset: 20, as: UInt8.self) }
+    }
+
+    /// The change-stream sequence number up to which the items' stream was checked.
+    var streamPosition: UInt64 {
+        get { UInt64(littleEndian: mapping.load(fromByteOffset: 24, as: UInt64.self)) }
+        set { mapping.storeBytes(of: newValue.littleEndian, toByteOffset: 24, as: UInt64.self) }
     }
 
     /// Operations acknowledged over every run of this file.

@@ -6,7 +6,7 @@ import Synchronization
 /// kept beside them (RocksDB's db_stress, for Cairn's engine): puts, deletes, range deletes,
 /// write batches, reads checked against the expected state, and snapshot iterators checked
 /// against point reads at the same snapshot.
-final class KeyValueStress: @unchecked Sendable {
+final class KeyValueStress: StressWorkload, @unchecked Sendable {
     enum Operation: String, CaseIterable {
         case put, delete, deleteRange, batch, get, iterate
     }
@@ -31,40 +31,6 @@ final class KeyValueStress: @unchecked Sendable {
         values = StressValues(maxFiller: configuration.maxFiller)
     }
 
-    var keyCount: Int { state.keyCount }
-
-    func fail(_ message: String) {
-        failures.withLock { $0.append(message) }
-    }
-
-    /// Runs `threads` threads of random operations until `shouldStop` (checked between
-    /// operations) or each has done `operations` of them. Thread `t` draws from a generator
-    /// seeded with (`seed`, `t`). A write the engine refuses is an error thrown to the caller.
-    func run(threads: Int, seed: UInt64, operations: Int, shouldStop: @escaping @Sendable () -> Bool) throws {
-        let errors = Mutex<[any Error]>([])
-        let group = DispatchGroup()
-        for thread in 0..<threads {
-            group.enter()
-            Thread.detachNewThread { [self] in
-                defer { group.leave() }
-                var random = SplitMix64(seed: seed &+ UInt64(thread) &* 0x9E37_79B9)
-                var done = state.operations(ofThread: thread)
-                do {
-                    for _ in 0..<operations {
-                        if shouldStop() { break }
-                        try step(&random)
-                        done &+= 1
-                        state.setOperations(done, ofThread: thread)
-                    }
-                } catch {
-                    errors.withLock { $0.append(error) }
-                }
-            }
-        }
-        group.wait()
-        if let first = errors.withLock({ $0.first }) { throw first }
-    }
-
     private func pick(_ random: inout SplitMix64) -> Operation {
         var roll = Int(random.next() % 100)
         for (operation, weight) in Self.weights {
@@ -73,8 +39,6 @@ final class KeyValueStress: @unchecked Sendable {
         }
         return .get
     }
-
-    private func randomKey(_ random: inout SplitMix64) -> Int { Int(random.next() % UInt64(keyCount)) }
 
     /// One random operation.
     func step(_ random: inout SplitMix64) throws {
@@ -106,43 +70,16 @@ final class KeyValueStress: @unchecked Sendable {
                 _ = try db.write(batch, sync: sync)
             }
         case .get:
-            let key = randomKey(&random)
-            try locks.withLocks([key]) {
-                let found = try db.get(StressValues.key(key))
-                if let problem = check(key: key, found: found, against: state[key]) { fail("get: " + problem) }
-            }
+            try checkKey(randomKey(&random), "get")
         case .iterate:
             try checkIterator(from: randomKey(&random), width: 1 + Int(random.next() % 64), reverse: random.next() % 4 == 0)
         }
     }
 
-    /// A write of `puts` and `deletes` (disjoint): under their locks, marks each pending, runs
-    /// `send` with the base each put writes, and settles each once it returns.
-    private func write(_ puts: [Int], deleting deletes: [Int], _ send: ([Int: UInt16]) throws -> Void) throws {
-        try locks.withLocks(puts + deletes) {
-            var bases: [Int: UInt16] = [:]
-            for key in puts {
-                let slot = state[key]
-                bases[key] = slot.nextBase
-                state[key] = slot.markingPending(delete: false)
-            }
-            for key in deletes { state[key] = state[key].markingPending(delete: true) }
-            try send(bases)
-            for key in puts + deletes { state[key] = state[key].settled() }
-        }
-    }
-
-    /// Why `found` (the database's value of `key`, nil if absent) is not what `slot` allows,
-    /// or nil when it is. A pending slot allows the state before its write and after it.
-    func check(key: Int, found: [UInt8]?, against slot: ExpectedState.Slot) -> String? {
-        let allowed = slot.pending ? [slot.unsent(), slot.settled()] : [slot]
-        guard let found else {
-            return allowed.contains(where: { !$0.exists }) ? nil : "key \(key) is absent, expected \(slot)"
-        }
-        guard let base = values.base(of: found, key: key) else {
-            return "key \(key) holds \(found.count) bytes that are no value of this key (expected \(slot))"
-        }
-        return allowed.contains(where: { $0.exists && $0.base == base }) ? nil : "key \(key) holds value \(base), expected \(slot)"
+    func observe(_ key: Int) throws -> Observed {
+        guard let found = try db.get(StressValues.key(key)) else { return .absent }
+        guard let base = values.base(of: found, key: key) else { return .foreign("\(found.count) bytes") }
+        return .value(base)
     }
 
     /// At one snapshot, iterates `width` keys from `from` (forward, or backward from the end
@@ -180,51 +117,17 @@ final class KeyValueStress: @unchecked Sendable {
         }
     }
 
-    /// What a full verification found.
-    struct Verification {
-        var keys = 0
-        var present = 0
-        /// Keys whose write was in flight at the crash, and what became of it.
-        var pendingApplied = 0
-        var pendingLost = 0
-        var failures: [String] = []
-    }
-
-    /// Checks every key against the expected state (point reads), then a full scan against
-    /// the point reads (nothing outside the key space, no value of another key); with
-    /// `settle`, records what each in-flight write became, so the next run starts exact.
-    func verifyAll(settle: Bool) throws -> Verification {
-        var result = Verification()
-        var found: [[UInt8]?] = []
-        found.reserveCapacity(keyCount)
-        for key in 0..<keyCount {
-            let value = try db.get(StressValues.key(key))
-            found.append(value)
-            let slot = state[key]
-            result.keys += 1
-            if value != nil { result.present += 1 }
-            if let problem = check(key: key, found: value, against: slot) {
-                result.failures.append(problem)
-                continue
-            }
-            guard settle, slot.pending else { continue }
-            let now: ExpectedState.Slot
-            if let value, let base = values.base(of: value, key: key) {
-                now = ExpectedState.Slot(base: base, exists: true)
-            } else {
-                now = ExpectedState.Slot(base: slot.base, exists: false)
-            }
-            if now == slot.settled() { result.pendingApplied += 1 } else { result.pendingLost += 1 }
-            state[key] = now
-        }
+    /// A full scan against the point reads: nothing outside the key space, every value its
+    /// key's, as many keys as the point reads found.
+    func verifyWhole(present: Int, into result: inout StressVerification) throws {
         let iterator = try db.makeIterator()
         try iterator.seekToFirst()
         var scanned = 0
         while iterator.isValid {
             let key = iterator.key
             if let number = StressValues.number(ofKey: key), number < keyCount {
-                if found[number] != iterator.value {
-                    result.failures.append("scan: key \(number) differs from its point read")
+                if values.base(of: iterator.value, key: number) == nil {
+                    result.failures.append("scan: key \(number) holds \(iterator.value.count) bytes that are no value of this key")
                 }
                 scanned += 1
             } else {
@@ -232,10 +135,11 @@ final class KeyValueStress: @unchecked Sendable {
             }
             try iterator.next()
         }
-        if scanned != result.present {
-            result.failures.append("scan: \(scanned) keys, point reads found \(result.present)")
+        if scanned != present {
+            result.failures.append("scan: \(scanned) keys, point reads found \(present)")
         }
-        if settle { state.sync() }
-        return result
+        result.checked.append("full scan: \(scanned) keys")
     }
+
+    func close() throws { try db.close() }
 }

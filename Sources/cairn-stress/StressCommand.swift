@@ -34,14 +34,24 @@ struct StressTarget: ParsableArguments {
     var expectedPath: String { expected ?? (db.hasSuffix("/") ? String(db.dropLast()) : db) + ".expected" }
 }
 
+/// The layers `cairn-stress` can stress.
+enum StressLayer: String, ExpressibleByArgument, CaseIterable {
+    /// CairnLSM's keys and values.
+    case kv
+    /// A Cairn table's items, with its indexes and stream.
+    case items
+
+    var code: UInt8 { self == .kv ? 0 : 1 }
+}
+
 /// The first run of a database creates it with the seed's options and the expected state;
-/// later runs take both from the expected state (its seed), so a database keeps its options.
+/// later runs take both (and the layer) from the expected state, so a database keeps them.
 struct StressSession {
     let state: ExpectedState
     let configuration: StressConfiguration
-    let db: Database
+    let workload: any StressWorkload
 
-    static func open(_ target: StressTarget, seed: UInt64?, keys: Int) throws -> StressSession {
+    static func open(_ target: StressTarget, seed: UInt64?, keys: Int, layer: StressLayer = .kv) throws -> StressSession {
         let fs = PosixFileSystem()
         let state: ExpectedState
         if fs.fileExists(target.expectedPath) {
@@ -54,11 +64,22 @@ struct StressSession {
                 throw CairnError.invalidArgument("\(target.db) holds a database but \(target.expectedPath) is missing: its expected state is unknown")
             }
             state = try ExpectedState.create(path: target.expectedPath, keyCount: keys, seed: seed ?? UInt64.random(in: 1...UInt64.max))
+            state.layer = layer.code
         }
         let configuration = StressConfiguration(seed: state.seed)
-        let db = try Database.open(target.db, options: configuration.options())
-        return StressSession(state: state, configuration: configuration, db: db)
+        let workload: any StressWorkload
+        switch state.layer {
+        case StressLayer.kv.code:
+            workload = KeyValueStress(db: try Database.open(target.db, options: configuration.options()), state: state, configuration: configuration)
+        case StressLayer.items.code:
+            workload = ItemStress(db: try ItemStress.open(target.db, configuration: configuration), state: state, configuration: configuration)
+        default:
+            throw CairnError.corruption(file: target.expectedPath, offset: 20, reason: "unknown layer \(state.layer)")
+        }
+        return StressSession(state: state, configuration: configuration, workload: workload)
     }
+
+    var layerName: String { state.layer == StressLayer.items.code ? StressLayer.items.rawValue : StressLayer.kv.rawValue }
 }
 
 /// One line on standard output, written at once (a killed or crashing process loses nothing
@@ -67,8 +88,9 @@ func printLine(_ text: String) {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }
 
-func describe(_ v: KeyValueStress.Verification) -> String {
-    "verified \(v.keys) keys (\(v.present) present; writes in flight at the crash: \(v.pendingApplied) applied, \(v.pendingLost) not); \(v.failures.count) failure(s)"
+func describe(_ v: StressVerification) -> String {
+    "verified \(v.keys) keys (\(v.present) present; writes in flight at the crash: \(v.pendingApplied) applied, \(v.pendingLost) not; "
+        + (v.checked + ["\(v.failures.count) failure(s)"]).joined(separator: "; ") + ")"
 }
 
 /// `cairn-stress run`: verifies the database against its expected state (settling the writes
@@ -87,6 +109,9 @@ struct RunStress: ParsableCommand {
     @Option(help: "Keys in the key space (first run only).")
     var keys = 10_000
 
+    @Option(help: "What to stress, kv (the engine's keys and values) or items (a table with indexes and a stream) (first run only).")
+    var layer: StressLayer = .kv
+
     @Option(help: "Threads of operations (1 to 8).")
     var threads = 2
 
@@ -103,9 +128,9 @@ struct RunStress: ParsableCommand {
 
     func run() throws {
         do {
-            let session = try StressSession.open(target, seed: seed, keys: keys)
-            let stress = KeyValueStress(db: session.db, state: session.state, configuration: session.configuration)
-            printLine("cairn-stress run: seed \(session.state.seed) cycle \(cycle) (reproduce: --seed \(session.state.seed) --cycle \(cycle)); \(session.state.keyCount) keys; \(session.configuration)")
+            let session = try StressSession.open(target, seed: seed, keys: keys, layer: layer)
+            let stress = session.workload
+            printLine("cairn-stress run: seed \(session.state.seed) cycle \(cycle) (reproduce: --seed \(session.state.seed) --cycle \(cycle)); layer \(session.layerName); \(session.state.keyCount) keys; \(session.configuration)")
             let before = try stress.verifyAll(settle: true)
             printLine("start: " + describe(before))
             for failure in before.failures.prefix(20) { printLine("  FAIL \(failure)") }
@@ -115,7 +140,7 @@ struct RunStress: ParsableCommand {
             try stress.run(threads: threads, seed: session.state.seed ^ (cycle &* 0xD1B5_4A32_D192_ED03), operations: ops) { Date() >= deadline }
             let failures = stress.failures.withLock { $0 }
             let after = try stress.verifyAll(settle: true)
-            try session.db.close()
+            try stress.close()
             printLine("end: \(session.state.totalOperations - opsBefore) operations; \(failures.count) check(s) failed during the run; " + describe(after))
             for failure in (failures + after.failures).prefix(20) { printLine("  FAIL \(failure)") }
             guard failures.isEmpty, after.failures.isEmpty else { throw ExitCode(1) }
@@ -139,9 +164,8 @@ struct VerifyStress: ParsableCommand {
                 throw CairnError.invalidArgument("no expected state at \(target.expectedPath)")
             }
             let session = try StressSession.open(target, seed: nil, keys: 1)
-            let stress = KeyValueStress(db: session.db, state: session.state, configuration: session.configuration)
-            let result = try stress.verifyAll(settle: true)
-            try session.db.close()
+            let result = try session.workload.verifyAll(settle: true)
+            try session.workload.close()
             printLine(describe(result))
             for failure in result.failures.prefix(20) { printLine("  FAIL \(failure)") }
             guard result.failures.isEmpty else { throw ExitCode(1) }
