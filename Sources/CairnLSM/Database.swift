@@ -117,7 +117,16 @@ public final class Database: @unchecked Sendable {
         }
         // A read-only open takes no lock (RocksDB's OpenForReadOnly does not either): it can
         // read a database another process has open, as of the moment it opens.
-        let lock = readOnly ? nil : try fs.lockFile(FileNames.lock(path))
+        let lock: (any FileLock)?
+        do {
+            lock = readOnly ? nil : try fs.lockFile(FileNames.lock(path))
+        } catch CairnError.busy {
+            // Say which database and what to do, in one line (the file system's message only
+            // names the lock file). Never a shared write: this process stops here.
+            throw CairnError.busy(
+                "the database at \(path) is locked by another process (or another open handle in this one), "
+                    + "which holds \(FileNames.lock(path)); close it there first, or open this one read-only")
+        }
         self.fileLock = lock
         var lockHeld = true
         defer { if lockHeld { lock?.unlock() } }

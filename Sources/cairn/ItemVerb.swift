@@ -115,6 +115,10 @@ struct ItemDatabaseOpenError: Error, CustomStringConvertible {
             return "Cannot open \(path) as a Cairn item database: \(underlying)\n"
                 + "(The `cairn kv` verbs work on it; use another --db for tables.)"
         }
+        if case .busy = underlying {
+            // Another process has it open: the database is fine, say only that (one line).
+            return "Cannot open \(path): \(underlying)"
+        }
         return "Cannot open \(path) as a Cairn item database: \(underlying)"
     }
 }
