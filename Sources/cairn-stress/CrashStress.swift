@@ -48,7 +48,7 @@ struct CrashStress: ParsableCommand {
             let session = try StressSession.open(target, seed: seed, keys: keys, layer: layer)
             runSeed = session.state.seed
             try session.workload.close()
-            printLine("cairn-stress crash: seed \(runSeed) (reproduce: --seed \(runSeed)); layer \(session.layerName); \(cycles) cycles; \(session.state.keyCount) keys; \(threads) threads; \(session.configuration)")
+            printLine("cairn-stress crash: seed \(runSeed) (reproduce: --seed \(runSeed)); layer \(session.layerName); \(cycles) cycles; \(session.state.keyCount) keys; \(threads) threads; options drawn anew each cycle, the first: \(session.configuration)")
         } catch let error as CairnError {
             printLine("cairn-stress: \(error)")
             throw ExitCode(2)

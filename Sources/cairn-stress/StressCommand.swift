@@ -51,7 +51,7 @@ struct StressSession {
     let configuration: StressConfiguration
     let workload: any StressWorkload
 
-    static func open(_ target: StressTarget, seed: UInt64?, keys: Int, layer: StressLayer = .kv) throws -> StressSession {
+    static func open(_ target: StressTarget, seed: UInt64?, keys: Int, layer: StressLayer = .kv, cycle: UInt64 = 0) throws -> StressSession {
         let fs = PosixFileSystem()
         let state: ExpectedState
         if fs.fileExists(target.expectedPath) {
@@ -66,7 +66,7 @@ struct StressSession {
             state = try ExpectedState.create(path: target.expectedPath, keyCount: keys, seed: seed ?? UInt64.random(in: 1...UInt64.max))
             state.layer = layer.code
         }
-        let configuration = StressConfiguration(seed: state.seed)
+        let configuration = StressConfiguration(seed: state.seed, cycle: cycle)
         let workload: any StressWorkload
         switch state.layer {
         case StressLayer.kv.code:
@@ -128,7 +128,7 @@ struct RunStress: ParsableCommand {
 
     func run() throws {
         do {
-            let session = try StressSession.open(target, seed: seed, keys: keys, layer: layer)
+            let session = try StressSession.open(target, seed: seed, keys: keys, layer: layer, cycle: cycle)
             let stress = session.workload
             printLine("cairn-stress run: seed \(session.state.seed) cycle \(cycle) (reproduce: --seed \(session.state.seed) --cycle \(cycle)); layer \(session.layerName); \(session.state.keyCount) keys; \(session.configuration)")
             let before = try stress.verifyAll(settle: true)

@@ -1,9 +1,12 @@
 import CairnLSM
 
-/// The engine options of a stress run, all drawn from its seed (RocksDB's db_crashtest.py
-/// varies its options per run the same way): tiny memtables and files so that flushes and
-/// compactions run all the time, block sizes, compression, bloom filters, cache sizes, and
-/// whether writes are synced.
+/// The engine options of a stress run, all drawn from its seed and cycle (RocksDB's
+/// db_crashtest.py draws new options for each run of a database the same way): tiny
+/// memtables and files so that flushes and compactions run all the time, block sizes,
+/// compression, bloom filters, cache sizes, and whether writes are synced. Every file keeps
+/// what it needs to be read whatever the options of later opens, so each cycle of a crash run
+/// reopens the database with options of its own; only the value size, which the value bytes
+/// depend on, is the database's for good (drawn from the seed alone).
 struct StressConfiguration: Sendable, CustomStringConvertible {
     var writeBufferSize: Int
     var blockSize: Int
@@ -20,9 +23,11 @@ struct StressConfiguration: Sendable, CustomStringConvertible {
     /// Values carry 0...maxFiller bytes after their header.
     var maxFiller: Int
 
-    init(seed: UInt64) {
+    init(seed: UInt64, cycle: UInt64 = 0) {
+        var database = SplitMix64(seed: seed ^ 0x7661_6C75_6573)
+        maxFiller = [0, 24, 200, 2000][Int(database.next() % 4)]
         // Its own stream, so that a change in how the workload draws does not change options.
-        var random = SplitMix64(seed: seed ^ 0x6F70_7469_6F6E_73)
+        var random = SplitMix64(seed: seed ^ 0x6F70_7469_6F6E_73 ^ (cycle &* 0x9E37_79B9_7F4A_7C15))
         func pick<T>(_ choices: [T]) -> T { choices[Int(random.next() % UInt64(choices.count))] }
         writeBufferSize = pick([16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20])
         blockSize = pick([256, 1024, 4096, 16384])
@@ -36,7 +41,6 @@ struct StressConfiguration: Sendable, CustomStringConvertible {
         maxOpenFiles = pick([16, 1000])
         mapTableFiles = pick([true, false])
         syncWrites = pick([true, false, false, false])
-        maxFiller = pick([0, 24, 200, 2000])
     }
 
     func options(fileSystem: any FileSystem = PosixFileSystem()) -> Options {
