@@ -21,8 +21,8 @@ import Testing
 
     static var writing: Bool { ProcessInfo.processInfo.environment["CAIRN_WRITE_FIXTURES"] == "1" }
 
-    static func options() -> TableReplicator.Options {
-        var options = ReplicationTests.smallOptions()
+    static func options(_ fileSystem: any FileSystem = PosixFileSystem()) -> TableReplicator.Options {
+        var options = ReplicationTests.smallOptions(fileSystem)
         options.targetFileRows = 12
         options.checkpointInterval = 2
         return options
@@ -107,9 +107,14 @@ import Testing
         }
         let first = try String(contentsOfFile: root + "/delta/_delta_log/" + DeltaLog.commitName(0), encoding: .utf8)
         #expect(first.contains(#""protocol":{"minReaderVersion":1,"minWriterVersion":2}"#), "\(first.prefix(300))")
-        let state = try DeltaAction.parseLines(
-            try [UInt8](Data(contentsOf: URL(fileURLWithPath: root + "/" + states[0]))), file: states[0])
+        let stateBytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: root + "/" + states[0])))
+        let state = try DeltaAction.parseLines(try DeltaLog.checkedStateFile(stateBytes, file: states[0]), file: states[0])
+        // A build that predates the checksum line reads it as an unknown action.
+        #expect(try DeltaAction.parseLines(stateBytes, file: states[0]).count == state.count + 1)
         #expect(state.count > 3)
+        // Its last line: the CRC-32C of the lines before it.
+        let stateText = try String(contentsOfFile: root + "/" + states[0], encoding: .utf8)
+        #expect(stateText.split(separator: "\n").last?.hasPrefix(#"{"cairn.stateChecksum":"#) == true)
     }
 
     /// The replicator reopens the table (state file, later commits, key lists) at the committed
