@@ -120,6 +120,18 @@ struct Load: KVVerb {
         var batch = WriteBatch()
         var loaded = 0
         var lineNumber = 0
+        /// Entries in batches the database acknowledged.
+        var written = 0
+        func write() throws {
+            do {
+                try db.write(batch, sync: sync)
+            } catch {
+                // One line that also says how much got in: every entry before is kept.
+                throw CLIError("\(error) (after \(written) entries were loaded; the entries from line \(lineNumber - batch.count + 1) on were not)")
+            }
+            written += batch.count
+            batch.removeAll()
+        }
         while let line = readLine(strippingNewline: true) {
             lineNumber += 1
             if line.isEmpty { continue }
@@ -130,12 +142,9 @@ struct Load: KVVerb {
                 try format.parse(String(line[..<tab])),
                 try format.parse(String(line[line.index(after: tab)...])))
             loaded += 1
-            if batch.count >= batchSize {
-                try db.write(batch, sync: sync)
-                batch.removeAll()
-            }
+            if batch.count >= batchSize { try write() }
         }
-        if !batch.isEmpty { try db.write(batch, sync: sync) }
+        if !batch.isEmpty { try write() }
         out.line("loaded \(loaded) entries")
     }
 }
