@@ -28,9 +28,19 @@ extension Database {
             }
             let outputLevel = max(1, version.levels.lastIndex { !$0.isEmpty } ?? 1)
             mutex.unlock()
-            try runCompaction(
-                inputs: inputs.map { VersionEdit.DeletedFile(level: $0.0, number: $0.1.number) },
-                files: inputs.map(\.1), outputLevel: outputLevel, isBottommost: true)
+            do {
+                try runCompaction(
+                    inputs: inputs.map { VersionEdit.DeletedFile(level: $0.0, number: $0.1.number) },
+                    files: inputs.map(\.1), outputLevel: outputLevel, isBottommost: true)
+            } catch {
+                // As for a background compaction (RocksDB's background-error rule): after a
+                // failed write of table files the device is in doubt, so writes stop until a
+                // reopen rather than being acknowledged on it.
+                mutex.withLock {
+                    if !isClosed { backgroundError = backgroundError ?? (error as? CairnError) ?? .closed("\(error)") }
+                }
+                throw error
+            }
         }
     }
 

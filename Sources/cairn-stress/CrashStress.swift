@@ -17,17 +17,7 @@ struct CrashStress: ParsableCommand {
     @Option(help: "Kill-and-verify cycles.")
     var cycles = 20
 
-    @Option(help: "The seed of the run (default: random; printed).")
-    var seed: UInt64?
-
-    @Option(help: "Keys in the key space (first run only).")
-    var keys = 10_000
-
-    @Option(help: "What to stress, kv or items (first run only).")
-    var layer: StressLayer = .kv
-
-    @Option(help: "Threads of operations in each child (1 to 8).")
-    var threads = 2
+    @OptionGroup var shape: StressShape
 
     @Option(help: "The earliest kill, in seconds after the child starts.")
     var minSeconds = 0.3
@@ -37,7 +27,6 @@ struct CrashStress: ParsableCommand {
 
     func validate() throws {
         guard cycles >= 1 else { throw ValidationError("--cycles must be at least 1") }
-        guard (1...ExpectedState.counterSlots).contains(threads) else { throw ValidationError("--threads must be 1 to \(ExpectedState.counterSlots)") }
         guard minSeconds > 0, maxSeconds >= minSeconds else { throw ValidationError("need 0 < --min-seconds <= --max-seconds") }
     }
 
@@ -45,10 +34,10 @@ struct CrashStress: ParsableCommand {
         let runSeed: UInt64
         do {
             // Create the database and the expected state (or check the seed) before the first child.
-            let session = try StressSession.open(target, seed: seed, keys: keys, layer: layer)
+            let session = try StressSession.open(target, seed: shape.seed, keys: shape.keys, layer: shape.layer)
             runSeed = session.state.seed
             try session.workload.close()
-            printLine("cairn-stress crash: seed \(runSeed) (reproduce: --seed \(runSeed)); layer \(session.layerName); \(cycles) cycles; \(session.state.keyCount) keys; \(threads) threads; options drawn anew each cycle, the first: \(session.configuration)")
+            printLine("cairn-stress crash: seed \(runSeed) (reproduce: --seed \(runSeed)); layer \(session.layerName); \(cycles) cycles; \(session.state.keyCount) keys; \(shape.threads) threads; options drawn anew each cycle, the first: \(session.configuration)")
         } catch let error as CairnError {
             printLine("cairn-stress: \(error)")
             throw ExitCode(2)
@@ -64,7 +53,7 @@ struct CrashStress: ParsableCommand {
             child.executableURL = executable
             child.arguments = [
                 "run", "--db", target.db, "--expected", target.expectedPath, "--seed", String(runSeed),
-                "--cycle", String(cycle), "--threads", String(threads), "--ops", String(Int.max / 16), "--duration", "3600",
+                "--cycle", String(cycle), "--threads", String(shape.threads), "--ops", String(Int.max / 16), "--duration", "3600",
             ]
             guard FileManager.default.createFile(atPath: logPath, contents: nil) else {
                 throw CairnError.io(errno: errno, path: logPath, operation: "create")
@@ -88,7 +77,7 @@ struct CrashStress: ParsableCommand {
                 break
             }
             do {
-                let session = try StressSession.open(target, seed: runSeed, keys: keys)
+                let session = try StressSession.open(target, seed: runSeed, keys: shape.keys)
                 let result = try session.workload.verifyAll(settle: true)
                 try session.workload.close()
                 let operations = session.state.totalOperations

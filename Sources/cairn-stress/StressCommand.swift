@@ -34,6 +34,25 @@ struct StressTarget: ParsableArguments {
     var expectedPath: String { expected ?? (db.hasSuffix("/") ? String(db.dropLast()) : db) + ".expected" }
 }
 
+/// What a run stresses and how: `run` and `crash` share these.
+struct StressShape: ParsableArguments {
+    @Option(help: "The seed of the options and operations (default: random; printed; a later run of the same database takes the first run's).")
+    var seed: UInt64?
+
+    @Option(help: "Keys in the key space (first run only).")
+    var keys = 10_000
+
+    @Option(help: "What to stress, kv (the engine's keys and values) or items (a table with indexes and a stream) (first run only).")
+    var layer: StressLayer = .kv
+
+    @Option(help: "Threads of operations (1 to 8).")
+    var threads = 2
+
+    func validate() throws {
+        guard (1...ExpectedState.counterSlots).contains(threads) else { throw ValidationError("--threads must be 1 to \(ExpectedState.counterSlots)") }
+    }
+}
+
 /// The layers `cairn-stress` can stress.
 enum StressLayer: String, ExpressibleByArgument, CaseIterable {
     /// CairnLSM's keys and values.
@@ -99,21 +118,10 @@ struct RunStress: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Verify, run random operations, verify again.")
 
     @OptionGroup var target: StressTarget
+    @OptionGroup var shape: StressShape
 
-    @Option(help: "The seed of the options and operations (default: random; a later run of the same database takes the first run's).")
-    var seed: UInt64?
-
-    @Option(help: "Cycle number: varies the operations of a run of the same seed (crash cycles pass it).")
+    @Option(help: "Cycle number: varies the operations and options of a run of the same seed (crash cycles pass it).")
     var cycle: UInt64 = 0
-
-    @Option(help: "Keys in the key space (first run only).")
-    var keys = 10_000
-
-    @Option(help: "What to stress, kv (the engine's keys and values) or items (a table with indexes and a stream) (first run only).")
-    var layer: StressLayer = .kv
-
-    @Option(help: "Threads of operations (1 to 8).")
-    var threads = 2
 
     @Option(help: "Operations per thread.")
     var ops = 100_000
@@ -122,13 +130,12 @@ struct RunStress: ParsableCommand {
     var duration: Double = 3_600
 
     func validate() throws {
-        guard (1...ExpectedState.counterSlots).contains(threads) else { throw ValidationError("--threads must be 1 to \(ExpectedState.counterSlots)") }
         guard ops >= 0, duration > 0 else { throw ValidationError("--ops and --duration must be positive") }
     }
 
     func run() throws {
         do {
-            let session = try StressSession.open(target, seed: seed, keys: keys, layer: layer, cycle: cycle)
+            let session = try StressSession.open(target, seed: shape.seed, keys: shape.keys, layer: shape.layer, cycle: cycle)
             let stress = session.workload
             printLine("cairn-stress run: seed \(session.state.seed) cycle \(cycle) (reproduce: --seed \(session.state.seed) --cycle \(cycle)); layer \(session.layerName); \(session.state.keyCount) keys; \(session.configuration)")
             let before = try stress.verifyAll(settle: true)
@@ -137,7 +144,7 @@ struct RunStress: ParsableCommand {
             guard before.failures.isEmpty else { throw ExitCode(1) }
             let deadline = Date().addingTimeInterval(duration)
             let opsBefore = session.state.totalOperations
-            try stress.run(threads: threads, seed: session.state.seed ^ (cycle &* 0xD1B5_4A32_D192_ED03), operations: ops) { Date() >= deadline }
+            try stress.run(threads: shape.threads, seed: session.state.seed ^ (cycle &* 0xD1B5_4A32_D192_ED03), operations: ops) { Date() >= deadline }
             let failures = stress.failures.withLock { $0 }
             let after = try stress.verifyAll(settle: true)
             try stress.close()

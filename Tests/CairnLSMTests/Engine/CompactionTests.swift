@@ -229,6 +229,14 @@ import Testing
         let tablesAfter = Set(try fs.listDirectory("/db").filter { $0.hasSuffix(".sst") })
         #expect(tablesAfter == tablesBefore, "finished outputs of the failed compaction are gone")
         #expect(db.mutex.withLock { db.pendingOutputs.isEmpty })
-        try db.close()
+        // Regression (issue 23's fault sweep): a failed manual compaction used to leave the
+        // database taking writes; like a failed background one, it now stops them until a
+        // reopen, and the reopen holds everything.
+        #expect(throws: CairnError.self) { try db.put(bytes("after"), bytes("the-failure")) }
+        try? db.close()
+        let reopened = try Database.open("/db", options: options)
+        #expect(try reopened.get(bytes("k1000")) == bytes("r1-" + String(repeating: "z", count: 30)))
+        try reopened.put(bytes("after"), bytes("the-reopen"))
+        try reopened.close()
     }
 }

@@ -318,6 +318,7 @@ import Testing
                     // A write the engine never saw fail (a failed read, a background error not yet
                     // raised) may still be taken; it is then acknowledged and must survive.
                     log.acknowledgeBeside(Change(items: [Self.name(Self.key(999)): Self.key(999)], atomic: true))
+                    print("a write was taken after the fault at operation \(index) (\(kind), after \(before) of its kind): \(thrown)")
                 } catch {
                     refused += 1
                 }
