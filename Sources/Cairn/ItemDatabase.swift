@@ -70,7 +70,7 @@ public final class ItemDatabase: Sendable {
     /// The background applier of index logs and backfills (nil when read-only).
     let indexUpdater: PeriodicWorker?
     /// The index updater's state; held for each of its passes, so passes are serial.
-    let indexUpkeep = Mutex(IndexUpkeepState())
+    let indexUpkeep = CairnMutex(IndexUpkeepState())
     /// Item-collection sizes of tables with local indexes.
     let itemCollections = ItemCollectionSizes()
     let timeToLiveDeletionCounter = Atomic<Int>(0)
@@ -80,7 +80,7 @@ public final class ItemDatabase: Sendable {
     let expiryOrder = Atomic<UInt64>(UInt64(max(0, Date().timeIntervalSince1970 * 1_000_000)))
     /// Bytes of stream records written to each lane's open shard since open or its last
     /// rollover, by `StreamKeys.laneID`, for size-based rollover.
-    let streamLaneBytes = Mutex<[UInt64: Int]>([:])
+    let streamLaneBytes = CairnMutex<[UInt64: Int]>([:])
     /// Wakes change-stream readers after item writes commit (`ChangeStream`).
     let streamSignal = StreamSignal()
 
@@ -179,7 +179,7 @@ public final class ItemDatabase: Sendable {
 /// database alive that its owner dropped without closing.
 private final class WeakDatabase: Sendable {
     private struct Reference { weak var database: ItemDatabase? }
-    private let reference = Mutex(Reference())
+    private let reference = CairnMutex(Reference())
 
     /// The database, while it lives.
     var database: ItemDatabase? {

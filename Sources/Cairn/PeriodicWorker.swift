@@ -1,4 +1,5 @@
 import Foundation
+import CairnLSM
 import Synchronization
 
 /// A background thread that runs one pass of work every `interval` seconds, or sooner when
@@ -13,7 +14,7 @@ final class PeriodicWorker: Sendable {
 
     /// What the thread and the owner share.
     private final class Shared: Sendable {
-        let state = Mutex(State())
+        let state = CairnMutex(State())
         let signal = DispatchSemaphore(value: 0)
         let finished = DispatchSemaphore(value: 0)
     }

@@ -80,7 +80,7 @@ public enum TableExport {
     private static func forEachShare<T: Sendable>(
         _ shares: Int, done: ItemCounter, progress: ((Int) -> Void)?, _ body: @escaping @Sendable (Int) throws -> T
     ) throws -> [T] {
-        let results = Mutex<[Int: Result<T, any Error>]>([:])
+        let results = CairnMutex<[Int: Result<T, any Error>]>([:])
         let group = DispatchGroup()
         for share in 1..<max(shares, 1) {
             group.enter()

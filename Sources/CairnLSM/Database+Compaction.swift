@@ -58,7 +58,7 @@ extension Database {
         mutex.unlock()
 
         // Numbers handed to the job, kept here too so a failed job's outputs can be removed.
-        let reserved = Mutex<[UInt64]>([])
+        let reserved = CairnMutex<[UInt64]>([])
         let job = CompactionJob(
             inputs: files, outputLevel: outputLevel, smallestSnapshot: smallestSnapshot, isBottommost: isBottommost,
             targetFileSize: Int64(options.targetFileSize),

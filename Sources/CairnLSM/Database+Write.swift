@@ -470,11 +470,11 @@ extension Database {
 /// can race (the writer syncs outside the database mutex), so both go through `state`.
 final class ClosedLog: Sendable {
     let number: UInt64
-    private let state: Mutex<(log: LogWriter, synced: Bool, closed: Bool)>
+    private let state: CairnMutex<(log: LogWriter, synced: Bool, closed: Bool)>
 
     init(_ log: LogWriter, number: UInt64) {
         self.number = number
-        state = Mutex((log, false, false))
+        state = CairnMutex((log, false, false))
     }
 
     /// Makes the log durable unless that was done already or its flush closed it; returns the

@@ -52,7 +52,7 @@ public final class Database: @unchecked Sendable {
     var isClosed = false
 
     /// What readers need, swapped atomically as memtables rotate and versions change.
-    let stateLock = Mutex<ReadState>(ReadState(memtable: nil, immutables: [], version: Version(), lastSequence: 0))
+    let stateLock = CairnMutex<ReadState>(ReadState(memtable: nil, immutables: [], version: Version(), lastSequence: 0))
 
     let tableCache: TableCache
     let obsoleteFiles: ObsoleteFileDeleter
@@ -60,7 +60,7 @@ public final class Database: @unchecked Sendable {
     let snapshots = SnapshotRegistry()
     let counters = StatisticsCounters()
     /// Flush and compaction work per output level (`Statistics.Level.work`).
-    let levelWork = Mutex<[Statistics.LevelWork]>(Array(repeating: Statistics.LevelWork(), count: Version.levelCount))
+    let levelWork = CairnMutex<[Statistics.LevelWork]>(Array(repeating: Statistics.LevelWork(), count: Version.levelCount))
     let backgroundQueue = DispatchQueue(label: "cairn.lsm.background")
     /// Runs compactions (background and manual), one at a time, beside flushes.
     let compactionQueue = DispatchQueue(label: "cairn.lsm.compaction")

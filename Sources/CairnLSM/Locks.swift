@@ -7,7 +7,7 @@ import Darwin
 
 /// A minimal mutex for guarding a few fields, built on `Synchronization.Mutex`.
 final class SpinGuard: Sendable {
-    private let mutex = Mutex<Void>(())
+    private let mutex = CairnMutex<Void>(())
 
     @inline(__always)
     func withLock<R>(_ body: () throws -> R) rethrows -> R {

@@ -31,7 +31,7 @@ final class ItemStress: StressWorkload, @unchecked Sendable {
     let values: StressValues
     let configuration: StressConfiguration
     let locks = KeyLocks()
-    let failures = Mutex<[String]>([])
+    let failures = CairnMutex<[String]>([])
 
     init(db: ItemDatabase, state: ExpectedState, configuration: StressConfiguration) {
         self.db = db
@@ -216,7 +216,8 @@ final class ItemStress: StressWorkload, @unchecked Sendable {
     private func transaction(puts: [Int], updates: Set<Int>, deletes: [Int], cancelled: Bool) throws {
         var checkKey: Int?
         if cancelled, let first = (puts + deletes).first { checkKey = (first + 1) % keyCount }
-        let all = puts + deletes + (checkKey.map { [$0] } ?? [])
+        // The checked key may be one the transaction writes (a small key space): once each.
+        let all = Array(Set(puts + deletes + (checkKey.map { [$0] } ?? [])))
         try locks.withLocks(all) {
             var actions: [TransactWriteItem] = []
             let before = Dictionary(uniqueKeysWithValues: all.map { ($0, state[$0]) })

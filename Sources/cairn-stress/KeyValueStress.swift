@@ -22,7 +22,7 @@ final class KeyValueStress: StressWorkload, @unchecked Sendable {
     let configuration: StressConfiguration
     let locks = KeyLocks()
     /// Checks that failed during the run (each one line).
-    let failures = Mutex<[String]>([])
+    let failures = CairnMutex<[String]>([])
 
     init(db: Database, state: ExpectedState, configuration: StressConfiguration) {
         self.db = db

@@ -48,7 +48,7 @@ struct StressVerification {
 protocol StressWorkload: AnyObject, Sendable {
     var state: ExpectedState { get }
     var locks: KeyLocks { get }
-    var failures: Mutex<[String]> { get }
+    var failures: CairnMutex<[String]> { get }
     /// One random operation (which checks what it reads).
     func step(_ random: inout SplitMix64) throws
     /// What the layer holds for `key` now.
@@ -72,7 +72,7 @@ extension StressWorkload {
     /// operations) or each has done `operations` of them. Thread `t` draws from a generator
     /// seeded with (`seed`, `t`). An error from the layer is thrown to the caller.
     func run(threads: Int, seed: UInt64, operations: Int, shouldStop: @escaping @Sendable () -> Bool) throws {
-        let errors = Mutex<[any Error]>([])
+        let errors = CairnMutex<[any Error]>([])
         let group = DispatchGroup()
         for thread in 0..<threads {
             group.enter()

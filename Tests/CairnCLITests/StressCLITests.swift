@@ -72,6 +72,19 @@ import Testing
         #expect(verify.status == 1 && verify.output.contains("key 0 holds an item with attributes"), "\(verify.output)")
     }
 
+    /// Regression: in a key space of three, a cancelled transaction's condition check often
+    /// falls on a key the transaction writes; the harness listed that key twice and trapped
+    /// (found by the 1,000-cycle item run, seed 20261208, cycle 30).
+    @Test func aTinyKeySpaceCollidesWithoutTrapping() throws {
+        let root = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let result = try Self.run(Self.stressBinary, [
+            "run", "--db", root + "/db", "--layer", "items", "--seed", "4", "--keys", "3", "--ops", "400", "--threads", "2",
+        ])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("end: 800 operations; 0 check(s) failed"), "\(result.output)")
+    }
+
     /// The checks fail when the database is wrong: each tampering below, made behind the
     /// expected state's back with `cairn kv`, is reported and exits 1.
     @Test func verifyReportsWhatIsWrong() throws {

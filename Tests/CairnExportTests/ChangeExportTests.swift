@@ -12,7 +12,7 @@ import Testing
     @Test func changesInAWindowBecomeRowsInCommitOrder() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-changes-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let now = Mutex<Double>(1_800_000_000)
+        let now = CairnMutex<Double>(1_800_000_000)
         var options = ItemDatabase.Options()
         options.syncWrites = false
         options.clock = { now.withLock { $0 } }

@@ -41,7 +41,7 @@ import Testing
     @Test func anExportAtAPastTimeEqualsTheTableThen() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-pitr-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let now = Mutex<Double>(1_800_000_000)
+        let now = CairnMutex<Double>(1_800_000_000)
         let db = try Self.open(root, clock: { now.withLock { $0 } })
         defer { try? db.close() }
         for i in 0..<200 { try Self.put(db, i, 1) }
@@ -92,7 +92,7 @@ import Testing
     @Test func timesTheStreamCannotCoverAreRefused() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-pitr-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let now = Mutex<Double>(1_800_000_000)
+        let now = CairnMutex<Double>(1_800_000_000)
         let db = try Self.open(root, clock: { now.withLock { $0 } })
         defer { try? db.close() }
         try Self.put(db, 0, 1)

@@ -73,8 +73,8 @@ import Testing
         }
         #expect(Set(work.map(\.type)).count == 2)
         let start = Date()
-        let failures = Mutex<[String]>([])
-        let counts = Mutex<[String: [Int]]>([:])  // type -> flips, detected, harmless, failures
+        let failures = CairnMutex<[String]>([])
+        let counts = CairnMutex<[String: [Int]]>([:])  // type -> flips, detected, harmless, failures
         let next = Atomic<Int>(0)
         let items = work
         DispatchQueue.concurrentPerform(iterations: 2) { _ in

@@ -214,7 +214,7 @@ import Testing
         try fs.createDirectory("/delta")
         // Before every change the replicator makes to its file system, what a power loss at
         // that moment would leave.
-        let images = Mutex<[(index: Int, operation: String, image: MemoryFileSystem)]>([])
+        let images = CairnMutex<[(index: Int, operation: String, image: MemoryFileSystem)]>([])
         fs.setOperationHook { operation, path, index in
             let image = fs.crashClone()
             images.withLock { $0.append((index, "\(operation) \(path)", image)) }

@@ -199,7 +199,7 @@ private func boundarySizes() -> [Int] {
 
     @Test func writerIssuesOneAppendPerRecordAndFailuresAreSticky() throws {
         let fs = try makeFS()
-        let appends = Mutex(0)
+        let appends = CairnMutex(0)
         fs.setOperationHook { op, _, _ in
             if op == .append { appends.withLock { $0 += 1 } }
         }
@@ -282,8 +282,8 @@ private func boundarySizes() -> [Int] {
         let fs = try makeFS()
         var rng = SeededRandom(seed: 99)
         let records = (0..<40).map { i in logTestBytes(Int.random(in: 0..<40_000, using: &rng), seed: UInt64(i)) }
-        let synced = Mutex(0)
-        let clones = Mutex<[(MemoryFileSystem, Int)]>([])
+        let synced = CairnMutex(0)
+        let clones = CairnMutex<[(MemoryFileSystem, Int)]>([])
         fs.setOperationHook { _, _, _ in
             let clone = fs.crashClone()
             let count = synced.withLock { $0 }

@@ -144,7 +144,7 @@ import Glibc
 
     @Test func hookSeesEveryMutationAndCanCrashCloneInside() throws {
         let fs = try makeFS()
-        let seen = Mutex<[(MemoryFileSystem.Operation, String, Int, [UInt8]?)]>([])
+        let seen = CairnMutex<[(MemoryFileSystem.Operation, String, Int, [UInt8]?)]>([])
         fs.setOperationHook { op, path, index in
             let clone = fs.crashClone()
             seen.withLock { $0.append((op, path, index, clone.contents(of: "/db/a"))) }
@@ -340,7 +340,7 @@ import Glibc
     @Test func writeFileAtomicallySurvivesCrashAtEveryStep() throws {
         let fs = try makeFS()
         try fs.writeFileAtomically("/db/CURRENT", Array("old".utf8), directory: "/db")
-        let clones = Mutex<[MemoryFileSystem]>([])
+        let clones = CairnMutex<[MemoryFileSystem]>([])
         fs.setOperationHook { _, _, _ in
             let clone = fs.crashClone()
             clones.withLock { $0.append(clone) }

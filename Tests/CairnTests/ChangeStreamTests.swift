@@ -411,7 +411,7 @@ import Testing
         let db = try ItemDatabase.open("/db", options: options)
         try db.createTable(Self.streamTable())
         for i in 0..<60 { try db.putItem(PutItemInput(tableName: "songs", item: Self.item("k\(i)", i))) }
-        let images = Mutex<[MemoryFileSystem]>([])
+        let images = CairnMutex<[MemoryFileSystem]>([])
         fs.setOperationHook { _, _, _ in images.withLock { $0.append(fs.crashClone()) } }
         let consumer = try db.consumer(named: "copier", of: "songs")
         var processed = 0
@@ -545,7 +545,7 @@ import Testing
         options.timeToLiveSweepInterval = 0
         let db = try ItemDatabase.open("/db", options: options)
         try db.createTable(Self.streamTable())
-        let images = Mutex<[MemoryFileSystem]>([])
+        let images = CairnMutex<[MemoryFileSystem]>([])
         fs.setOperationHook { _, _, index in
             images.withLock { $0.append(fs.crashClone()) }
         }

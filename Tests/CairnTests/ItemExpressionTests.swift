@@ -220,7 +220,7 @@ import Testing
         let db = try database()
         try db.putItem(PutItemInput(tableName: "tbl", item: ["p": "counter", "n": 0]))
         let threads = 4, perThread = 150
-        let successes = Mutex(0)
+        let successes = CairnMutex(0)
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             var done = 0
             while done < perThread {

@@ -276,7 +276,7 @@ import Testing
     /// transactions and TTL deletions: after the updater catches up, every index equals what
     /// a model of the table calls for, through Query and through verifyIndexes.
     @Test func randomOperationsKeepEveryIndexEqualToTheModel() throws {
-        let clock = Mutex(1_000_000.0)
+        let clock = CairnMutex(1_000_000.0)
         var options = Self.options()
         options.clock = { clock.withLock { $0 } }
         options.storage.writeBufferSize = 32 << 10
@@ -569,7 +569,7 @@ import Testing
         options.storage.writeBufferSize = 16 << 10
         let db = try ItemDatabase.open("/db", options: options)
         try db.createTable(Self.ordersTable())
-        let images = Mutex<[MemoryFileSystem]>([])
+        let images = CairnMutex<[MemoryFileSystem]>([])
         fs.setOperationHook { _, _, _ in images.withLock { $0.append(fs.crashClone()) } }
         var rng = Rng(state: 5)
         for i in 0..<160 {
@@ -616,7 +616,7 @@ import Testing
             globalSecondaryIndexUpdates: [GlobalSecondaryIndexUpdate(create: GlobalSecondaryIndex(
                 indexName: "byStatus", keySchema: Self.keys(("status", .hash)), projection: IndexProjection(projectionType: .keysOnly),
                 consistency: .strong))]))
-        let images = Mutex<[MemoryFileSystem]>([])
+        let images = CairnMutex<[MemoryFileSystem]>([])
         fs.setOperationHook { _, _, _ in images.withLock { $0.append(fs.crashClone()) } }
         var rng = Rng(state: 3)
         var more = true
@@ -682,7 +682,7 @@ import Testing
         options.indexUpdateDelay = 0.001
         let db = try ItemDatabase.open("/db", options: options)
         try db.createTable(Self.ordersTable())
-        let errors = Mutex<[String]>([])
+        let errors = CairnMutex<[String]>([])
         let stop = Atomic<Bool>(false)
         let group = DispatchGroup()
         for worker in 0..<3 {

@@ -8,7 +8,7 @@ import Testing
 struct TimeToLiveTests {
     /// A clock tests move by hand.
     final class TestClock: Sendable {
-        let now = Mutex<Double>(1_800_000_000)
+        let now = CairnMutex<Double>(1_800_000_000)
         func read() -> Double { now.withLock { $0 } }
         func advance(_ seconds: Double) { now.withLock { $0 += seconds } }
     }

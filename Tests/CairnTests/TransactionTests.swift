@@ -203,7 +203,7 @@ struct TransactionTests {
         let db = try Self.bank(fs, accounts: 3)
         try db.putItem(PutItemInput(tableName: "ledger", item: ["account": .s("old"), "seq": .n(0)]))
         final class Clones: Sendable {
-            let list = Mutex<[(MemoryFileSystem, durable: Bool)]>([])
+            let list = CairnMutex<[(MemoryFileSystem, durable: Bool)]>([])
         }
         let clones = Clones()
         fs.setOperationHook { _, _, _ in

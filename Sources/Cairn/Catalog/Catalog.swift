@@ -16,7 +16,7 @@ final class Catalog: Sendable {
     }
 
     private let lsm: Database
-    private let state: Mutex<State>
+    private let state: CairnMutex<State>
     /// True while some table has an index kept from its index log (eventual, or CREATING):
     /// item writes then wake the index updater after they commit.
     private let logMaintainedIndexes = Atomic<Bool>(false)
@@ -73,7 +73,7 @@ final class Catalog: Sendable {
         try lsm.forEachEntry(from: StreamKeys.descriptorPrefix, to: StreamKeys.descriptorPrefix.prefixSuccessor) { entry in
             loaded.streams[entry.key] = try StreamDescriptor.decode(entry.value)
         }
-        state = Mutex(loaded)
+        state = CairnMutex(loaded)
         noteIndexes(loaded.tables)
     }
 

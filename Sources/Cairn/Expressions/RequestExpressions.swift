@@ -1,4 +1,5 @@
 import Foundation
+import CairnLSM
 import Synchronization
 
 /// Every expression of one request, parsed, checked and with its placeholders resolved: the
@@ -300,7 +301,7 @@ final class RawExpressionCache: Sendable {
     }
 
     static let capacity = 1024
-    private let entries = Mutex<[Key: (entry: Entry, nesting: Int)]>([:])
+    private let entries = CairnMutex<[Key: (entry: Entry, nesting: Int)]>([:])
 
     func lookup(_ key: Key) -> (Entry, Int)? {
         entries.withLock { $0[key] }.map { ($0.entry, $0.nesting) }

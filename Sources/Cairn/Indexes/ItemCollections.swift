@@ -23,7 +23,7 @@ final class ItemCollectionSizes: Sendable {
         var partition: AttributeValue
     }
 
-    private let sizes = Mutex<[Key: Int64]>([:])
+    private let sizes = CairnMutex<[Key: Int64]>([:])
 
     /// The remembered size of a collection.
     func size(_ key: Key) -> Int64? {

@@ -51,7 +51,7 @@ final class StreamSignal: Sendable {
         var waiters: [(UInt64, CheckedContinuation<Void, Never>)] = []
         var closed = false
     }
-    private let state = Mutex(State())
+    private let state = CairnMutex(State())
 
     var generation: UInt64 { state.withLock { $0.generation } }
 

@@ -35,16 +35,16 @@ import Darwin
 /// "/". Thread-safe: all state sits behind one mutex.
 public final class MemoryFileSystem: FileSystem {
     /// All mutable state, guarded by `state`.
-    let state: Mutex<State>
+    let state: CairnMutex<State>
 
     /// Creates an empty file system whose only directories are "/" and ".".
     public init() {
-        state = Mutex(State())
+        state = CairnMutex(State())
     }
 
     /// Creates a file system from prepared state (used by `crashClone`).
     init(state initial: consuming State) {
-        state = Mutex(initial)
+        state = CairnMutex(initial)
     }
 
     // MARK: - Crash simulation and instrumentation

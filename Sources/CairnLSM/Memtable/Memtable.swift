@@ -79,7 +79,7 @@ final class Memtable: @unchecked Sendable {
         let list: SkipList<MemtableEntry>
         let filter: MemtableFilter?
         /// Serializes side writers (the skiplist takes one writer at a time).
-        let writer = Mutex<Void>(())
+        let writer = CairnMutex<Void>(())
         let smallestSeen = Atomic<UInt64>(UInt64.max)
         let largestSeen = Atomic<UInt64>(0)
 

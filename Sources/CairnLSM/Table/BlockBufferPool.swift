@@ -28,7 +28,7 @@ final class BlockBufferPool: Sendable {
 
     /// One independently locked set of free lists.
     private final class Shard: Sendable {
-        let free = Mutex(FreeLists())
+        let free = CairnMutex(FreeLists())
     }
 
     private let shards: [Shard]

@@ -30,9 +30,9 @@ public final class BlockCache: Sendable {
     /// One independently locked LRU.
     private final class Shard: Sendable {
         /// The shard's entries, behind its mutex.
-        let map: Mutex<LRUMap<Key, Block>>
+        let map: CairnMutex<LRUMap<Key, Block>>
         /// An empty shard of `capacity` bytes.
-        init(capacity: Int) { map = Mutex(LRUMap(capacity: capacity)) }
+        init(capacity: Int) { map = CairnMutex(LRUMap(capacity: capacity)) }
     }
 
     /// Total capacity in bytes.

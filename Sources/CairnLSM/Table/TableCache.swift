@@ -18,7 +18,7 @@ public final class TableCache: Sendable {
     private let verifyChecksums: Bool
     /// Whether tables are opened with `FileSystem.newMappedFile`.
     private let mapFiles: Bool
-    private let readers: Mutex<LRUMap<UInt64, TableReader>>
+    private let readers: CairnMutex<LRUMap<UInt64, TableReader>>
     private let hitCounter = Atomic<Int>(0)
     private let missCounter = Atomic<Int>(0)
 
@@ -34,7 +34,7 @@ public final class TableCache: Sendable {
         self.capacity = max(1, capacity)
         self.blockCache = blockCache
         self.verifyChecksums = verifyChecksums
-        self.readers = Mutex(LRUMap(capacity: max(1, capacity)))
+        self.readers = CairnMutex(LRUMap(capacity: max(1, capacity)))
     }
 
     /// The reader of the live table `file`, opening it on a miss and checking that the file is

@@ -175,9 +175,9 @@ import Testing
         @Sendable func value(_ k: [UInt8], _ i: Int, _ length: Int) -> [UInt8] {
             k + bytes("=\(i)-") + [UInt8](repeating: UInt8(ascii: "a") + UInt8(i % 26), count: length)
         }
-        let model = Mutex(Model())
+        let model = CairnMutex(Model())
         let writerDone = Atomic<Bool>(false)
-        let failures = Mutex<[String]>([])
+        let failures = CairnMutex<[String]>([])
         let snapshotChecks = Atomic<Int>(0)
         let compactionsAtStart = db.statistics.compactions
         let compactionsWhileWriting = Atomic<Int>(0)

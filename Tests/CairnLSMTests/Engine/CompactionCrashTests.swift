@@ -66,11 +66,11 @@ private let compactionQueueKey = DispatchSpecificKey<Bool>()
             var index: [Fingerprint: Int] = [:]
             var operations = 0
         }
-        let captured = Mutex(Captured())
+        let captured = CairnMutex(Captured())
         let completed = Atomic<Int>(0)
         let durable = Atomic<Int>(0)
         /// Last table created on the compaction queue (touched only from that serial queue).
-        let lastCompactionTable = Mutex<UInt64?>(nil)
+        let lastCompactionTable = CairnMutex<UInt64?>(nil)
 
         var images: [Image] { captured.withLock { $0.images } }
         var operations: Int { captured.withLock { $0.operations } }

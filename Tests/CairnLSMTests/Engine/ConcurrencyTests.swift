@@ -10,8 +10,8 @@ import Testing
         let fs = MemoryFileSystem()
         let db = try Database.open("/db", options: memoryOptions(fs, writeBufferSize: 32 << 10))
         let writers = 4, perWriter = 1500
-        let failures = Mutex<[String]>([])
-        let sequences = Mutex<[SequenceNumber]>([])
+        let failures = CairnMutex<[String]>([])
+        let sequences = CairnMutex<[SequenceNumber]>([])
         let stop = Atomic<Bool>(false)
         let doneWriters = Atomic<Int>(0)
 

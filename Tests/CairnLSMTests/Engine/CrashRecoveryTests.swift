@@ -14,7 +14,7 @@ import Testing
             let durable: Int
             let operation: String
         }
-        let images = Mutex<[Image]>([])
+        let images = CairnMutex<[Image]>([])
         /// Operations that have returned to the caller.
         let completed = Atomic<Int>(0)
         /// Length of the history prefix known to be durable.

@@ -490,7 +490,7 @@ import Glibc
 /// must leave a database that opens and holds every synced write.
 @Suite struct RecoveryCrashTests {
     final class Images: Sendable {
-        let list = Mutex<[(fs: MemoryFileSystem, acknowledged: Int, label: String)]>([])
+        let list = CairnMutex<[(fs: MemoryFileSystem, acknowledged: Int, label: String)]>([])
         let acknowledged = Atomic<Int>(0)
     }
 

@@ -197,7 +197,7 @@ import Testing
     /// A trivial move deletes a file at one level and adds it at the next in one edit; the
     /// file must stay on disk (it was deleted as obsolete before the fix).
     @Test func aFileMovedBetweenLevelsIsNotDeleted() throws {
-        let deletedNumbers = Mutex<[UInt64]>([])
+        let deletedNumbers = CairnMutex<[UInt64]>([])
         let sink: @Sendable (UInt64) -> Void = { n in deletedNumbers.withLock { $0.append(n) } }
         let file = VersionEdit.NewFile(
             level: 1, number: 7, size: 100, smallest: InternalKey.make(bytes("a"), sequence: 1, type: .value),

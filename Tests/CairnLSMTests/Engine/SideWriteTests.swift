@@ -142,7 +142,7 @@ extension SideWriteTests {
     @Test func stampedKeysInAGroupWithASideWriteEndInTheirSequence() throws {
         let fs = MemoryFileSystem()
         let db = try Database.open("/db", options: memoryOptions(fs, writeBufferSize: 1 << 20))
-        let written = Mutex<[(SequenceNumber, [UInt8])]>([])
+        let written = CairnMutex<[(SequenceNumber, [UInt8])]>([])
         let stop = Atomic<Bool>(false)
         runOnThreads(4) { worker in
             if worker == 3 {

@@ -17,7 +17,7 @@ struct MemtableConcurrencyTests {
         /// Highest sequence number whose `add` has returned (all lower ones have too).
         let acknowledged = Atomic<Int>(0)
         let done = Atomic<Bool>(false)
-        let failures = Mutex<[String]>([])
+        let failures = CairnMutex<[String]>([])
         let scans = Atomic<Int>(0)
         let lookups = Atomic<Int>(0)
         /// Full scans of a non-empty memtable during which the writer added entries.

@@ -80,7 +80,7 @@ import Testing
             for bit in sample(size: size) { work.append((path, bit, region(bit / 8))) }
         }
         let start = Date()
-        let results = Mutex<[Int: Outcome]>([:])
+        let results = CairnMutex<[Int: Outcome]>([:])
         let next = Atomic<Int>(0)
         let items = work
         DispatchQueue.concurrentPerform(iterations: 2) { _ in

@@ -43,8 +43,8 @@ import Testing
             for bit in Self.sample(size: base.contents(of: path)?.count ?? 0) { work.append((path, bit, type)) }
         }
         let start = Date()
-        let failures = Mutex<[String]>([])
-        let counts = Mutex<[String: [Int]]>([:])
+        let failures = CairnMutex<[String]>([])
+        let counts = CairnMutex<[String: [Int]]>([:])
         let next = Atomic<Int>(0)
         let items = work
         DispatchQueue.concurrentPerform(iterations: 2) { _ in

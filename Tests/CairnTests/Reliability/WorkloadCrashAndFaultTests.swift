@@ -20,7 +20,7 @@ import Testing
 @Suite struct WorkloadCrashAndFaultTests {
     /// A clock the test moves (TTL and stream retention read it).
     final class Clock: Sendable {
-        let seconds = Mutex<Double>(1_800_000_000)
+        let seconds = CairnMutex<Double>(1_800_000_000)
         var now: Double { seconds.withLock { $0 } }
         func advance(_ by: Double) { seconds.withLock { $0 += by } }
     }
@@ -246,7 +246,7 @@ import Testing
         let fs = MemoryFileSystem()
         let clock = Clock()
         let log = Log()
-        let images = Mutex<[(image: MemoryFileSystem, acknowledged: [Change], inFlight: Change?)]>([])
+        let images = CairnMutex<[(image: MemoryFileSystem, acknowledged: [Change], inFlight: Change?)]>([])
         fs.setOperationHook { _, _, index in
             guard points.contains(index) else { return }
             let (acknowledged, inFlight) = log.snapshot
@@ -283,7 +283,7 @@ import Testing
         let clock0 = Clock()
         let db0 = try ItemDatabase.open("/db", options: Self.options(counting, clock: clock0))
         var kinds: [MemoryFileSystem.Operation] = []
-        let recorded = Mutex<[MemoryFileSystem.Operation]>([])
+        let recorded = CairnMutex<[MemoryFileSystem.Operation]>([])
         counting.setOperationHook { operation, _, _ in recorded.withLock { $0.append(operation) } }
         try Self.workload(db0, clock: clock0, log: Log())
         counting.setOperationHook(nil)

@@ -1,0 +1,44 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+#if CAIRN_SANITIZER_LOCKS
+/// `Synchronization.Mutex`'s interface on a pthread mutex, for ThreadSanitizer builds
+/// (`-Xswiftc -DCAIRN_SANITIZER_LOCKS`; Docs/reliability.md, "Sanitizers").
+///
+/// On Linux, `Mutex` waits with raw futex calls that ThreadSanitizer does not see, so every
+/// access it guards is reported as a race (checked: a two-thread counter under `Mutex` alone
+/// gives reports). A pthread mutex is intercepted by the sanitizer, so with this lock its
+/// reports are the races that are really there. Heap-allocated so its address is stable.
+public final class CairnMutex<Value>: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private var value: Value
+
+    public init(_ initialValue: Value) {
+        value = initialValue
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    /// Runs `body` with the value, holding the lock.
+    public func withLock<Result, E: Error>(_ body: (inout Value) throws(E) -> Result) throws(E) -> Result {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&value)
+    }
+}
+#else
+/// The mutex Cairn guards shared state with: `Synchronization.Mutex`, except in
+/// ThreadSanitizer builds (`-DCAIRN_SANITIZER_LOCKS`), where a pthread mutex with the same
+/// interface takes its place so the sanitizer sees the locking.
+public typealias CairnMutex<Value: ~Copyable> = Synchronization.Mutex<Value>
+#endif
