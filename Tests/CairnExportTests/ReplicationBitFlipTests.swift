@@ -16,10 +16,7 @@ import Testing
 @Suite struct ReplicationBitFlipTests {
     static var full: Bool { ProcessInfo.processInfo.environment["CAIRN_FLIP_ALL"] == "1" }
 
-    static func sample(size: Int) -> [Int] {
-        let (edge, stride) = full ? (size <= 4096 ? size : 512, 7) : (64, 11)
-        return (0..<(size * 8)).filter { bit in bit / 8 < edge || bit / 8 >= size - edge || bit % stride == 0 }
-    }
+    static func sample(size: Int) -> [Int] { MemoryFileSystem.bitFlipSample(size: size, everyBit: full) }
 
     /// What a replicator opened on `fs` sees: the log's state, every live key list, its counts.
     struct Seen: Equatable {

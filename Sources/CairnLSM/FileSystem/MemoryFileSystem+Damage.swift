@@ -11,6 +11,16 @@ import Darwin
 /// or honouring fault rules. They address the file named `path` in the current namespace, or in
 /// the durable namespace if the current one has no such name.
 extension MemoryFileSystem {
+    /// The bits the bit-flip harnesses flip in a file of `size` bytes (Docs/reliability.md,
+    /// "Every bit"): by default every bit of the first and last 64 bytes (headers, footers,
+    /// trailers) and every 11th bit between (11 is prime to 8, so every position in a byte is
+    /// hit); with `everyBit`, every bit of a file up to 4 KiB and, above that, every bit of the
+    /// first and last 512 bytes and every 7th bit between.
+    public static func bitFlipSample(size: Int, everyBit: Bool) -> [Int] {
+        let (edge, stride) = everyBit ? (size <= 4096 ? size : 512, 7) : (64, 11)
+        return (0..<(size * 8)).filter { bit in bit / 8 < edge || bit / 8 >= size - edge || bit % stride == 0 }
+    }
+
     /// Flips bit `bit` (0 = least significant) of the byte at `byteOffset`.
     public func flipBit(path: String, byteOffset: Int, bit: Int) throws {
         guard (0..<8).contains(bit) else {

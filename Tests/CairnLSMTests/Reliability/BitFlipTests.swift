@@ -27,12 +27,7 @@ import Testing
 
     /// The bit offsets to flip in a file of `size` bytes.
     static func sample(size: Int, full: Bool = BitFlipTests.full) -> [Int] {
-        let bits = size * 8
-        let (edge, stride) = full ? (size <= 4096 ? size : 512, 7) : (64, 11)
-        return (0..<bits).filter { bit in
-            let byte = bit / 8
-            return byte < edge || byte >= size - edge || bit % stride == 0
-        }
+        MemoryFileSystem.bitFlipSample(size: size, everyBit: full)
     }
 
     /// The file type a byte of a file belongs to (blocks of a table by the table's layout).
