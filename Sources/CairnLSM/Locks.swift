@@ -7,7 +7,9 @@ import Darwin
 
 /// A minimal mutex for guarding a few fields, built on `Synchronization.Mutex`.
 final class SpinGuard: Sendable {
-    private let mutex = CairnMutex<Void>(())
+    // A Bool, not Void: ThreadSanitizer reports an inout access to a zero-sized value as a race
+    // with the object (Docs/reliability.md, "Sanitizers").
+    private let mutex = CairnMutex<Bool>(false)
 
     @inline(__always)
     func withLock<R>(_ body: () throws -> R) rethrows -> R {

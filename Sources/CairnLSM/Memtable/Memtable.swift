@@ -79,7 +79,9 @@ final class Memtable: @unchecked Sendable {
         let list: SkipList<MemtableEntry>
         let filter: MemtableFilter?
         /// Serializes side writers (the skiplist takes one writer at a time).
-        let writer = CairnMutex<Void>(())
+        // Guards no value of its own; a Bool, not Void: ThreadSanitizer reports an inout access
+        // to a zero-sized value as a race with the object (Docs/reliability.md, "Sanitizers").
+        let writer = CairnMutex<Bool>(false)
         let smallestSeen = Atomic<UInt64>(UInt64.max)
         let largestSeen = Atomic<UInt64>(0)
 
