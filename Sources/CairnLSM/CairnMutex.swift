@@ -12,27 +12,19 @@ import Darwin
 /// On Linux, `Mutex` waits with raw futex calls that ThreadSanitizer does not see, so every
 /// access it guards is reported as a race (checked: a two-thread counter under `Mutex` alone
 /// gives reports). A pthread mutex is intercepted by the sanitizer, so with this lock its
-/// reports are the races that are really there. Heap-allocated so its address is stable.
+/// reports are the races that are really there. The lock is a `ConditionMutex` (Locks.swift).
 public final class CairnMutex<Value>: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let mutex = ConditionMutex()
     private var value: Value
 
     public init(_ initialValue: Value) {
         value = initialValue
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
     }
 
     /// Runs `body` with the value, holding the lock.
     public func withLock<Result, E: Error>(_ body: (inout Value) throws(E) -> Result) throws(E) -> Result {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        mutex.lock()
+        defer { mutex.unlock() }
         return try body(&value)
     }
 }

@@ -163,7 +163,10 @@ final class ExpectedState: @unchecked Sendable {
         (0..<4).reduce(0) { $0 | UInt32(bytes[offset + $1]) << (8 * $1) }
     }
 
-    /// Key `key`'s slot (little-endian in the file).
+    /// Key `key`'s slot (little-endian in the file). `key` is always a number the stress made
+    /// (below `keyCount`) or one it read back and checked against `keyCount`
+    /// (`StressValues.number(ofKey:)` with the scan's bound, `ItemStress.number(of:)`); the
+    /// precondition guards the mapping's memory, as Array's bounds check does.
     subscript(key: Int) -> Slot {
         get {
             precondition(key >= 0 && key < keyCount, "key \(key) outside the expected state's \(keyCount) keys")

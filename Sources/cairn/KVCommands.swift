@@ -120,14 +120,15 @@ struct Load: KVVerb {
         var batch = WriteBatch()
         var loaded = 0
         var lineNumber = 0
-        /// Entries in batches the database acknowledged.
+        /// Entries in batches the database acknowledged, and the input line of the batch's first.
         var written = 0
+        var batchFirstLine = 1
         func write() throws {
             do {
                 try db.write(batch, sync: sync)
             } catch {
                 // One line that also says how much got in: every entry before is kept.
-                throw CLIError("\(error) (after \(written) entries were loaded; the entries from line \(lineNumber - batch.count + 1) on were not)")
+                throw CLIError("\(error) (after \(written) entries were loaded; the entries from line \(batchFirstLine) on were not)")
             }
             written += batch.count
             batch.removeAll()
@@ -138,6 +139,7 @@ struct Load: KVVerb {
             guard let tab = line.firstIndex(of: "\t") else {
                 throw CLIError("line \(lineNumber): expected key<TAB>value")
             }
+            if batch.isEmpty { batchFirstLine = lineNumber }
             batch.put(
                 try format.parse(String(line[..<tab])),
                 try format.parse(String(line[line.index(after: tab)...])))

@@ -8,7 +8,10 @@
 /// reads, as `ColumnChunkWriter` does with a chunk's levels).
 ///
 /// Unsafe memory: the elements are reached through `ManagedBuffer` pointers only inside this
-/// type, where `count` ≤ the storage's capacity always holds and every index is checked.
+/// type, where `count` ≤ the storage's capacity always holds and every index is checked. The
+/// writer only reads back what it appended, at indices from its own counts: no input value or
+/// file byte chooses an index, so the subscript's precondition (Array's bounds check) cannot be
+/// reached by input; it stays to guard the memory.
 struct ColumnBuffer<Element: BitwiseCopyable>: RandomAccessCollection {
     /// Elements in use and room, in the storage's header.
     private struct Header {
