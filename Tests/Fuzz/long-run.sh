@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The fuzzers' long run (issue 23: >= 10^7 executions per target, 0 crashes), resumable.
+#
+#   Tests/Fuzz/long-run.sh DIR [EXECS_PER_TARGET] [TARGET ...]   (default 10000000, every target)
+#   NO_BUILD=1 Tests/Fuzz/long-run.sh DIR ...                     (run what is built)
+#
+# DIR keeps, per target, a corpus that grows from the seeds in Corpus/ and a ledger
+# (DIR/ledger.tsv: commit, target, executions, seconds, crashes, date) of every session. A
+# target's total is the sum of its ledger lines; this script runs each target until its total
+# reaches EXECS_PER_TARGET, in sessions of at most an hour (LONG_RUN_SESSION seconds), so it
+# can be stopped at any moment (kill it: the running session's executions are lost, the
+# ledger and corpus are kept) and started again later, from the same corpus. Targets run in
+# the order given (default: fastest first). A crash stops the script with status 1; its input
+# is in DIR/TARGET/artifacts. Prints each target's total at the end.
+#
+# Built like run.sh: release, libFuzzer coverage and AddressSanitizer, LeakSanitizer off.
+set -uo pipefail
+cd "$(dirname "$0")"
+DIR=${1:?usage: long-run.sh DIR [EXECS_PER_TARGET] [TARGET ...]}
+GOAL=${2:-10000000}
+shift $(( $# > 1 ? 2 : 1 ))
+SESSION=${LONG_RUN_SESSION:-3600}
+ALL=(FuzzItemCodec FuzzKeyEncoding FuzzRequestJSON FuzzTable FuzzExpression FuzzShorthand FuzzManifest FuzzWAL)
+TARGETS=("$@")
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=("${ALL[@]}")
+mkdir -p "$DIR"
+DIR=$(cd "$DIR" && pwd)
+LEDGER="$DIR/ledger.tsv"
+[ -f "$LEDGER" ] || printf 'commit\ttarget\texecs\tseconds\tcrashes\tdate\n' >"$LEDGER"
+
+BUILD=(swift build -c release --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address)
+if [ -z "${NO_BUILD:-}" ] && ! "${BUILD[@]}" >"$DIR/build.log" 2>&1; then
+    grep -v "Cannot export local symbol" "$DIR/build.log" | tail -40
+    echo "fuzz build failed (log: $DIR/build.log)"
+    exit 2
+fi
+BIN=$("${BUILD[@]}" --show-bin-path 2>/dev/null)
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -n "$(git status --porcelain -- ../../Sources . 2>/dev/null)" ] && COMMIT="$COMMIT+changes"
+
+total() { awk -F'\t' -v t="$1" 'NR > 1 && $2 == t { s += $3 } END { print s + 0 }' "$LEDGER"; }
+
+for t in "${TARGETS[@]}"; do
+    mkdir -p "$DIR/$t/corpus" "$DIR/$t/artifacts"
+    [ -n "$(ls -A "$DIR/$t/corpus")" ] || cp Corpus/"$t"/* "$DIR/$t/corpus/" 2>/dev/null || true
+    while [ "$(total "$t")" -lt "$GOAL" ]; do
+        remaining=$(( GOAL - $(total "$t") ))
+        started=$(date +%s)
+        ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} "$BIN/$t" \
+            -runs="$remaining" -max_total_time="$SESSION" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+            -print_final_stats=1 -artifact_prefix="$DIR/$t/artifacts/" "$DIR/$t/corpus" >"$DIR/$t/log" 2>&1
+        status=$?
+        execs=$(grep -m1 '^stat::number_of_executed_units' "$DIR/$t/log" | awk '{print $2}')
+        [ -z "$execs" ] && execs=$(grep -oE '^#[0-9]+' "$DIR/$t/log" | tail -1 | tr -d '#')
+        crashes=$(find "$DIR/$t/artifacts" -type f | wc -l)
+        [ "$status" -ne 0 ] && [ "$crashes" -eq 0 ] && crashes=1
+        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$COMMIT" "$t" "${execs:-0}" "$(( $(date +%s) - started ))" "$crashes" "$(date -u +%FT%TZ)" >>"$LEDGER"
+        if [ "$crashes" -ne 0 ]; then
+            echo "$t crashed: log $DIR/$t/log, artifacts in $DIR/$t/artifacts"
+            grep -m3 -E 'ERROR: |Fatal error|SUMMARY' "$DIR/$t/log" | sed 's/^/  /'
+            exit 1
+        fi
+        [ "${execs:-0}" -eq 0 ] && { echo "$t made no progress: $DIR/$t/log"; exit 2; }
+    done
+done
+printf '%-16s %12s %8s\n' target execs crashes
+for t in "${ALL[@]}"; do
+    printf '%-16s %12s %8s\n' "$t" "$(total "$t")" \
+        "$(awk -F'\t' -v t="$t" 'NR > 1 && $2 == t { s += $5 } END { print s + 0 }' "$LEDGER")"
+done
