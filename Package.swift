@@ -49,7 +49,7 @@ let package = Package(
         // state, and kill -9 cycles of them.
         .executableTarget(
             name: "cairn-stress",
-            dependencies: ["CairnLSM", "Cairn", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["CairnLSM", "Cairn", "CairnExport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "CairnLSMTests", dependencies: ["CairnLSM"]),
         .testTarget(name: "CairnTests", dependencies: ["Cairn"]),

@@ -19,10 +19,10 @@ struct CrashStress: ParsableCommand {
 
     @OptionGroup var shape: StressShape
 
-    @Option(help: "The earliest kill, in seconds after the child starts.")
+    @Option(help: "The earliest kill, in seconds after the child starts its operations.")
     var minSeconds = 0.3
 
-    @Option(help: "The latest kill, in seconds after the child starts.")
+    @Option(help: "The latest kill, in seconds after the child starts its operations.")
     var maxSeconds = 2.0
 
     func validate() throws {
@@ -45,7 +45,7 @@ struct CrashStress: ParsableCommand {
         var random = SplitMix64(seed: runSeed ^ 0x6B69_6C6C)
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let logPath = target.expectedPath + ".child.log"
-        var totals = (operations: UInt64(0), keys: 0, applied: 0, lost: 0, failures: 0)
+        var totals = (operations: UInt64(0), keys: 0, applied: 0, lost: 0, expired: 0, idle: 0, failures: 0)
         let started = Date()
         var operationsBefore: UInt64 = 0
         for cycle in 1...cycles {
@@ -63,6 +63,11 @@ struct CrashStress: ParsableCommand {
             child.standardError = log
             child.standardInput = FileHandle.nullDevice
             try child.run()
+            // The kill comes a random time after the child has opened and verified the
+            // database and started its operations (its "start:" line), so that a slow start on
+            // a loaded machine does not leave cycles without operations.
+            let startDeadline = Date().addingTimeInterval(120)
+            while child.isRunning, Date() < startDeadline, !Self.hasStarted(logPath) { Thread.sleep(forTimeInterval: 0.01) }
             let delay = minSeconds + (maxSeconds - minSeconds) * Double(random.next() % 1_000_001) / 1_000_000
             let deadline = Date().addingTimeInterval(delay)
             while child.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
@@ -85,6 +90,8 @@ struct CrashStress: ParsableCommand {
                 totals.keys += result.keys
                 totals.applied += result.pendingApplied
                 totals.lost += result.pendingLost
+                totals.expired += result.expired
+                if operations == operationsBefore { totals.idle += 1 }
                 totals.failures += result.failures.count
                 printLine(String(format: "cycle %d: killed after %.2f s, %llu operations; ", cycle, delay, operations - operationsBefore) + describe(result))
                 operationsBefore = operations
@@ -96,11 +103,17 @@ struct CrashStress: ParsableCommand {
                 break
             }
         }
-        printLine(String(format: "cairn-stress crash: seed %llu; %d cycle(s) in %.0f s; %llu operations acknowledged; %d keys verified; writes in flight at a kill: %d applied, %d not; %d failure(s)",
-                         runSeed, cycles, Date().timeIntervalSince(started), totals.operations, totals.keys, totals.applied, totals.lost, totals.failures))
+        printLine(String(format: "cairn-stress crash: seed %llu; %d cycle(s) in %.0f s (%d without an acknowledged operation); %llu operations acknowledged; %d keys verified; writes in flight at a kill: %d applied, %d not; %d expired items found swept; %d failure(s)",
+                         runSeed, cycles, Date().timeIntervalSince(started), totals.idle, totals.operations, totals.keys, totals.applied, totals.lost, totals.expired, totals.failures))
         if totals.failures > 0 {
             printLine("the database and its expected state are kept for inspection: \(target.db), \(target.expectedPath); the last child's output: \(logPath)")
             throw ExitCode(1)
         }
+    }
+
+    /// Whether the child's output has its "start:" line (it verified and began operating).
+    static func hasStarted(_ logPath: String) -> Bool {
+        guard let output = try? String(contentsOfFile: logPath, encoding: .utf8) else { return false }
+        return output.contains("\nstart: ")
     }
 }

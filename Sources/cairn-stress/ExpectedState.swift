@@ -195,6 +195,15 @@ final class ExpectedState: @unchecked Sendable {
         set { mapping.storeBytes(of: newValue, toByteOffset: 20, as: UInt8.self) }
     }
 
+    /// The item layer's Time to Live moment (seconds since 1970), set when the file is made:
+    /// an item value with a TTL carries this (plus its base), an hour before the file's first
+    /// run, so it has expired and lies within DynamoDB's five-year horizon. 0 in a file made
+    /// before the field existed; the item layer then sets it.
+    var timeToLiveEpoch: UInt64 {
+        get { UInt64(littleEndian: mapping.load(fromByteOffset: 32, as: UInt64.self)) }
+        set { mapping.storeBytes(of: newValue.littleEndian, toByteOffset: 32, as: UInt64.self) }
+    }
+
     /// The change-stream sequence number up to which the items' stream was checked.
     var streamPosition: UInt64 {
         get { UInt64(littleEndian: mapping.load(fromByteOffset: 24, as: UInt64.self)) }

@@ -1,30 +1,40 @@
 import Cairn
+import CairnExport
 import CairnLSM
 import Foundation
 import Synchronization
 
 /// Random item operations on one table (`stress`: pk S, sk N; a stream of new and old
-/// images; an eventual GSI, a strong GSI and an LSI), kept in step with the expected state:
-/// PutItem, UpdateItem and DeleteItem with and without conditions, conditions that must fail,
-/// TransactWriteItems (some cancelled by a failing condition check), BatchWriteItem, GetItem
-/// and Query checked against the expected state, and index queries whose items must be whole.
+/// images; an eventual GSI, a strong GSI and an LSI; Time to Live on `ttl`), kept in step with
+/// the expected state: PutItem, UpdateItem and DeleteItem with and without conditions,
+/// conditions that must fail, TransactWriteItems (some cancelled by a failing condition
+/// check), BatchWriteItem, Time to Live sweeps, GetItem and Query checked against the
+/// expected state, and index queries whose items must be whole.
 ///
 /// Key `i` is the item pk `p<i / 8>`, sk `i % 8`; its value with base `b` is that key with
-/// `v` = b, `g` = `g<b % 16>` and `data` = the key-value layer's value bytes of (i, b). A full
-/// verification also checks the indexes against the table (`verifyIndexes`) and each item
-/// changed since the last verification against its newest stream record.
+/// `v` = b, `g` = `g<b % 16>` and `data` = the key-value layer's value bytes of (i, b); one base
+/// in eight (`expires(_:)`) also carries a `ttl` an hour in the past, so the item may vanish
+/// at any sweep after it is written. A full verification also checks the indexes against the
+/// table (`verifyIndexes`) and each item changed since the last verification against its
+/// newest stream record.
+///
+/// The export traffic: beside the operation threads, a `TableReplicator` keeps a Delta Lake
+/// table of `stress` (and its change table) in `DB.delta`, a step every
+/// `replicationInterval`, killed with the rest; a verification catches it up and checks
+/// that its log holds every item of the table exactly once.
 final class ItemStress: StressWorkload, @unchecked Sendable {
     enum Operation: String, CaseIterable {
-        case put, update, delete, failingCondition, transaction, cancelledTransaction, batch, get, query, indexQuery
+        case put, update, delete, failingCondition, transaction, cancelledTransaction, batch, sweep, get, query, indexQuery
     }
 
     static let weights: [(Operation, Int)] = [
         (.put, 20), (.update, 14), (.delete, 7), (.failingCondition, 4), (.transaction, 9), (.cancelledTransaction, 2),
-        (.batch, 9), (.get, 20), (.query, 10), (.indexQuery, 5),
+        (.batch, 9), (.sweep, 2), (.get, 18), (.query, 10), (.indexQuery, 5),
     ]
 
     static let table = "stress"
     static let itemsPerPartition = 8
+    static let timeToLiveAttribute = "ttl"
 
     let db: ItemDatabase
     let state: ExpectedState
@@ -32,12 +42,21 @@ final class ItemStress: StressWorkload, @unchecked Sendable {
     let configuration: StressConfiguration
     let locks = KeyLocks()
     let failures = CairnMutex<[String]>([])
+    /// Seconds since 1970 that an expiring value's `ttl` is based on (the expected state's).
+    let timeToLiveEpoch: UInt64
+    /// The replica's directory (the Delta table; its change table in `changes/`).
+    let deltaDirectory: String
 
-    init(db: ItemDatabase, state: ExpectedState, configuration: StressConfiguration) {
+    init(db: ItemDatabase, state: ExpectedState, configuration: StressConfiguration, deltaDirectory: String) {
         self.db = db
+        self.deltaDirectory = deltaDirectory
         self.state = state
         self.configuration = configuration
         values = StressValues(maxFiller: configuration.maxFiller)
+        if state.timeToLiveEpoch == 0 {
+            state.timeToLiveEpoch = UInt64(max(0, Date().timeIntervalSince1970 - 3600))
+        }
+        timeToLiveEpoch = state.timeToLiveEpoch
     }
 
     /// Opens the item database in `path` with the run's options, creating the table on the
@@ -46,8 +65,10 @@ final class ItemStress: StressWorkload, @unchecked Sendable {
         var options = ItemDatabase.Options()
         options.storage = configuration.options()
         options.syncWrites = configuration.syncWrites
+        // Sweeps are operations of the stress (`.sweep`), so none runs while it verifies.
+        options.timeToLiveSweepInterval = 0
         let db = try ItemDatabase.open(path, options: options)
-        if !(try db.listTables(ListTablesInput()).tableNames ?? []).contains(table) {
+        if !(try db.listTables(ListTablesInput()).tableNames).contains(table) {
             func keys(_ elements: (String, KeySchemaElement.KeyType)...) -> [KeySchemaElement] {
                 elements.map { KeySchemaElement(attributeName: $0.0, keyType: $0.1) }
             }
@@ -68,6 +89,11 @@ final class ItemStress: StressWorkload, @unchecked Sendable {
                         consistency: .strong),
                 ]))
         }
+        // A separate request: a crash between the two leaves a table without TTL, enabled here.
+        if try db.describeTimeToLive(DescribeTimeToLiveInput(tableName: table)).timeToLiveDescription.attributeName != timeToLiveAttribute {
+            _ = try db.updateTimeToLive(UpdateTimeToLiveInput(
+                tableName: table, timeToLiveSpecification: TimeToLiveSpecification(enabled: true, attributeName: timeToLiveAttribute)))
+        }
         return db
     }
 
@@ -82,8 +108,30 @@ final class ItemStress: StressWorkload, @unchecked Sendable {
         item["v"] = .n(Number(exactly: Int(base)))
         item["g"] = .s("g\(base % 16)")
         item["data"] = .b(values.value(key: i, base: base))
+        if Self.expires(base) { item[Self.timeToLiveAttribute] = timeToLive(base) }
         return item
     }
+
+    /// Whether the value of base `base` carries a `ttl` in the past: one base in eight.
+    static func expires(_ base: UInt16) -> Bool { base % 8 == 5 }
+
+    /// The `ttl` of an expiring value.
+    func timeToLive(_ base: UInt16) -> AttributeValue { .n(Number(exactly: Int(timeToLiveEpoch) + Int(base))) }
+
+    func mayVanish(_ slot: ExpectedState.Slot) -> Bool { slot.exists && Self.expires(slot.base) }
+
+    /// UpdateItem's expression and values writing the value of `base` over any item of key
+    /// `i`: whatever the item held before (or none), the result is `item(i, base)`.
+    private func updateWriting(_ i: Int, base: UInt16) -> (expression: String, values: [String: AttributeValue]) {
+        var attributeValues: [String: AttributeValue] = [
+            ":v": .n(Number(exactly: Int(base))), ":g": .s("g\(base % 16)"), ":d": .b(values.value(key: i, base: base)),
+        ]
+        guard Self.expires(base) else { return ("SET v = :v, g = :g, #d = :d REMOVE #t", attributeValues) }
+        attributeValues[":t"] = timeToLive(base)
+        return ("SET v = :v, g = :g, #d = :d, #t = :t", attributeValues)
+    }
+
+    private static let updateNames = ["#d": "data", "#t": timeToLiveAttribute]
 
     /// The key number of an item's key attributes, or nil when they are no key of the key
     /// space (so a number from a table, a stream or a batch's answer always indexes `state`).
@@ -119,9 +167,11 @@ final class ItemStress: StressWorkload, @unchecked Sendable {
         return .get
     }
 
-    /// The condition that holds for key `i` in state `slot`, with its values.
-    private func holdingCondition(_ slot: ExpectedState.Slot) -> (String, [String: AttributeValue]?) {
-        slot.exists ? ("v = :old", [":old": .n(Number(exactly: Int(slot.base)))]) : ("attribute_not_exists(pk)", nil)
+    /// The condition that holds for key `i` in state `slot`, with its values; none when the
+    /// item may have expired and been swept (either state is possible).
+    private func holdingCondition(_ slot: ExpectedState.Slot) -> (String?, [String: AttributeValue]?) {
+        if mayVanish(slot) { return (nil, nil) }
+        return slot.exists ? ("v = :old", [":old": .n(Number(exactly: Int(slot.base)))]) : ("attribute_not_exists(pk)", nil)
     }
 
     private static func isConditionFailure(_ error: any Error, _ name: String) -> Bool {
@@ -142,10 +192,7 @@ final class ItemStress: StressWorkload, @unchecked Sendable {
         case .update:
             let i = randomKey(&random)
             try write([i], deleting: []) { bases in
-                let base = bases[i, default: 0]
-                var attributeValues: [String: AttributeValue] = [
-                    ":v": .n(Number(exactly: Int(base))), ":g": .s("g\(base % 16)"), ":d": .b(values.value(key: i, base: base)),
-                ]
+                var (expression, attributeValues) = updateWriting(i, base: bases[i, default: 0])
                 var condition: String?
                 if conditioned {
                     let (text, values) = holdingCondition(state[i].unsent())
@@ -153,8 +200,8 @@ final class ItemStress: StressWorkload, @unchecked Sendable {
                     attributeValues.merge(values ?? [:]) { a, _ in a }
                 }
                 _ = try db.updateItem(UpdateItemInput(
-                    tableName: Self.table, key: key(i), updateExpression: "SET v = :v, g = :g, #d = :d", conditionExpression: condition,
-                    expressionAttributeNames: ["#d": "data"], expressionAttributeValues: attributeValues))
+                    tableName: Self.table, key: key(i), updateExpression: expression, conditionExpression: condition,
+                    expressionAttributeNames: Self.updateNames, expressionAttributeValues: attributeValues))
             }
         case .delete:
             let i = randomKey(&random)
@@ -187,6 +234,10 @@ final class ItemStress: StressWorkload, @unchecked Sendable {
                 if random.next() % 4 == 0 { deletes.append(i) } else { puts.append(i) }
             }
             try batch(puts: puts, deletes: deletes)
+        case .sweep:
+            // Deletes the expired items (a quarter of the time, as of an hour ahead, so also
+            // values written just now), each under its item's lock, beside the other threads.
+            _ = try db.sweepExpiredItems(now: random.next() % 4 == 0 ? Date().timeIntervalSince1970 + 3600 : nil)
         case .get:
             try checkKey(randomKey(&random), "GetItem")
         case .query:
@@ -202,6 +253,7 @@ final class ItemStress: StressWorkload, @unchecked Sendable {
         try locks.withLocks([i]) {
             let slot = state[i]
             state[i] = slot.markingPending(delete: false)
+            // False whether or not the item has expired and been swept.
             let (condition, values): (String, [String: AttributeValue]?) = slot.exists
                 ? ("v = :wrong", [":wrong": .n(Number(exactly: Int(slot.base &+ 7)))]) : ("attribute_exists(pk)", nil)
             do {
@@ -230,13 +282,11 @@ final class ItemStress: StressWorkload, @unchecked Sendable {
                 state[i] = slot.markingPending(delete: false)
                 let base = slot.nextBase
                 if updates.contains(i) {
-                    var attributeValues: [String: AttributeValue] = [
-                        ":v": .n(Number(exactly: Int(base))), ":g": .s("g\(base % 16)"), ":d": .b(self.values.value(key: i, base: base)),
-                    ]
+                    var (expression, attributeValues) = updateWriting(i, base: base)
                     attributeValues.merge(values ?? [:]) { a, _ in a }
                     actions.append(.update(.init(
-                        tableName: Self.table, key: key(i), updateExpression: "SET v = :v, g = :g, #d = :d", conditionExpression: condition,
-                        expressionAttributeNames: ["#d": "data"], expressionAttributeValues: attributeValues)))
+                        tableName: Self.table, key: key(i), updateExpression: expression, conditionExpression: condition,
+                        expressionAttributeNames: Self.updateNames, expressionAttributeValues: attributeValues)))
                 } else {
                     actions.append(.put(.init(tableName: Self.table, item: item(i, base: base), conditionExpression: condition, expressionAttributeValues: values)))
                 }
@@ -247,13 +297,14 @@ final class ItemStress: StressWorkload, @unchecked Sendable {
                 state[i] = slot.markingPending(delete: true)
                 actions.append(.delete(.init(tableName: Self.table, key: key(i), conditionExpression: condition, expressionAttributeValues: values)))
             }
-            if let checkKey, !puts.contains(checkKey), !deletes.contains(checkKey) {
+            if let checkKey, !puts.contains(checkKey), !deletes.contains(checkKey), !mayVanish(state[checkKey]) {
                 // The opposite of the key's state: false.
                 let condition = state[checkKey].exists ? "attribute_not_exists(pk)" : "attribute_exists(pk)"
                 actions.append(.conditionCheck(.init(tableName: Self.table, key: key(checkKey), conditionExpression: condition)))
             } else if checkKey != nil, let i = puts.first ?? deletes.first {
-                // The key is written by the transaction: a second condition on it would be a
-                // validation error, so make the first action's condition false instead.
+                // The key is written by the transaction (a second condition on it would be a
+                // validation error) or may have expired (no condition on it is sure to be
+                // false): make the first action's condition false instead.
                 actions[0] = .conditionCheck(.init(tableName: Self.table, key: key(i), conditionExpression: "v = :never", expressionAttributeValues: [":never": .n(-1)]))
             }
             do {
@@ -301,7 +352,7 @@ final class ItemStress: StressWorkload, @unchecked Sendable {
             }
             for i in keys {
                 let observed = observed(seen[i], key: i)
-                if !state[i].allows(observed) { fail("Query: " + Self.problem(key: i, observed: observed, slot: state[i])) }
+                if !state[i].allows(observed, vanishing: mayVanish) { fail("Query: " + Self.problem(key: i, observed: observed, slot: state[i])) }
             }
         }
     }
@@ -381,6 +432,64 @@ final class ItemStress: StressWorkload, @unchecked Sendable {
         }
         state.streamPosition = position
         result.checked.append("stream: \(records) new records, \(newest.count) keys' newest images")
+        try verifyReplica(items: scanned, streamEnd: position, into: &result)
+    }
+
+    // MARK: Export traffic
+
+    /// Small files, frequent merges and checkpoints, so that each kind of commit happens
+    /// within seconds.
+    var replicatorOptions: TableReplicator.Options {
+        var options = TableReplicator.Options()
+        options.consumerName = "cairn-stress"
+        options.targetFileRows = 1_024
+        options.smallFileRows = 128
+        options.smallFilesToMerge = 4
+        options.checkpointInterval = 5
+        options.changeTableDirectory = deltaDirectory + "/changes"
+        return options
+    }
+
+    func runBackground(until stop: @escaping @Sendable () -> Bool) throws {
+        let replicator = try TableReplicator(table: Self.table, directory: deltaDirectory + "/table", options: replicatorOptions)
+        defer { replicator.close() }
+        try replicator.run(db, interval: configuration.replicationInterval, shouldStop: stop)
+    }
+
+    /// Catches the replica up and checks it: a bookmark at the stream's end, and every item
+    /// of the table in exactly one row, by the replicator's key lists and by the row counts
+    /// the Delta log's live files declare (what a reader of the table sees).
+    private func verifyReplica(items: Int, streamEnd: UInt64, into result: inout StressVerification) throws {
+        let replicator = try TableReplicator(table: Self.table, directory: deltaDirectory + "/table", options: replicatorOptions)
+        defer { replicator.close() }
+        var steps = 0
+        while try replicator.step(db) != nil {
+            steps += 1
+            if steps > 1_000 {
+                result.failures.append("replica: still finding changes after 1,000 steps")
+                return
+            }
+        }
+        let applied = replicator.appliedSequence ?? 0
+        if applied < streamEnd { result.failures.append("replica: bookmark \(applied), the stream ends at \(streamEnd)") }
+        if replicator.itemCount != items || replicator.rowCount != items {
+            result.failures.append("replica: \(replicator.itemCount) keys in \(replicator.rowCount) rows, the table holds \(items) items")
+        }
+        let log = try DeltaLog(directory: deltaDirectory + "/table", fileSystem: PosixFileSystem()).load()
+        var rows = 0
+        for file in log.files.values {
+            guard let stats = file.stats, let object = try? JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any],
+                  let records = object["numRecords"] as? Int else {
+                result.failures.append("replica: \(file.path) has no numRecords in its stats")
+                continue
+            }
+            rows += records
+        }
+        if rows != items { result.failures.append("replica: the Delta log's live files hold \(rows) rows, the table \(items) items") }
+        if log.transactions[replicatorOptions.consumerName] != Int64(bitPattern: applied) {
+            result.failures.append("replica: the Delta log's bookmark is \(String(describing: log.transactions[replicatorOptions.consumerName])), the replicator's \(applied)")
+        }
+        result.checked.append("replica: version \(log.version), \(log.files.count) files, \(rows) rows")
     }
 
     func close() throws { try db.close() }

@@ -31,7 +31,10 @@ struct StressTarget: ParsableArguments {
     @Option(name: .long, help: "The expected-state file (default: DB.expected).")
     var expected: String?
 
-    var expectedPath: String { expected ?? (db.hasSuffix("/") ? String(db.dropLast()) : db) + ".expected" }
+    var expectedPath: String { expected ?? sibling("expected") }
+
+    /// DB.`suffix`, beside the database directory.
+    func sibling(_ suffix: String) -> String { (db.hasSuffix("/") ? String(db.dropLast()) : db) + "." + suffix }
 }
 
 /// What a run stresses and how: `run` and `crash` share these.
@@ -91,7 +94,9 @@ struct StressSession {
         case StressLayer.kv.code:
             workload = KeyValueStress(db: try Database.open(target.db, options: configuration.options()), state: state, configuration: configuration)
         case StressLayer.items.code:
-            workload = ItemStress(db: try ItemStress.open(target.db, configuration: configuration), state: state, configuration: configuration)
+            workload = ItemStress(
+                db: try ItemStress.open(target.db, configuration: configuration), state: state, configuration: configuration,
+                deltaDirectory: target.sibling("delta"))
         default:
             throw CairnError.corruption(file: target.expectedPath, offset: 20, reason: "unknown layer \(state.layer)")
         }
@@ -109,6 +114,7 @@ func printLine(_ text: String) {
 
 func describe(_ v: StressVerification) -> String {
     "verified \(v.keys) keys (\(v.present) present; writes in flight at the crash: \(v.pendingApplied) applied, \(v.pendingLost) not; "
+        + (v.expired > 0 ? "\(v.expired) expired items swept; " : "")
         + (v.checked + ["\(v.failures.count) failure(s)"]).joined(separator: "; ") + ")"
 }
 

@@ -20,6 +20,8 @@ struct StressConfiguration: Sendable, CustomStringConvertible {
     var maxOpenFiles: Int
     var mapTableFiles: Bool
     var syncWrites: Bool
+    /// Seconds between the item layer's replication steps (its export traffic).
+    var replicationInterval: Double
     /// Values carry 0...maxFiller bytes after their header.
     var maxFiller: Int
 
@@ -41,6 +43,7 @@ struct StressConfiguration: Sendable, CustomStringConvertible {
         maxOpenFiles = pick([16, 1000])
         mapTableFiles = pick([true, false])
         syncWrites = pick([true, false, false, false])
+        replicationInterval = pick([0.05, 0.3, 1.0])
     }
 
     func options(fileSystem: any FileSystem = PosixFileSystem()) -> Options {
@@ -64,6 +67,6 @@ struct StressConfiguration: Sendable, CustomStringConvertible {
         "writeBufferSize \(writeBufferSize), blockSize \(blockSize), restarts \(blockRestartInterval), "
             + "compression \(compression), bloom \(bloomBitsPerKey) bits/key, block cache \(blockCacheCapacity), "
             + "targetFileSize \(targetFileSize), level base \(maxBytesForLevelBase), L0 trigger \(level0FileNumCompactionTrigger), "
-            + "maxOpenFiles \(maxOpenFiles), mapped tables \(mapTableFiles), sync \(syncWrites), values 8+0...\(maxFiller) bytes"
+            + "maxOpenFiles \(maxOpenFiles), mapped tables \(mapTableFiles), sync \(syncWrites), replication every \(replicationInterval) s (items), values 8+0...\(maxFiller) bytes"
     }
 }

@@ -12,11 +12,12 @@ enum Observed: Equatable {
 
 extension ExpectedState.Slot {
     /// Whether a read may see `observed`: the acknowledged state, or with a write in flight,
-    /// the state before it or after it.
-    func allows(_ observed: Observed) -> Bool {
+    /// the state before it or after it; and nothing instead of a state that `vanishing` says
+    /// may be gone (an item with an expired Time to Live that a sweep may have deleted).
+    func allows(_ observed: Observed, vanishing: (Self) -> Bool) -> Bool {
         let allowed = pending ? [unsent(), settled()] : [self]
         switch observed {
-        case .absent: return allowed.contains { !$0.exists }
+        case .absent: return allowed.contains { !$0.exists || vanishing($0) }
         case .value(let base): return allowed.contains { $0.exists && $0.base == base }
         case .foreign: return false
         }
@@ -38,6 +39,8 @@ struct StressVerification {
     /// Keys whose write was in flight at the crash, and what became of it.
     var pendingApplied = 0
     var pendingLost = 0
+    /// Keys found absent that held an expired item (swept by Time to Live).
+    var expired = 0
     var failures: [String] = []
     /// What else was checked (indexes, the stream), for the report.
     var checked: [String] = []
@@ -56,11 +59,21 @@ protocol StressWorkload: AnyObject, Sendable {
     /// Checks beyond the keys one by one (a full scan, indexes, the stream), each problem a
     /// line; `present` is the count of keys the point reads found.
     func verifyWhole(present: Int, into result: inout StressVerification) throws
+    /// Whether a key in state `slot` may be found absent without a delete (an expired item
+    /// that a Time to Live sweep deletes).
+    func mayVanish(_ slot: ExpectedState.Slot) -> Bool
+    /// Work beside the operation threads until `stop` returns true (the item layer's
+    /// replication to a Delta table); an error is thrown to the caller of `run`.
+    func runBackground(until stop: @escaping @Sendable () -> Bool) throws
     func close() throws
 }
 
 extension StressWorkload {
     var keyCount: Int { state.keyCount }
+
+    func mayVanish(_ slot: ExpectedState.Slot) -> Bool { false }
+
+    func runBackground(until stop: @escaping @Sendable () -> Bool) throws {}
 
     func fail(_ message: String) {
         failures.withLock { $0.append(message) }
@@ -69,15 +82,29 @@ extension StressWorkload {
     func randomKey(_ random: inout SplitMix64) -> Int { Int(random.next() % UInt64(keyCount)) }
 
     /// Runs `threads` threads of random operations until `shouldStop` (checked between
-    /// operations) or each has done `operations` of them. Thread `t` draws from a generator
-    /// seeded with (`seed`, `t`). An error from the layer is thrown to the caller.
+    /// operations) or each has done `operations` of them, and `runBackground` beside them
+    /// until they end. Thread `t` draws from a generator seeded with (`seed`, `t`). An error
+    /// from the layer is thrown to the caller.
     func run(threads: Int, seed: UInt64, operations: Int, shouldStop: @escaping @Sendable () -> Bool) throws {
         let errors = CairnMutex<[any Error]>([])
+        let running = CairnMutex(threads)
         let group = DispatchGroup()
+        group.enter()
+        Thread.detachNewThread { [self] in
+            defer { group.leave() }
+            do {
+                try runBackground { shouldStop() || running.withLock { $0 == 0 } }
+            } catch {
+                errors.withLock { $0.append(error) }
+            }
+        }
         for thread in 0..<threads {
             group.enter()
             Thread.detachNewThread { [self] in
-                defer { group.leave() }
+                defer {
+                    running.withLock { $0 -= 1 }
+                    group.leave()
+                }
                 var random = SplitMix64(seed: seed &+ UInt64(thread) &* 0x9E37_79B9)
                 var done = state.operations(ofThread: thread)
                 do {
@@ -119,7 +146,7 @@ extension StressWorkload {
         try locks.withLocks([key]) {
             let observed = try observe(key)
             let slot = state[key]
-            if !slot.allows(observed) { fail("\(label): " + Self.problem(key: key, observed: observed, slot: slot)) }
+            if !slot.allows(observed, vanishing: mayVanish) { fail("\(label): " + Self.problem(key: key, observed: observed, slot: slot)) }
         }
     }
 
@@ -141,11 +168,18 @@ extension StressWorkload {
             let slot = state[key]
             result.keys += 1
             if case .absent = observed {} else { result.present += 1 }
-            guard slot.allows(observed) else {
+            guard slot.allows(observed, vanishing: mayVanish) else {
                 result.failures.append(Self.problem(key: key, observed: observed, slot: slot))
                 continue
             }
-            guard settle, slot.pending else { continue }
+            guard settle else { continue }
+            guard slot.pending else {
+                if observed == .absent, slot.exists {  // allowed: a sweep deleted the expired item
+                    result.expired += 1
+                    state[key] = slot.observed(observed)
+                }
+                continue
+            }
             let now = slot.observed(observed)
             if now == slot.settled() { result.pendingApplied += 1 } else { result.pendingLost += 1 }
             state[key] = now

@@ -47,9 +47,10 @@ import Testing
         #expect((operations ?? 0) > 0, "\(summary)")
     }
 
-    /// The item layer: a table with two GSIs, an LSI and a stream, under puts, updates,
-    /// deletes, conditions, transactions and batches; each kill must leave the items, the
-    /// indexes and the stream consistent.
+    /// The item layer: a table with two GSIs, an LSI, a stream and Time to Live, under puts,
+    /// updates, deletes, conditions, transactions, batches and sweeps, replicated to a Delta
+    /// table; each kill must leave the items, the indexes, the stream and the replica
+    /// consistent.
     @Test func itemCyclesKeepTableIndexesAndStreamConsistent() throws {
         let root = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -62,7 +63,15 @@ import Testing
         #expect(cycles.count == 3, "\(result.output)")
         for cycle in cycles {
             #expect(cycle.hasSuffix("; 0 failure(s))") && cycle.contains("indexes: byV") && cycle.contains("stream:"), "\(cycle)")
+            // The replica holds one row per item the table holds.
+            let present = cycle.firstMatch(of: /\((\d+) present;/).map { String($0.1) }
+            #expect(present != nil && cycle.contains(" files, \(present ?? "?") rows;"), "\(cycle)")
         }
+        // Items with an expired TTL were written and swept (one value in eight expires).
+        let summary = try #require(result.output.split(separator: "\n").last { $0.hasPrefix("cairn-stress crash: seed 12;") })
+        let swept = summary.firstMatch(of: /; (\d+) expired items found swept;/).flatMap { Int($0.1) }
+        #expect((swept ?? 0) > 0, "\(summary)")
+        #expect(summary.contains("(0 without an acknowledged operation)"), "\(summary)")
 
         // An item changed behind the expected state's back is reported.
         let item = #"{"pk": {"S": "p0"}, "sk": {"N": "0"}, "v": {"N": "9999"}}"#

@@ -130,7 +130,7 @@ import Testing
         var changeRecords = 0
         var lastSequence: UInt64 = 0
         for r in 1...9 {
-            let before = try db.storage.latestSequenceNumber
+            let before = db.storage.latestSequenceNumber
             try Self.round(db, r)
             changeRecords += try db.streamRecords(of: "orders", after: before, limit: 100_000).count
             if r == 5 {

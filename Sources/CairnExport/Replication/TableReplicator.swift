@@ -152,7 +152,7 @@ public final class TableReplicator {
 
     /// Rows in the table's live files by their key lists (equal to `itemCount` unless an item
     /// is in two files, which would be a bug).
-    var rowCount: Int { keysOf.values.reduce(0) { $0 + $1.count } }
+    public var rowCount: Int { keysOf.values.reduce(0) { $0 + $1.count } }
 
     /// One step: the full load when the Delta table does not exist yet, else the changes the
     /// stream holds up to now as one version; nil when there was nothing to apply.
