@@ -16,8 +16,6 @@ import Testing
 @Suite struct ReplicationBitFlipTests {
     static var full: Bool { ProcessInfo.processInfo.environment["CAIRN_FLIP_ALL"] == "1" }
 
-    static func sample(size: Int) -> [Int] { MemoryFileSystem.bitFlipSample(size: size, everyBit: full) }
-
     /// What a replicator opened on `fs` sees: the log's state, every live key list, its counts.
     struct Seen: Equatable {
         var state: DeltaTableState
@@ -60,63 +58,29 @@ import Testing
         reference.close()
         #expect(expected.items == 33)
 
-        var work: [(path: String, bit: Int, type: String)] = []
+        var sweep = BitFlipSweep(everyBit: Self.full)
         for (directory, type) in [("/delta/_cairn/keys", "key list"), ("/delta/_cairn/state", "Delta state file")] {
             for name in try base.listDirectory(directory).sorted() {
                 let path = directory + "/" + name
-                let size = base.contents(of: path)?.count ?? 0
-                for bit in Self.sample(size: size) { work.append((path, bit, type)) }
+                sweep.add(path: path, size: base.contents(of: path)?.count ?? 0) { _ in type }
             }
         }
-        #expect(Set(work.map(\.type)).count == 2)
-        let start = Date()
-        let failures = CairnMutex<[String]>([])
-        let counts = CairnMutex<[String: [Int]]>([:])  // type -> flips, detected, harmless, failures
-        let next = Atomic<Int>(0)
-        let items = work
-        DispatchQueue.concurrentPerform(iterations: 2) { _ in
-            while true {
-                let i = next.add(1, ordering: .relaxed).oldValue
-                guard i < items.count else { return }
-                let (path, bit, type) = items[i]
-                var outcome = 3
-                var why = ""
-                do {
-                    let image = base.processCrashClone()
-                    try image.flipBit(path: path, byteOffset: bit / 8, bit: bit % 8)
-                    let (replicator, seen) = try Self.open(image)
-                    defer { replicator.close() }
-                    if seen != expected {
-                        why = "the replicator sees another table with no error"
-                    } else if let commit = try replicator.step(db) {
-                        why = "a step after the flip committed version \(commit.version)"
-                    } else {
-                        outcome = 2
-                    }
-                } catch CairnError.corruption(let file, _, _) where file == path {
-                    outcome = 1
-                } catch {
-                    why = "\(error)"
-                }
-                counts.withLock { c in
-                    var row = c[type] ?? [0, 0, 0, 0]
-                    row[0] += 1
-                    row[outcome] += 1
-                    c[type] = row
-                }
-                if outcome == 3 {
-                    failures.withLock { $0.append("bit \(bit % 8) of byte \(bit / 8) of \(path): \(why)") }
-                }
+        #expect(Set(sweep.flips.map(\.type)).count == 2)
+        let result = sweep.run(on: base) { image, path in
+            do {
+                let (replicator, seen) = try Self.open(image)
+                defer { replicator.close() }
+                if seen != expected { return .failure("the replicator sees another table with no error") }
+                if let commit = try replicator.step(db) { return .failure("a step after the flip committed version \(commit.version)") }
+                return .harmless
+            } catch CairnError.corruption(let file, _, _) where file == path {
+                return .detected
+            } catch {
+                return .failure("\(error)")
             }
         }
-        var report = "Replication bit flips (\(Self.full ? "full" : "fast") mode, \(String(format: "%.1f", Date().timeIntervalSince(start))) s):\n"
-        report += "  file type               flips  detected  harmless  failures\n"
-        for (type, row) in counts.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
-            report += "  " + type.padding(toLength: 22, withPad: " ", startingAt: 0)
-                + String(format: "%6d %9d %9d %9d", row[0], row[1], row[2], row[3]) + "\n"
-        }
-        print(report)
-        let found = failures.withLock { $0 }
+        print(result.report("Replication"))
+        let found = result.failures
         for failure in found.prefix(10) { Issue.record(Comment(rawValue: failure)) }
         #expect(found.isEmpty)
     }

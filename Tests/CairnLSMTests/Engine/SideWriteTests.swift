@@ -62,7 +62,7 @@ import Testing
         runOnThreads(3) { worker in
             if worker < 2 {
                 for i in 0..<perWriter {
-                    try? db.put(bytes("main/\(worker)/\(i)"), bytes("value \(i) of writer \(worker)"))
+                    _ = try? db.put(bytes("main/\(worker)/\(i)"), bytes("value \(i) of writer \(worker)"))
                 }
                 return
             }

@@ -47,16 +47,8 @@ import Testing
         return { _ in name }
     }
 
-    /// Counts of one file type.
-    struct Counts {
-        var flips = 0, detected = 0, harmless = 0, failures = 0
-    }
-
-    /// What one flip did.
-    enum Outcome {
-        case detected, harmless
-        case failure(String)
-    }
+    typealias Counts = BitFlipSweep.Counts
+    typealias Outcome = BitFlipSweep.Outcome
 
     /// Runs `check` on a copy of `base` with each sampled bit of each file in `directory`
     /// flipped, two threads at a time; records the first failures as issues, prints the counts
@@ -67,65 +59,16 @@ import Testing
         check: @escaping @Sendable (MemoryFileSystem, String) -> Outcome
     ) throws -> [String: Counts] {
         let names = try files ?? base.listDirectory(directory).filter { $0 != "LOCK" }.sorted()
-        var work: [(path: String, bit: Int, type: String)] = []
+        var sweep = BitFlipSweep(everyBit: full)
         for name in names {
             let path = directory + "/" + name
             guard let size = base.contents(of: path)?.count, size > 0 else { continue }
-            let region = try regions(base, path)
-            for bit in sample(size: size) { work.append((path, bit, region(bit / 8))) }
+            sweep.add(path: path, size: size, type: try regions(base, path))
         }
-        let start = Date()
-        let results = CairnMutex<[Int: Outcome]>([:])
-        let next = Atomic<Int>(0)
-        let items = work
-        DispatchQueue.concurrentPerform(iterations: 2) { _ in
-            while true {
-                let i = next.add(1, ordering: .relaxed).oldValue
-                guard i < items.count else { return }
-                let image = base.processCrashClone()
-                let outcome: Outcome
-                do {
-                    try image.flipBit(path: items[i].path, byteOffset: items[i].bit / 8, bit: items[i].bit % 8)
-                    outcome = check(image, items[i].path)
-                } catch {
-                    outcome = .failure("flipBit: \(error)")
-                }
-                results.withLock { $0[i] = outcome }
-            }
-        }
-        var counts: [String: Counts] = [:]
-        var reported = 0
-        let outcomes = results.withLock { $0 }
-        for (i, item) in items.enumerated() {
-            var c = counts[item.type] ?? Counts()
-            c.flips += 1
-            switch outcomes[i] {
-            case .detected?: c.detected += 1
-            case .harmless?: c.harmless += 1
-            case .failure(let why)?:
-                c.failures += 1
-                reported += 1
-                if reported <= 10 {
-                    Issue.record("\(label): bit \(item.bit % 8) of byte \(item.bit / 8) of \(item.path) (\(item.type)): \(why)")
-                }
-            case nil:
-                c.failures += 1
-            }
-            counts[item.type] = c
-        }
-        var report = "\(label) bit flips (\(full ? "full" : "fast") mode, \(String(format: "%.1f", Date().timeIntervalSince(start))) s):\n"
-        report += "  file type               flips  detected  harmless  failures\n"
-        for (type, c) in counts.sorted(by: { $0.key < $1.key }) {
-            report += "  " + type.padding(toLength: 22, withPad: " ", startingAt: 0)
-                + String(format: "%6d %9d %9d %9d", c.flips, c.detected, c.harmless, c.failures) + "\n"
-        }
-        let total = counts.values.reduce(into: Counts()) {
-            $0.flips += $1.flips; $0.detected += $1.detected; $0.harmless += $1.harmless; $0.failures += $1.failures
-        }
-        report += "  " + "total".padding(toLength: 22, withPad: " ", startingAt: 0)
-            + String(format: "%6d %9d %9d %9d", total.flips, total.detected, total.harmless, total.failures)
-        print(report)
-        return counts
+        let result = sweep.run(on: base, check: check)
+        for failure in result.failures.prefix(10) { Issue.record("\(label): \(failure)") }
+        print(result.report(label))
+        return result.counts
     }
 
     /// An error as an outcome: corruption naming the flipped file is detection.

@@ -52,29 +52,9 @@ public func fuzzInitialize(
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let raw = input(data, size)
     guard let flags = raw.first else { return 0 }
-    var file = Array(raw.dropFirst())
-    if flags & 1 != 0 { fixLogChecksums(&file) }
     let (templateFS, manifest) = loadTemplate()
-    let fs = templateFS.processCrashClone()
-    do { try writeFile(fs, manifest, file) } catch { fatalError("cannot write the manifest: \(error)") }
-
-    var options = memoryOptions(fs)
-    if flags & 4 != 0 { options.walRecoveryMode = .absoluteConsistency }
-    do {
-        let db = flags & 2 != 0
-            ? try Database.openReadOnly(databasePath, options: options)
-            : try Database.open(databasePath, options: options)
-        _ = db.recoveryReport
-        do { try readEverything(db) } catch {}
-        try? db.close()
-    } catch {}
-
-    if let reader = try? LogReader(file: fs.newRandomAccessFile(manifest), kind: .manifest, expectedFileNumber: nil, policy: .skipDamage) {
-        var n = 0
-        while n < 100_000, let record = try? reader.nextRecord() {
-            _ = record.payload.count
-            n += 1
-        }
-    }
+    let fs = image(of: templateFS, replacing: manifest, with: raw.dropFirst(), fixChecksums: flags & 1 != 0)
+    openAndReadBack(fs, readOnly: flags & 2 != 0, strict: flags & 4 != 0)
+    readLogRecords(fs, manifest, kind: .manifest)
     return 0
 }

@@ -92,6 +92,40 @@ public func readEverything(_ db: Database) throws {
     _ = try db.verify()
 }
 
+/// The template database as a crashed process left it, with the file at `path` replaced by
+/// `file` (each log record's checksum recomputed first with `fixChecksums`).
+public func image(of template: MemoryFileSystem, replacing path: String, with file: ArraySlice<UInt8>, fixChecksums: Bool) -> MemoryFileSystem {
+    var bytes = Array(file)
+    if fixChecksums { fixLogChecksums(&bytes) }
+    let fs = template.processCrashClone()
+    do { try writeFile(fs, path, bytes) } catch { fatalError("cannot write \(path) in memory: \(error)") }
+    return fs
+}
+
+/// Opens the database in `fs` (read-only, or with `absoluteConsistency` recovery) and reads
+/// everything back; every error is an accepted outcome.
+public func openAndReadBack(_ fs: MemoryFileSystem, readOnly: Bool, strict: Bool) {
+    var options = memoryOptions(fs)
+    if strict { options.walRecoveryMode = .absoluteConsistency }
+    do {
+        let db = readOnly ? try Database.openReadOnly(databasePath, options: options) : try Database.open(databasePath, options: options)
+        _ = db.recoveryReport
+        do { try readEverything(db) } catch {}
+        try? db.close()
+    } catch {}
+}
+
+/// Reads the log file at `path` record by record with the repair path's `.skipDamage` policy.
+public func readLogRecords(_ fs: MemoryFileSystem, _ path: String, kind: LogKind) {
+    guard let reader = try? LogReader(file: fs.newRandomAccessFile(path), kind: kind, expectedFileNumber: nil, policy: .skipDamage) else { return }
+    var n = 0
+    while n < 100_000, let record = try? reader.nextRecord() {
+        _ = record.payload.count
+        n += 1
+    }
+    _ = reader.damages
+}
+
 /// Where a template database lives in its file system.
 public let databasePath = "/db"
 

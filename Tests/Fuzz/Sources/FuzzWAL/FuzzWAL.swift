@@ -52,32 +52,10 @@ public func fuzzInitialize(
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let raw = input(data, size)
     guard let flags = raw.first else { return 0 }
-    var file = Array(raw.dropFirst())
-    if flags & 1 != 0 { fixLogChecksums(&file) }
     let (templateFS, log) = loadTemplate()
-    let fs = templateFS.processCrashClone()
-    do { try writeFile(fs, log, file) } catch { fatalError("cannot write the log: \(error)") }
-
-    var options = memoryOptions(fs)
-    if flags & 2 != 0 { options.walRecoveryMode = .absoluteConsistency }
-    do {
-        let db = flags & 4 != 0
-            ? try Database.openReadOnly(databasePath, options: options)
-            : try Database.open(databasePath, options: options)
-        _ = db.recoveryReport
-        do { try readEverything(db) } catch {}
-        try? db.close()
-    } catch {}
-
+    let fs = image(of: templateFS, replacing: log, with: raw.dropFirst(), fixChecksums: flags & 1 != 0)
+    openAndReadBack(fs, readOnly: flags & 4 != 0, strict: flags & 2 != 0)
     _ = try? FileInspector.forEachLogRecord(log, fileSystem: fs) { record in _ = record.updates.count }
-
-    if let reader = try? LogReader(file: fs.newRandomAccessFile(log), kind: .wal, expectedFileNumber: nil, policy: .skipDamage) {
-        var n = 0
-        while n < 100_000, let record = try? reader.nextRecord() {
-            _ = record.payload.count
-            n += 1
-        }
-        _ = reader.damages
-    }
+    readLogRecords(fs, log, kind: .wal)
     return 0
 }
