@@ -7,7 +7,7 @@
 # DIR keeps, per target, a corpus that grows from the seeds in Corpus/ and a ledger
 # (DIR/ledger.tsv: commit, target, executions, seconds, crashes, date) of every session. A
 # target's total is the sum of its ledger lines; this script runs each target until its total
-# reaches EXECS_PER_TARGET, in sessions of at most an hour (LONG_RUN_SESSION seconds), so it
+# reaches EXECS_PER_TARGET, in sessions of at most 20 minutes (LONG_RUN_SESSION seconds), so it
 # can be stopped at any moment (kill it: the running session's executions are lost, the
 # ledger and corpus are kept) and started again later, from the same corpus. Targets run in
 # the order given (default: fastest first). A crash stops the script with status 1; its input
@@ -19,7 +19,7 @@ cd "$(dirname "$0")"
 DIR=${1:?usage: long-run.sh DIR [EXECS_PER_TARGET] [TARGET ...]}
 GOAL=${2:-10000000}
 shift $(( $# > 1 ? 2 : 1 ))
-SESSION=${LONG_RUN_SESSION:-3600}
+SESSION=${LONG_RUN_SESSION:-1200}
 ALL=(FuzzItemCodec FuzzKeyEncoding FuzzRequestJSON FuzzTable FuzzExpression FuzzShorthand FuzzManifest FuzzWAL)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=("${ALL[@]}")
@@ -47,7 +47,7 @@ for t in "${TARGETS[@]}"; do
         remaining=$(( GOAL - $(total "$t") ))
         started=$(date +%s)
         ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} "$BIN/$t" \
-            -runs="$remaining" -max_total_time="$SESSION" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+            -runs="$remaining" -max_total_time="$SESSION" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -detect_leaks=0 \
             -print_final_stats=1 -artifact_prefix="$DIR/$t/artifacts/" "$DIR/$t/corpus" >"$DIR/$t/log" 2>&1
         status=$?
         execs=$(grep -m1 '^stat::number_of_executed_units' "$DIR/$t/log" | awk '{print $2}')

@@ -8,7 +8,7 @@
 # Exits non-zero if the build fails or any target crashed (a crash, trap, hang > 10 s, leak,
 # out-of-memory or sanitizer report); crash artifacts are written to a temporary directory,
 # whose paths are printed. libFuzzer stops a target at its first crash, so "crashes" is 0 or 1.
-# LeakSanitizer is off by default (ASAN_OPTIONS=detect_leaks=0): Swift stores pointers inside
+# LeakSanitizer is off by default (ASAN_OPTIONS=detect_leaks=0, and libFuzzer's -detect_leaks=0): Swift stores pointers inside
 # enum payloads with tag bits set, so LSan reports objects reachable only through enums (the
 # expression cache, lazily built global shapes) as leaks. Real unbounded growth still fails
 # the run through libFuzzer's -rss_limit_mb=2048 (an "oom-" artifact).
@@ -45,7 +45,7 @@ for t in "${TARGETS[@]}"; do
     mkdir -p "$dir/corpus" "$dir/artifacts"
     cp Corpus/"$t"/* "$dir/corpus/" 2>/dev/null || true
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} "$BIN/$t" \
-        -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+        -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -detect_leaks=0 \
         -print_final_stats=1 -artifact_prefix="$dir/artifacts/" "$dir/corpus" >"$dir/log" 2>&1
     status=$?
     execs=$(grep -m1 '^stat::number_of_executed_units' "$dir/log" | awk '{print $2}')
