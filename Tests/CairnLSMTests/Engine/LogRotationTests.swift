@@ -40,7 +40,7 @@ import Testing
         return options
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(SanitizerRuntime.hangLimit)
     func aSyncedWriteMakesOlderUnsyncedLogsDurable() throws {
         let fs = MemoryFileSystem()
         let gate = FlushGate()
@@ -65,7 +65,7 @@ import Testing
         try recovered.close()
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(SanitizerRuntime.hangLimit)
     func recoveryStopsAtASequenceGapBetweenLogs() throws {
         let fs = MemoryFileSystem()
         let gate = FlushGate()

@@ -32,7 +32,7 @@ import Testing
 
     /// A writer queued when close() starts rotates the memtable and so starts a flush; close()
     /// must not return (and release the directory) while that flush still runs.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(SanitizerRuntime.hangLimit)
     func closeWaitsForAFlushStartedByAQueuedWriter() throws {
         let fs = MemoryFileSystem()
         var options = memoryOptions(fs, writeBufferSize: 8 << 10)
@@ -93,7 +93,7 @@ import Testing
         try reopened.close()
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(SanitizerRuntime.hangLimit)
     func smallestWriteBufferDoesNotLivelock() throws {
         let fs = MemoryFileSystem()
         var options = memoryOptions(fs, writeBufferSize: 4096)

@@ -148,7 +148,7 @@ struct MemtableConcurrencyTests {
         }
     }
 
-    @Test("one writer and three lock-free readers", .timeLimit(.minutes(1)))
+    @Test("one writer and three lock-free readers", SanitizerRuntime.hangLimit)
     func writerAndReaders() {
         let memtable = Memtable(arenaBlockSize: 256 << 10, filterBits: 1 << 19)
         let shared = Shared()
