@@ -10,6 +10,10 @@ import Testing
     }
 
     static let binary: String = {
+        // Beside the test binary: the build this run uses (sanitized with it, or a --scratch-path).
+        let beside = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("cairn").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         for candidate in [".build/debug/cairn", ".build/release/cairn"] {
