@@ -44,8 +44,9 @@ final class ItemStress: StressWorkload, @unchecked Sendable {
     let failures = CairnMutex<[String]>([])
     /// Seconds since 1970 that an expiring value's `ttl` is based on (the expected state's).
     let timeToLiveEpoch: UInt64
-    /// The replica's directory (the Delta table; its change table in `changes/`).
+    /// The replica's directory: the Delta table in `table/`, its change table in `changes/`.
     let deltaDirectory: String
+    var replicaTableDirectory: String { deltaDirectory + "/table" }
 
     init(db: ItemDatabase, state: ExpectedState, configuration: StressConfiguration, deltaDirectory: String) {
         self.db = db
@@ -451,7 +452,7 @@ final class ItemStress: StressWorkload, @unchecked Sendable {
     }
 
     func runBackground(until stop: @escaping @Sendable () -> Bool) throws {
-        let replicator = try TableReplicator(table: Self.table, directory: deltaDirectory + "/table", options: replicatorOptions)
+        let replicator = try TableReplicator(table: Self.table, directory: replicaTableDirectory, options: replicatorOptions)
         defer { replicator.close() }
         try replicator.run(db, interval: configuration.replicationInterval, shouldStop: stop)
     }
@@ -460,7 +461,7 @@ final class ItemStress: StressWorkload, @unchecked Sendable {
     /// of the table in exactly one row, by the replicator's key lists and by the row counts
     /// the Delta log's live files declare (what a reader of the table sees).
     private func verifyReplica(items: Int, streamEnd: UInt64, into result: inout StressVerification) throws {
-        let replicator = try TableReplicator(table: Self.table, directory: deltaDirectory + "/table", options: replicatorOptions)
+        let replicator = try TableReplicator(table: Self.table, directory: replicaTableDirectory, options: replicatorOptions)
         defer { replicator.close() }
         var steps = 0
         while try replicator.step(db) != nil {
@@ -475,7 +476,7 @@ final class ItemStress: StressWorkload, @unchecked Sendable {
         if replicator.itemCount != items || replicator.rowCount != items {
             result.failures.append("replica: \(replicator.itemCount) keys in \(replicator.rowCount) rows, the table holds \(items) items")
         }
-        let log = try DeltaLog(directory: deltaDirectory + "/table", fileSystem: PosixFileSystem()).load()
+        let log = try DeltaLog(directory: replicaTableDirectory, fileSystem: PosixFileSystem()).load()
         var rows = 0
         for file in log.files.values {
             guard let stats = file.stats, let object = try? JSONSerialization.jsonObject(with: Data(stats.utf8)) as? [String: Any],

@@ -46,8 +46,10 @@ public struct BitFlipSweep: Sendable {
     }
 
     /// Runs `check` on a copy of `base` with each planned bit flipped (`check` gets the copy
-    /// and the flipped file's path); returns the outcomes in plan order.
-    public func run(on base: MemoryFileSystem, check: @escaping @Sendable (MemoryFileSystem, String) -> Outcome) -> BitFlipSweepResult {
+    /// and the flipped file's path); returns the outcomes in plan order. An error `check`
+    /// throws is the outcome too: `.detected` for a `CairnError.corruption` naming the flipped
+    /// file, a failure for any other.
+    public func run(on base: MemoryFileSystem, check: @escaping @Sendable (MemoryFileSystem, String) throws -> Outcome) -> BitFlipSweepResult {
         let start = ContinuousClock.now
         let results = CairnMutex<[Int: Outcome]>([:])
         let next = Atomic<Int>(0)
@@ -57,10 +59,17 @@ public struct BitFlipSweep: Sendable {
                 let i = next.add(1, ordering: .relaxed).oldValue
                 guard i < items.count else { return }
                 let image = base.processCrashClone()
+                let path = items[i].path
                 let outcome: Outcome
                 do {
-                    try image.flipBit(path: items[i].path, byteOffset: items[i].bit / 8, bit: items[i].bit % 8)
-                    outcome = check(image, items[i].path)
+                    try image.flipBit(path: path, byteOffset: items[i].bit / 8, bit: items[i].bit % 8)
+                    do {
+                        outcome = try check(image, path)
+                    } catch CairnError.corruption(let file, _, _) where file == path {
+                        outcome = .detected
+                    } catch {
+                        outcome = .failure("\(error)")
+                    }
                 } catch {
                     outcome = .failure("flipBit: \(error)")
                 }
