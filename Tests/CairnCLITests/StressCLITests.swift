@@ -79,6 +79,29 @@ import Testing
         #expect(put.status == 0, "\(put.output)")
         let verify = try Self.run(Self.stressBinary, ["verify", "--db", root + "/db"])
         #expect(verify.status == 1 && verify.output.contains("key 0 holds an item with attributes"), "\(verify.output)")
+
+        // A data file of the replica removed behind the replicator's back (a commit by another
+        // Delta writer) is reported: the rows a reader sees no longer match the table.
+        let log = root + "/db.delta/table/_delta_log"
+        let commits = try FileManager.default.contentsOfDirectory(atPath: log).filter { $0.hasSuffix(".json") }.sorted()
+        #expect(commits.first == String(repeating: "0", count: 20) + ".json", "\(commits.prefix(3))")
+        var live = Set<String>()
+        for name in commits {
+            for line in try String(contentsOfFile: log + "/" + name, encoding: .utf8).split(separator: "\n") {
+                let action = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                if let add = action["add"] as? [String: Any], let path = add["path"] as? String { live.insert(path) }
+                if let remove = action["remove"] as? [String: Any], let path = remove["path"] as? String { live.remove(path) }
+            }
+        }
+        let victim = try #require(live.sorted().first)
+        let latest = try #require(commits.last)
+        let next = try #require(Int(latest.dropLast(5))) + 1
+        let foreign = #"{"remove":{"path":"\#(victim)","deletionTimestamp":1,"dataChange":true}}"# + "\n"
+        try foreign.write(toFile: log + "/" + String(format: "%020d.json", next), atomically: true, encoding: .utf8)
+        let replica = try Self.run(Self.stressBinary, ["verify", "--db", root + "/db"])
+        #expect(replica.status == 1, "\(replica.output)")
+        #expect(replica.output.contains("replica: the Delta log's live files hold"), "\(replica.output)")
+        #expect(replica.output.contains("keys in") && replica.output.contains("rows, the table holds"), "\(replica.output)")
     }
 
     /// Regression: in a key space of three, a cancelled transaction's condition check often
