@@ -6,7 +6,7 @@ import PackageDescription
 
 let fuzzTargets = [
     "FuzzWAL", "FuzzTable", "FuzzManifest", "FuzzItemCodec", "FuzzKeyEncoding",
-    "FuzzExpression", "FuzzRequestJSON", "FuzzShorthand",
+    "FuzzExpression", "FuzzRequestJSON", "FuzzRequestExecution", "FuzzShorthand",
 ]
 
 let package = Package(

@@ -23,7 +23,7 @@ DIR=${1:?usage: long-run.sh DIR [EXECS_PER_TARGET] [TARGET ...]}
 GOAL=${2:-10000000}
 shift $(( $# > 1 ? 2 : 1 ))
 SESSION=${LONG_RUN_SESSION:-1200}
-ALL=(FuzzItemCodec FuzzKeyEncoding FuzzRequestJSON FuzzTable FuzzExpression FuzzShorthand FuzzManifest FuzzWAL)
+ALL=(FuzzItemCodec FuzzKeyEncoding FuzzRequestJSON FuzzRequestExecution FuzzTable FuzzExpression FuzzShorthand FuzzManifest FuzzWAL)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=("${ALL[@]}")
 mkdir -p "$DIR"

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 BIN=${BIN:-.build/release}
-TARGETS=(FuzzWAL FuzzTable FuzzManifest FuzzItemCodec FuzzKeyEncoding FuzzExpression FuzzRequestJSON FuzzShorthand)
+TARGETS=(FuzzWAL FuzzTable FuzzManifest FuzzItemCodec FuzzKeyEncoding FuzzExpression FuzzRequestJSON FuzzRequestExecution FuzzShorthand)
 for t in "${TARGETS[@]}"; do
     rm -rf "Corpus/$t"
     mkdir -p "Corpus/$t"

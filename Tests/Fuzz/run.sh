@@ -16,7 +16,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 SECONDS_PER_TARGET=${1:-10}
 shift $(( $# > 0 ? 1 : 0 ))
-ALL=(FuzzWAL FuzzTable FuzzManifest FuzzItemCodec FuzzKeyEncoding FuzzExpression FuzzRequestJSON FuzzShorthand)
+ALL=(FuzzWAL FuzzTable FuzzManifest FuzzItemCodec FuzzKeyEncoding FuzzExpression FuzzRequestJSON FuzzRequestExecution FuzzShorthand)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=("${ALL[@]}")
 
