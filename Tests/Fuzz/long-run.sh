@@ -50,6 +50,7 @@ total() { awk -F'\t' -v t="$1" 'NR > 1 && $2 == t { s += $3 } END { print s + 0 
 for t in "${TARGETS[@]}"; do
     mkdir -p "$DIR/$t/corpus" "$DIR/$t/artifacts"
     [ -n "$(ls -A "$DIR/$t/corpus")" ] || cp Corpus/"$t"/* "$DIR/$t/corpus/" 2>/dev/null || true
+    cp Regressions/"$t"/* "$DIR/$t/corpus/" 2>/dev/null || true  # inputs that once crashed or hung
     while [ "$(total "$t")" -lt "$GOAL" ]; do
         remaining=$(( GOAL - $(total "$t") ))
         started=$(date +%s)

@@ -44,6 +44,7 @@ for t in "${TARGETS[@]}"; do
     dir="$WORK/$t"
     mkdir -p "$dir/corpus" "$dir/artifacts"
     cp Corpus/"$t"/* "$dir/corpus/" 2>/dev/null || true
+    cp Regressions/"$t"/* "$dir/corpus/" 2>/dev/null || true  # inputs that once crashed or hung
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} "$BIN/$t" \
         -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -detect_leaks=0 \
         -print_final_stats=1 -artifact_prefix="$dir/artifacts/" "$dir/corpus" >"$dir/log" 2>&1

@@ -152,6 +152,52 @@ import Testing
         #expect { try Database.open("/db", options: memoryOptions(fs)) } throws: { ($0 as? CairnError)?.isCorruption == true }
     }
 
+    /// Regression (FuzzManifest, input in Tests/Fuzz/Regressions/FuzzManifest): a manifest
+    /// whose next file number is far above the logs present. The open replays the log into a
+    /// memtable, starts a new log numbered from the manifest's counter (about 2^40) and flushes;
+    /// the flush then removed the now obsolete logs by trying every number from the replayed
+    /// log's up to the new one, about 10^12 unlinks, and `close()` waited for it without end.
+    @Test func aFlushAfterAFileNumberJumpRemovesOnlyTheLogsThatExist() throws {
+        let fs = MemoryFileSystem()
+        let db = try Database.open("/db", options: memoryOptions(fs))
+        try db.put(bytes("a"), bytes("1"))
+        try db.put(bytes("b"), bytes("2"))
+        let image = fs.processCrashClone()  // the writes are in the log only
+        try db.close()
+        let logs = try image.listDirectory("/db").filter { $0.hasSuffix(".log") }.sorted()
+        let replayed = try #require(logs.first.flatMap { UInt64($0.dropLast(4)) })
+        var edit = VersionEdit()
+        edit.logNumber = replayed
+        edit.nextFileNumber = 1 << 40
+        edit.lastSequence = 0
+        try installManifest(image, number: 60, edit)
+
+        // Open, read and close on another thread, so that a return of the bug fails the test
+        // instead of hanging the suite.
+        let outcome = Mutex<Result<[[UInt8]?], any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            let result = Result { () throws -> [[UInt8]?] in
+                let reopened = try Database.open("/db", options: memoryOptions(image))
+                let values = try [reopened.get(bytes("a")), reopened.get(bytes("b"))]
+                try reopened.flush()
+                try reopened.close()
+                return values
+            }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        let finished = done.wait(timeout: .now() + (SanitizerRuntime.isActive ? 300 : 30)) == .success
+        #expect(finished, "open, flush and close did not finish: the flush is removing logs number by number")
+        guard finished else { return }
+        let values = try #require(outcome.withLock { $0 }).get()
+        #expect(values == [bytes("1"), bytes("2")])
+        // The replayed log is gone (its writes are in a table now); the new log is the only one.
+        let after = try image.listDirectory("/db").filter { $0.hasSuffix(".log") }
+        #expect(!after.contains(FileNames.padded(replayed) + ".log"), "\(after)")
+        #expect(after.count == 1 && (after.first.flatMap { UInt64($0.dropLast(4)) } ?? 0) >= 1 << 40, "\(after)")
+    }
+
     @Test func walBatchWithSequenceOutOfRangeIsCorruption() throws {
         let fs = MemoryFileSystem()
         try Database.open("/db", options: memoryOptions(fs)).close()
