@@ -6,7 +6,8 @@
 #
 # DIR keeps, per target, a corpus that grows from the seeds in Corpus/ and a ledger
 # (DIR/ledger.tsv: commit, target, executions, seconds, crashes, date) of every session. A
-# target's total is the sum of its ledger lines; this script runs each target until its total
+# target's total is the sum of its ledger lines without a crash (a session that found one
+# does not count; the runs after the fix do); this script runs each target until its total
 # reaches EXECS_PER_TARGET, in sessions of at most 20 minutes (LONG_RUN_SESSION seconds), so it
 # can be stopped at any moment (SIGTERM, or Ctrl-C in a terminal: the running session's executions so far are
 # recorded) and started again later, from the same corpus. Targets run in
@@ -45,7 +46,7 @@ COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 interrupted=0
 trap 'interrupted=1; [ -n "${fuzzer:-}" ] && kill -INT "$fuzzer" 2>/dev/null' INT TERM
 
-total() { awk -F'\t' -v t="$1" 'NR > 1 && $2 == t { s += $3 } END { print s + 0 }' "$LEDGER"; }
+total() { awk -F'\t' -v t="$1" 'NR > 1 && $2 == t && $5 == 0 { s += $3 } END { print s + 0 }' "$LEDGER"; }
 
 for t in "${TARGETS[@]}"; do
     mkdir -p "$DIR/$t/corpus" "$DIR/$t/artifacts"
