@@ -39,7 +39,7 @@ BIN=$("${BUILD[@]}" --show-bin-path 2>/dev/null)
 
 WORK=$(mktemp -d /tmp/cairn-fuzz.XXXXXX)
 failed=0
-printf '%-16s %12s %8s\n' target execs crashes
+printf '%-20s %12s %8s\n' target execs crashes
 for t in "${TARGETS[@]}"; do
     dir="$WORK/$t"
     mkdir -p "$dir/corpus" "$dir/artifacts"
@@ -55,7 +55,7 @@ for t in "${TARGETS[@]}"; do
     fi
     crashes=$(find "$dir/artifacts" -type f | wc -l)
     if [ "$status" -ne 0 ] && [ "$crashes" -eq 0 ]; then crashes=1; fi
-    printf '%-16s %12s %8s\n' "$t" "${execs:-0}" "$crashes"
+    printf '%-20s %12s %8s\n' "$t" "${execs:-0}" "$crashes"
     if [ "$crashes" -ne 0 ]; then
         failed=1
         echo "  log: $dir/log"
