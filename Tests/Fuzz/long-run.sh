@@ -80,8 +80,8 @@ for t in "${TARGETS[@]}"; do
         [ "${execs:-0}" -eq 0 ] && { echo "$t made no progress: $DIR/$t/log"; exit 2; }
     done
 done
-printf '%-16s %12s %8s\n' target execs crashes
+printf '%-20s %12s %8s\n' target execs crashes
 for t in "${ALL[@]}"; do
-    printf '%-16s %12s %8s\n' "$t" "$(total "$t")" \
+    printf '%-20s %12s %8s\n' "$t" "$(total "$t")" \
         "$(awk -F'\t' -v t="$t" 'NR > 1 && $2 == t { s += $5 } END { print s + 0 }' "$LEDGER")"
 done
